@@ -1,0 +1,3 @@
+"""lambdalite: AWS Lambda's execution models, faithful and fast, without Docker."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,36 @@
+"""Settings, built once at the edge (CLI flags, then LAMBDALITE_* variables, then defaults)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 4566
+DEFAULT_REGION = "us-east-1"
+DEFAULT_ACCOUNT_ID = "000000000000"
+DEFAULT_ACCOUNT_CONCURRENCY = 1000
+MIN_UNRESERVED_CONCURRENCY = 100
+DEFAULT_IDLE_TTL_S = 600.0  # AWS reclaims idle environments after an undocumented 5-15 min
+DEFAULT_SHUTDOWN_GRACE_S = 10.0
+
+
+@dataclass(frozen=True, kw_only=True)
+class Settings:
+    host: str = DEFAULT_HOST
+    port: int = DEFAULT_PORT
+    data_dir: Path = Path(".lambdalite")
+    region: str = DEFAULT_REGION
+    account_id: str = DEFAULT_ACCOUNT_ID
+    account_concurrency: int = DEFAULT_ACCOUNT_CONCURRENCY
+    idle_ttl_s: float = DEFAULT_IDLE_TTL_S
+    shutdown_grace_s: float = DEFAULT_SHUTDOWN_GRACE_S
+    deploy_example: bool = True
+
+    @property
+    def database_path(self) -> Path:
+        return self.data_dir / "lambdalite.sqlite3"
+
+    @property
+    def code_dir(self) -> Path:
+        return self.data_dir / "code"

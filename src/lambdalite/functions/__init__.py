@@ -1,0 +1,1 @@
+"""The control plane of functions: packages, configuration, versions, aliases, concurrency."""

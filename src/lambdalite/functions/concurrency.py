@@ -1,0 +1,48 @@
+"""Reserved concurrency: stored with the function, enforced by the ledger (spec 7.2)."""
+
+from __future__ import annotations
+
+from lambdalite.config import MIN_UNRESERVED_CONCURRENCY
+from lambdalite.errors import InvalidParameterValueException
+from lambdalite.functions.service import FunctionService
+from lambdalite.invoke.concurrency import ConcurrencyLedger
+from lambdalite.store.base import Store
+
+QUALIFIED_NOT_ALLOWED = (
+    "This operation is permitted on Lambda functions only. Aliases and versions do not support "
+    "this operation. Please specify either a function name or an unqualified function ARN."
+)
+
+
+class ConcurrencyService:
+    def __init__(self, store: Store, functions: FunctionService, ledger: ConcurrencyLedger
+                 ) -> None:
+        self._store = store
+        self._functions = functions
+        self._ledger = ledger
+
+    async def load(self) -> None:
+        self._ledger.set_reserved_total(await self._store.total_reserved_concurrency())
+
+    async def put(self, name: str, reserved: int) -> int:
+        await self._functions.record(name)
+        others = await self._store.total_reserved_concurrency(excluding=name)
+        if self._ledger.account_limit - others - reserved < MIN_UNRESERVED_CONCURRENCY:
+            raise InvalidParameterValueException(
+                "Specified ReservedConcurrentExecutions for function decreases account's "
+                "UnreservedConcurrentExecution below its minimum value of "
+                f"[{MIN_UNRESERVED_CONCURRENCY}].")
+        await self._store.set_reserved_concurrency(name, reserved)
+        await self.load()
+        return reserved
+
+    async def get(self, name: str) -> int | None:
+        return (await self._functions.record(name)).reserved_concurrency
+
+    async def delete(self, name: str) -> None:
+        await self._functions.record(name)
+        await self._store.set_reserved_concurrency(name, None)
+        await self.load()
+
+    async def unreserved(self) -> int:
+        return self._ledger.account_limit - await self._store.total_reserved_concurrency()

@@ -1,0 +1,41 @@
+"""Which Python interpreter runs which runtime (python3.9 .. python3.13)."""
+
+from __future__ import annotations
+
+import functools
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+
+SUPPORTED_RUNTIMES = ("python3.9", "python3.10", "python3.11", "python3.12", "python3.13")
+
+
+@dataclass(frozen=True)
+class Interpreter:
+    path: str
+    exact: bool  # False when the runtime's own version is missing and ours stands in
+
+
+@functools.cache
+def interpreter_for(runtime: str) -> Interpreter:
+    """The matching interpreter if one is installed, else the server's own."""
+    own = f"python{sys.version_info.major}.{sys.version_info.minor}"
+    if runtime == own:
+        return Interpreter(sys.executable, True)
+    candidate = shutil.which(runtime)
+    if candidate and _reports_version(candidate, runtime.removeprefix("python")):
+        return Interpreter(candidate, True)
+    return Interpreter(sys.executable, False)
+
+
+def _reports_version(executable: str, version: str) -> bool:
+    # pyenv installs shims for versions that are not installed; only running tells.
+    try:
+        out = subprocess.run(
+            [executable, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+            capture_output=True, text=True, timeout=10, check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return out.returncode == 0 and out.stdout.strip() == version

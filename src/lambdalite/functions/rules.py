@@ -1,0 +1,64 @@
+"""Lambda-side checks that the service model cannot express (spec 8.1, 7.2)."""
+
+from __future__ import annotations
+
+import json
+
+from lambdalite.errors import InvalidParameterValueException
+from lambdalite.functions.interpreters import SUPPORTED_RUNTIMES
+
+MAX_TIMEOUT_S = 900
+MAX_MEMORY_MB = 10_240
+MAX_ENVIRONMENT_BYTES = 4096
+RESERVED_VARIABLES = frozenset({
+    "_HANDLER", "_X_AMZN_TRACE_ID", "AWS_REGION", "AWS_EXECUTION_ENV",
+    "AWS_LAMBDA_FUNCTION_NAME", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "AWS_LAMBDA_FUNCTION_VERSION",
+    "AWS_LAMBDA_INITIALIZATION_TYPE", "AWS_LAMBDA_LOG_GROUP_NAME", "AWS_LAMBDA_LOG_STREAM_NAME",
+    "AWS_ACCESS_KEY", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
+    "AWS_LAMBDA_RUNTIME_API", "LAMBDA_TASK_ROOT", "LAMBDA_RUNTIME_DIR",
+})
+
+
+def check_runtime(runtime: str) -> None:
+    if runtime not in SUPPORTED_RUNTIMES:
+        raise InvalidParameterValueException(
+            f"The runtime parameter of {runtime} is not supported by lambdalite. "
+            f"Supported runtimes: {', '.join(SUPPORTED_RUNTIMES)}."
+        )
+
+
+def check_limits(timeout: int, memory_size: int) -> None:
+    if timeout > MAX_TIMEOUT_S:
+        raise InvalidParameterValueException(
+            f"1 validation error detected: Value '{timeout}' at 'timeout' failed to satisfy "
+            f"constraint: Member must have value less than or equal to {MAX_TIMEOUT_S}"
+        )
+    if memory_size > MAX_MEMORY_MB:
+        raise InvalidParameterValueException(
+            f"'MemorySize' value failed to satisfy constraint: Member must have value less "
+            f"than or equal to {MAX_MEMORY_MB}"
+        )
+
+
+def check_environment(variables: dict[str, str]) -> None:
+    reserved = sorted(k for k in variables if k in RESERVED_VARIABLES)
+    if reserved:
+        raise InvalidParameterValueException(
+            "Lambda was unable to configure your environment variables because the "
+            "environment variables you have provided contains reserved keys that are "
+            f"currently not supported for modification. Reserved keys used in this request: "
+            f"{', '.join(reserved)}"
+        )
+    measured = json.dumps(variables, separators=(",", ":"))
+    if len(measured.encode()) > MAX_ENVIRONMENT_BYTES:
+        raise InvalidParameterValueException(
+            "Lambda was unable to configure your environment variables because the "
+            "environment variables you have provided exceeded the 4KB limit. "
+            f"String measured: {measured}"
+        )
+
+
+def check_handler(handler: str | None) -> str:
+    if not handler:
+        raise InvalidParameterValueException("Handler is required for Zip package type.")
+    return handler

@@ -1,0 +1,251 @@
+"""Create, change, publish and delete functions; every rule AWS applies on the way."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from lambdalite.config import Settings
+from lambdalite.errors import (
+    InvalidParameterValueException,
+    PreconditionFailedException,
+    ResourceConflictException,
+    ResourceNotFoundException,
+)
+from lambdalite.functions import rules
+from lambdalite.functions.interpreters import interpreter_for
+from lambdalite.model.arn import function_arn
+from lambdalite.model.function import (
+    LATEST,
+    Code,
+    FunctionConfig,
+    FunctionRecord,
+    LastUpdateStatus,
+    State,
+)
+from lambdalite.store.base import Page, Store
+
+log = logging.getLogger(__name__)
+
+CONFIG_FIELDS = ("handler", "runtime", "role", "description", "timeout", "memory_size",
+                 "ephemeral_storage", "environment", "dead_letter_target_arn", "tracing_mode",
+                 "log_format", "log_group", "layers")
+
+
+def timestamp() -> str:
+    """LastModified as Lambda writes it: 2025-11-24T23:18:51.123+0000."""
+    now = datetime.now(UTC)
+    return now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}+0000"
+
+
+def new_revision() -> str:
+    return str(uuid.uuid4())
+
+
+class FunctionService:
+    def __init__(
+        self,
+        settings: Settings,
+        store: Store,
+        on_change: Callable[[str], None],
+    ) -> None:
+        self._settings = settings
+        self._store = store
+        self._on_change = on_change  # retires environments of a changed function
+        self._background: set[asyncio.Task[None]] = set()
+
+    def arn(self, name: str, qualifier: str | None = None) -> str:
+        return function_arn(self._settings.region, self._settings.account_id, name, qualifier)
+
+    def runtime_warning(self, runtime: str) -> str | None:
+        interpreter = interpreter_for(runtime)
+        if interpreter.exact:
+            return None
+        return (f"{runtime} is not installed here; the function runs on the server's own "
+                f"interpreter ({interpreter.path}).")
+
+    # create / read -------------------------------------------------------------------------
+
+    async def create(self, name: str, code: Code, **config: Any) -> FunctionConfig:
+        rules.check_runtime(config["runtime"])
+        rules.check_handler(config.get("handler"))
+        rules.check_limits(config.get("timeout", 3), config.get("memory_size", 128))
+        rules.check_environment(config.get("environment", {}))
+        warning = self.runtime_warning(config["runtime"])
+        if warning:
+            log.warning("function %s: %s", name, warning)
+        latest = FunctionConfig(
+            name=name, version=LATEST, code=code, last_modified=timestamp(),
+            revision_id=new_revision(), state=State.PENDING,
+            state_reason="The function is being created.", state_reason_code="Creating",
+            **config,
+        )
+        if not await self._store.create_function(FunctionRecord(name=name), latest):
+            raise ResourceConflictException(f"Function already exist: {name}")
+        self._settle(name, latest.revision_id)
+        return latest
+
+    async def latest(self, name: str) -> FunctionConfig:
+        return await self.version(name, LATEST)
+
+    async def version(self, name: str, version: str) -> FunctionConfig:
+        config = await self._store.get_version(name, version)
+        if config is None:
+            raise ResourceNotFoundException(f"Function not found: {self.arn(name, version)}")
+        return config
+
+    async def record(self, name: str) -> FunctionRecord:
+        record = await self._store.get_function(name)
+        if record is None:
+            raise ResourceNotFoundException(f"Function not found: {self.arn(name, LATEST)}")
+        return record
+
+    async def list_latest(self, marker: str | None, limit: int) -> Page[FunctionConfig]:
+        return await self._store.list_latest(marker, limit)
+
+    async def list_versions(self, name: str, marker: str | None, limit: int
+                            ) -> Page[FunctionConfig]:
+        await self.record(name)
+        return await self._store.list_versions(name, marker, limit)
+
+    # update ------------------------------------------------------------------------------
+
+    async def update_code(
+        self, name: str, code: Code, revision_id: str | None, publish: bool
+    ) -> FunctionConfig:
+        updated = await self._update(name, revision_id, code=code)
+        if publish:
+            return await self.publish(name, None, None, "")
+        return updated
+
+    async def update_configuration(
+        self, name: str, revision_id: str | None, **changes: Any
+    ) -> FunctionConfig:
+        if "runtime" in changes:
+            rules.check_runtime(changes["runtime"])
+        if "environment" in changes:
+            rules.check_environment(changes["environment"])
+        return await self._update(name, revision_id, **changes)
+
+    async def _update(self, name: str, revision_id: str | None, **changes: Any
+                      ) -> FunctionConfig:
+        current = await self.latest(name)
+        if revision_id is not None and revision_id != current.revision_id:
+            raise PreconditionFailedException(
+                "The Revision Id provided does not match the latest Revision Id. Call the "
+                "GetFunction/GetAlias API to retrieve the latest Revision Id")
+        if current.last_update_status is LastUpdateStatus.IN_PROGRESS:
+            raise ResourceConflictException(
+                "The operation cannot be performed at this time. An update is in progress "
+                f"for resource: {self.arn(name)}")
+        merged = current.replace(**changes)
+        rules.check_limits(merged.timeout, merged.memory_size)
+        updated = merged.replace(
+            last_modified=timestamp(), revision_id=new_revision(),
+            last_update_status=LastUpdateStatus.IN_PROGRESS,
+            last_update_status_reason="The function is being created.",
+            last_update_status_reason_code="Creating",
+        )
+        if not await self._store.replace_latest(updated, current.revision_id):
+            raise ResourceConflictException(
+                "The operation cannot be performed at this time. An update is in progress "
+                f"for resource: {self.arn(name)}")
+        self._on_change(name)
+        self._settle(name, updated.revision_id)
+        return updated
+
+    def _settle(self, name: str, revision_id: str) -> None:
+        """Finish a create or update after the response: Pending/InProgress -> Active/Successful.
+
+        The work is already done (code extracted, configuration validated); the states exist
+        so that clients written against AWS, which wait for them, behave the same here.
+        """
+        task = asyncio.get_running_loop().create_task(self._finish(name, revision_id))
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def _finish(self, name: str, revision_id: str) -> None:
+        current = await self._store.get_version(name, LATEST)
+        if current is None or current.revision_id != revision_id:
+            return
+        settled = current.replace(
+            state=State.ACTIVE, state_reason=None, state_reason_code=None,
+            last_update_status=LastUpdateStatus.SUCCESSFUL, last_update_status_reason=None,
+            last_update_status_reason_code=None,
+        )
+        await self._store.replace_latest(settled, revision_id)
+
+    async def wait_settled(self) -> None:
+        """For tests and shutdown: let pending state transitions land."""
+        while self._background:
+            await asyncio.gather(*list(self._background))
+
+    # publish / delete --------------------------------------------------------------------
+
+    async def publish(
+        self, name: str, code_sha256: str | None, revision_id: str | None, description: str
+    ) -> FunctionConfig:
+        latest = await self.latest(name)
+        if code_sha256 is not None and code_sha256 != latest.code.sha256:
+            raise InvalidParameterValueException(
+                f"CodeSHA256 ({code_sha256}) is different from current CodeSHA256 in $LATEST "
+                f"({latest.code.sha256}). Please try again with the CodeSHA256 in $LATEST.")
+        if revision_id is not None and revision_id != latest.revision_id:
+            raise PreconditionFailedException(
+                "The Revision Id provided does not match the latest Revision Id. Call the "
+                "GetFunction/GetAlias API to retrieve the latest Revision Id")
+
+        def make(latest: FunctionConfig, previous: FunctionConfig | None, number: int
+                 ) -> FunctionConfig | None:
+            if previous is not None and latest.same_publishable_content(previous):
+                return None
+            return latest.replace(
+                version=str(number), revision_id=new_revision(), last_modified=timestamp(),
+                description=description or latest.description, state=State.ACTIVE,
+                last_update_status=LastUpdateStatus.SUCCESSFUL, state_reason=None,
+                state_reason_code=None)
+
+        published = await self._store.publish_version(name, make)
+        if published is None:
+            raise ResourceNotFoundException(f"Function not found: {self.arn(name, LATEST)}")
+        return published
+
+    async def delete(self, name: str, qualifier: str | None) -> None:
+        if qualifier is None:
+            if not await self._store.delete_function(name):
+                raise ResourceNotFoundException(f"Function not found: {self.arn(name)}")
+            self._on_change(name)
+            return
+        if qualifier == LATEST:
+            raise InvalidParameterValueException(
+                "$LATEST version cannot be deleted without deleting the function.")
+        aliases = await self._store.list_aliases(name, qualifier, None, 1000)
+        if aliases.items:
+            names = ", ".join(a.name for a in aliases.items)
+            raise ResourceConflictException(
+                f"Unable to delete version because the following aliases reference it: "
+                f"[{names}]")
+        if not await self._store.delete_version(name, qualifier):
+            await self.record(name)
+        self._on_change(name)
+
+    async def account_usage(self) -> tuple[int, int]:
+        """(total code size, function count) over every function and version."""
+        total, count, marker = 0, 0, None
+        while True:
+            page = await self._store.list_latest(marker, 500)
+            for config in page.items:
+                count += 1
+                versions = await self._store.list_versions(config.name, None, 10_000)
+                total += sum(v.code.size for v in versions.items)
+            if page.next_marker is None:
+                return total, count
+            marker = page.next_marker
+
+    def code_root(self) -> Path:
+        return self._settings.code_dir

@@ -1,0 +1,1 @@
+"""The synchronous invoke path and the concurrency ledger every path shares."""

@@ -1,0 +1,97 @@
+"""The synchronous invoke path: admit, run in an environment, release."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+from typing import Protocol
+
+from lambdalite.config import Settings
+from lambdalite.errors import ResourceConflictException
+from lambdalite.functions.interpreters import interpreter_for
+from lambdalite.invoke.concurrency import ConcurrencyLedger
+from lambdalite.invoke.resolve import Target
+from lambdalite.model.arn import function_arn
+from lambdalite.model.function import FunctionConfig, State
+from lambdalite.sandbox.types import EnvironmentSpec, InvocationRequest, InvocationResult
+
+
+class Sandbox(Protocol):
+    async def invoke(self, spec: EnvironmentSpec, request: InvocationRequest) -> InvocationResult:
+        ...
+
+
+def new_request_id() -> str:
+    return str(uuid.uuid4())
+
+
+class Invoker:
+    def __init__(self, settings: Settings, sandbox: Sandbox, ledger: ConcurrencyLedger) -> None:
+        self._settings = settings
+        self._sandbox = sandbox
+        self.ledger = ledger
+        self._specs: dict[str, EnvironmentSpec] = {}
+
+    def spec_for(self, config: FunctionConfig) -> EnvironmentSpec:
+        """Environment specs are cached by revision: building one per call is waste."""
+        key = f"{config.name}:{config.version}:{config.revision_id}"
+        spec = self._specs.get(key)
+        if spec is None:
+            if len(self._specs) > 4096:
+                self._specs.clear()
+            s = self._settings
+            spec = EnvironmentSpec(
+                key=key,
+                function_name=config.name,
+                function_version=config.version,
+                function_arn=function_arn(s.region, s.account_id, config.name),
+                handler=config.handler,
+                runtime=config.runtime,
+                interpreter=interpreter_for(config.runtime).path,
+                code_dir=Path(config.code.directory),
+                memory_mb=config.memory_size,
+                timeout_s=config.timeout,
+                ephemeral_storage_mb=config.ephemeral_storage,
+                environment=dict(config.environment),
+                region=s.region,
+                account_id=s.account_id,
+                log_group=config.effective_log_group,
+            )
+            self._specs[key] = spec
+        return spec
+
+    @staticmethod
+    def check_invocable(config: FunctionConfig) -> None:
+        if config.state is not State.ACTIVE:
+            raise ResourceConflictException(
+                "The operation cannot be performed at this time. The function is currently "
+                f"in the following state: {config.state.value}"
+            )
+
+    async def invoke(
+        self,
+        target: Target,
+        payload: bytes,
+        *,
+        request_id: str | None = None,
+        client_context: str | None = None,
+        want_log_tail: bool = False,
+    ) -> tuple[str, InvocationResult]:
+        config = target.config
+        self.check_invocable(config)
+        slot = self.ledger.try_acquire(config.name, target.record.reserved_concurrency)
+        request_id = request_id or new_request_id()
+        try:
+            result = await self._sandbox.invoke(
+                self.spec_for(config),
+                InvocationRequest(
+                    request_id=request_id,
+                    payload=payload,
+                    invoked_function_arn=target.invoked_arn,
+                    client_context=client_context,
+                    want_log_tail=want_log_tail,
+                ),
+            )
+        finally:
+            self.ledger.release(slot)
+        return request_id, result

@@ -1,0 +1,1 @@
+"""Function logs: buffered from environments, committed to the store in batches."""

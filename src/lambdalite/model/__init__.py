@@ -1,0 +1,1 @@
+"""Domain values: functions, versions, aliases, ARNs. Imports nothing else of ours."""

@@ -1,0 +1,69 @@
+"""Values that cross the boundary between the invoke path and the sandbox pool."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+
+@dataclass(frozen=True, kw_only=True)
+class EnvironmentSpec:
+    """Everything needed to start an execution environment for one function version.
+
+    Environments with the same ``key`` are interchangeable: a warm one may serve any
+    invocation whose spec has that key. The key changes whenever code or configuration
+    changes, which is how an update retires old environments.
+    """
+
+    key: str
+    function_name: str
+    function_version: str  # "$LATEST" or "3"
+    function_arn: str  # unqualified ARN
+    handler: str
+    runtime: str  # e.g. "python3.12"
+    interpreter: str  # path of the python executable that runs this runtime
+    code_dir: Path
+    memory_mb: int = 128
+    timeout_s: int = 3
+    ephemeral_storage_mb: int = 512
+    environment: Mapping[str, str] = field(default_factory=dict)
+    region: str = "us-east-1"
+    account_id: str = "000000000000"
+    log_group: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class InvocationRequest:
+    request_id: str
+    payload: bytes
+    invoked_function_arn: str
+    client_context: str | None = None  # decoded JSON text
+    cognito_identity: str | None = None  # JSON text
+    trace_id: str | None = None
+    want_log_tail: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class InvocationResult:
+    payload: bytes
+    function_error: str | None  # "Unhandled" when the function failed, else None
+    executed_version: str
+    duration_ms: float
+    billed_duration_ms: int
+    max_memory_used_mb: int
+    init_duration_ms: float | None  # set on a cold start
+    log_tail: str  # the invocation's log text (START .. REPORT); filled when asked for
+
+
+@dataclass(frozen=True)
+class LogEvent:
+    timestamp_ms: int
+    message: str
+
+
+class LogSink(Protocol):
+    """Where environments' log lines go (one stream per environment, as CloudWatch does)."""
+
+    def emit(self, log_group: str, log_stream: str, events: list[LogEvent]) -> None: ...

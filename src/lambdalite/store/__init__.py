@@ -1,0 +1,1 @@
+"""Durable state behind one async Store protocol (SQLite by default, PostgreSQL to follow)."""

@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+import pytest
+
+from lambdalite.errors import TooManyRequestsException
+from lambdalite.invoke.concurrency import (
+    ACCOUNT_EXCEEDED,
+    RESERVED_EXCEEDED,
+    ConcurrencyLedger,
+)
+
+
+def test_reserved_concurrency_caps_its_function() -> None:
+    ledger = ConcurrencyLedger(account_limit=10)
+    first = ledger.try_acquire("f", reserved=2)
+    ledger.try_acquire("f", reserved=2)
+    with pytest.raises(TooManyRequestsException) as raised:
+        ledger.try_acquire("f", reserved=2)
+    assert raised.value.reason == RESERVED_EXCEEDED
+    assert raised.value.status_code == 429
+    ledger.release(first)
+    ledger.try_acquire("f", reserved=2)
+    assert ledger.in_flight("f") == 2
+
+
+def test_reserved_zero_throttles_every_call() -> None:
+    ledger = ConcurrencyLedger(account_limit=10)
+    with pytest.raises(TooManyRequestsException) as raised:
+        ledger.try_acquire("f", reserved=0)
+    assert raised.value.reason == RESERVED_EXCEEDED
+
+
+def test_unreserved_functions_share_what_reservations_leave() -> None:
+    ledger = ConcurrencyLedger(account_limit=3)
+    ledger.set_reserved_total(1)
+    ledger.try_acquire("a", reserved=None)
+    ledger.try_acquire("b", reserved=None)
+    with pytest.raises(TooManyRequestsException) as raised:
+        ledger.try_acquire("c", reserved=None)
+    assert raised.value.reason == ACCOUNT_EXCEEDED
+    # the reserved function still has its guaranteed unit
+    slot = ledger.try_acquire("r", reserved=1)
+    ledger.release(slot)
+    assert ledger.in_flight("r") == 0
+
+
+def test_throttle_body_is_aws_shaped() -> None:
+    error = TooManyRequestsException(RESERVED_EXCEEDED)
+    assert error.body() == {"Reason": RESERVED_EXCEEDED, "Type": "User",
+                            "message": "Rate Exceeded."}
