@@ -1,0 +1,1 @@
+"""The wire: ASGI app, routing by service, AWS-shaped errors out (one place)."""
