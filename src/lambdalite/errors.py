@@ -11,7 +11,7 @@ only raise them and ``api/errors.py`` turns them into responses in one place.
     │   ├── ResourceNotFoundException                   404  {"Type","Message"}
     │   ├── ResourceConflictException                   409  {"Type","message"}
     │   ├── PreconditionFailedException                 412  {"Type","message"}
-    │   ├── RequestTooLargeException                    413  (wire code RequestEntityTooLargeException)
+    │   ├── RequestTooLargeException                    413  (wire: RequestEntityTooLarge...)
     │   ├── UnsupportedMediaTypeException               415
     │   ├── TooManyRequestsException                    429  {"Reason","Type","message"}
     │   ├── AccessDeniedException                       403

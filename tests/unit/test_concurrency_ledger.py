@@ -46,5 +46,8 @@ def test_unreserved_functions_share_what_reservations_leave() -> None:
 
 def test_throttle_body_is_aws_shaped() -> None:
     error = TooManyRequestsException(RESERVED_EXCEEDED)
-    assert error.body() == {"Reason": RESERVED_EXCEEDED, "Type": "User",
-                            "message": "Rate Exceeded."}
+    assert error.body() == {
+        "Reason": RESERVED_EXCEEDED,
+        "Type": "User",
+        "message": "Rate Exceeded.",
+    }

@@ -21,16 +21,26 @@ REGION, ACCOUNT = "us-east-1", "000000000000"
         ("my-function:v1", "my-function", "v1", None, None),
         ("my-function:$LATEST", "my-function", "$LATEST", None, None),
         ("123456789012:function:my-function", "my-function", None, None, "123456789012"),
-        ("arn:aws:lambda:us-west-2:123456789012:function:my-function:3", "my-function", "3",
-         "us-west-2", "123456789012"),
+        (
+            "arn:aws:lambda:us-west-2:123456789012:function:my-function:3",
+            "my-function",
+            "3",
+            "us-west-2",
+            "123456789012",
+        ),
     ],
 )
-def test_every_identifier_form_parses(raw: str, name: str, qualifier: str | None,
-                                      region: str | None, account: str | None) -> None:
+def test_every_identifier_form_parses(
+    raw: str, name: str, qualifier: str | None, region: str | None, account: str | None
+) -> None:
     fid = parse_function_id(raw)
     assert fid is not None
     assert (fid.name, fid.qualifier, fid.region, fid.account_id) == (
-        name, qualifier, region, account)
+        name,
+        qualifier,
+        region,
+        account,
+    )
 
 
 def test_malformed_names_are_validation_errors() -> None:
@@ -49,16 +59,20 @@ def test_qualifier_mismatch() -> None:
     with pytest.raises(InvalidParameterValueException) as raised:
         split_function_name("fn:1", "2", REGION, ACCOUNT)
     assert raised.value.message == (
-        "The derived qualifier from the function name does not match the specified qualifier.")
+        "The derived qualifier from the function name does not match the specified qualifier."
+    )
     assert split_function_name("fn:1", "1", REGION, ACCOUNT).qualifier == "1"
 
 
 def test_other_region_and_account() -> None:
     with pytest.raises(ResourceNotFoundException) as raised:
-        split_function_name(f"arn:aws:lambda:eu-west-1:{ACCOUNT}:function:fn", None, REGION,
-                            ACCOUNT)
+        split_function_name(
+            f"arn:aws:lambda:eu-west-1:{ACCOUNT}:function:fn", None, REGION, ACCOUNT
+        )
     assert raised.value.message == (
-        "Functions from 'eu-west-1' are not reachable in this region ('us-east-1')")
+        "Functions from 'eu-west-1' are not reachable in this region ('us-east-1')"
+    )
     with pytest.raises(AccessDeniedException):
-        split_function_name("arn:aws:lambda:us-east-1:111111111111:function:fn", None, REGION,
-                            ACCOUNT)
+        split_function_name(
+            "arn:aws:lambda:us-east-1:111111111111:function:fn", None, REGION, ACCOUNT
+        )

@@ -23,11 +23,13 @@ def make_zip(entries: list[tuple[str, bytes, int]]) -> bytes:
 
 
 def test_modes_and_symlinks_survive(tmp_path: Path) -> None:
-    data = make_zip([
-        ("bootstrap", b"#!/bin/sh\n", stat.S_IFREG | 0o755),
-        ("lib/real.py", b"X = 1\n", stat.S_IFREG | 0o644),
-        ("link.py", b"lib/real.py", stat.S_IFLNK | 0o777),
-    ])
+    data = make_zip(
+        [
+            ("bootstrap", b"#!/bin/sh\n", stat.S_IFREG | 0o755),
+            ("lib/real.py", b"X = 1\n", stat.S_IFREG | 0o644),
+            ("link.py", b"lib/real.py", stat.S_IFLNK | 0o777),
+        ]
+    )
     code = store_zip(data, tmp_path)
     root = Path(code.directory)
     assert os.access(root / "bootstrap", os.X_OK)

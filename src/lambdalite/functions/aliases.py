@@ -18,31 +18,47 @@ class AliasService:
         self._store = store
         self._functions = functions
 
-    async def _check_routing(self, function_name: str, primary: str,
-                             weights: dict[str, float]) -> None:
+    async def _check_routing(
+        self, function_name: str, primary: str, weights: dict[str, float]
+    ) -> None:
         if len(weights) > 1:
             raise InvalidParameterValueException(
-                "Number of items in AdditionalVersionWeights cannot be greater than 1")
+                "Number of items in AdditionalVersionWeights cannot be greater than 1"
+            )
         for version in weights:
             if version == primary:
                 raise InvalidParameterValueException(
                     f"Invalid function version {version}. Function version {version} is "
-                    "already included in routing configuration.")
+                    "already included in routing configuration."
+                )
             if not version.isdigit() or primary == LATEST:
                 raise InvalidParameterValueException(
-                    "$LATEST is not supported for an alias pointing to more than 1 version")
+                    "$LATEST is not supported for an alias pointing to more than 1 version"
+                )
             await self._functions.version(function_name, version)
 
-    async def create(self, function_name: str, name: str, version: str, description: str,
-                     weights: dict[str, float]) -> Alias:
+    async def create(
+        self,
+        function_name: str,
+        name: str,
+        version: str,
+        description: str,
+        weights: dict[str, float],
+    ) -> Alias:
         await self._functions.version(function_name, version)
         await self._check_routing(function_name, version, weights)
-        alias = Alias(function_name=function_name, name=name, function_version=version,
-                      description=description, additional_version_weights=weights,
-                      revision_id=new_revision())
+        alias = Alias(
+            function_name=function_name,
+            name=name,
+            function_version=version,
+            description=description,
+            additional_version_weights=weights,
+            revision_id=new_revision(),
+        )
         if not await self._store.create_alias(alias):
             raise ResourceConflictException(
-                f"Alias already exists: {self._functions.arn(function_name, name)}")
+                f"Alias already exists: {self._functions.arn(function_name, name)}"
+            )
         return alias
 
     async def get(self, function_name: str, name: str) -> Alias:
@@ -50,29 +66,43 @@ class AliasService:
         alias = await self._store.get_alias(function_name, name)
         if alias is None:
             raise ResourceNotFoundException(
-                f"Cannot find alias arn: {self._functions.arn(function_name, name)}")
+                f"Cannot find alias arn: {self._functions.arn(function_name, name)}"
+            )
         return alias
 
-    async def update(self, function_name: str, name: str, version: str | None,
-                     description: str | None, weights: dict[str, float] | None,
-                     revision_id: str | None) -> Alias:
+    async def update(
+        self,
+        function_name: str,
+        name: str,
+        version: str | None,
+        description: str | None,
+        weights: dict[str, float] | None,
+        revision_id: str | None,
+    ) -> Alias:
         await self._functions.record(function_name)
         current = await self._store.get_alias(function_name, name)
         if current is None:
             raise ResourceNotFoundException(
-                f"Alias not found: {self._functions.arn(function_name, name)}")
+                f"Alias not found: {self._functions.arn(function_name, name)}"
+            )
         if revision_id is not None and revision_id != current.revision_id:
             raise PreconditionFailedException(
                 "The Revision Id provided does not match the latest Revision Id. Call the "
-                "GetFunction/GetAlias API to retrieve the latest Revision Id")
+                "GetFunction/GetAlias API to retrieve the latest Revision Id"
+            )
         primary = version or current.function_version
         if version is not None:
             await self._functions.version(function_name, version)
         routing = current.additional_version_weights if weights is None else weights
         await self._check_routing(function_name, primary, routing)
-        updated = Alias(function_name=function_name, name=name, function_version=primary,
-                        description=current.description if description is None else description,
-                        additional_version_weights=routing, revision_id=new_revision())
+        updated = Alias(
+            function_name=function_name,
+            name=name,
+            function_version=primary,
+            description=current.description if description is None else description,
+            additional_version_weights=routing,
+            revision_id=new_revision(),
+        )
         await self._store.replace_alias(updated)
         return updated
 
@@ -80,7 +110,8 @@ class AliasService:
         await self._functions.record(function_name)
         await self._store.delete_alias(function_name, name)
 
-    async def list(self, function_name: str, version: str | None, marker: str | None,
-                   limit: int) -> Page[Alias]:
+    async def list(
+        self, function_name: str, version: str | None, marker: str | None, limit: int
+    ) -> Page[Alias]:
         await self._functions.record(function_name)
         return await self._store.list_aliases(function_name, version, marker, limit)

@@ -15,8 +15,7 @@ QUALIFIED_NOT_ALLOWED = (
 
 
 class ConcurrencyService:
-    def __init__(self, store: Store, functions: FunctionService, ledger: ConcurrencyLedger
-                 ) -> None:
+    def __init__(self, store: Store, functions: FunctionService, ledger: ConcurrencyLedger) -> None:
         self._store = store
         self._functions = functions
         self._ledger = ledger
@@ -31,7 +30,8 @@ class ConcurrencyService:
             raise InvalidParameterValueException(
                 "Specified ReservedConcurrentExecutions for function decreases account's "
                 "UnreservedConcurrentExecution below its minimum value of "
-                f"[{MIN_UNRESERVED_CONCURRENCY}].")
+                f"[{MIN_UNRESERVED_CONCURRENCY}]."
+            )
         await self._store.set_reserved_concurrency(name, reserved)
         await self.load()
         return reserved

@@ -34,7 +34,8 @@ def store_zip(zip_bytes: bytes, code_root: Path) -> Code:
     """Validate and extract an uploaded zip under `code_root`, keyed by its hash."""
     if len(zip_bytes) > MAX_ZIPPED_BYTES:
         raise InvalidParameterValueException(
-            f"Zipped size must be smaller than {MAX_ZIPPED_BYTES} bytes")
+            f"Zipped size must be smaller than {MAX_ZIPPED_BYTES} bytes"
+        )
     digest = hashlib.sha256(zip_bytes).hexdigest()
     target = code_root / digest
     zip_path = code_root / f"{digest}.zip"
@@ -48,8 +49,12 @@ def store_zip(zip_bytes: bytes, code_root: Path) -> Code:
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
-    return Code(sha256=code_sha256(zip_bytes), size=len(zip_bytes), directory=str(target),
-                zip_path=str(zip_path))
+    return Code(
+        sha256=code_sha256(zip_bytes),
+        size=len(zip_bytes),
+        directory=str(target),
+        zip_path=str(zip_path),
+    )
 
 
 def local_directory(path: str) -> Code:
@@ -57,15 +62,20 @@ def local_directory(path: str) -> Code:
     root = Path(path)
     if not root.is_absolute() or not root.is_dir():
         raise InvalidParameterValueException(
-            f"Local code directory {path!r} must be an absolute path to a directory.")
+            f"Local code directory {path!r} must be an absolute path to a directory."
+        )
     digest = hashlib.sha256()
     size = 0
     for file in sorted(p for p in root.rglob("*") if p.is_file()):
         info = file.stat()
         size += info.st_size
         digest.update(f"{file.relative_to(root)}\0{info.st_size}\0{info.st_mtime_ns}\n".encode())
-    return Code(sha256=base64.b64encode(digest.digest()).decode(), size=size,
-                directory=str(root), local=True)
+    return Code(
+        sha256=base64.b64encode(digest.digest()).decode(),
+        size=size,
+        directory=str(root),
+        local=True,
+    )
 
 
 def _extract(zip_bytes: bytes, dest: Path) -> None:
@@ -76,7 +86,8 @@ def _extract(zip_bytes: bytes, dest: Path) -> None:
         raise InvalidParameterValueException(_UNZIP_FAILED) from exc
     if sum(e.file_size for e in entries) > MAX_UNZIPPED_BYTES:
         raise InvalidParameterValueException(
-            f"Unzipped size must be smaller than {MAX_UNZIPPED_BYTES} bytes")
+            f"Unzipped size must be smaller than {MAX_UNZIPPED_BYTES} bytes"
+        )
     links: list[tuple[Path, str]] = []
     try:
         for entry in entries:

@@ -32,9 +32,21 @@ from lambdalite.store.base import Page, Store
 
 log = logging.getLogger(__name__)
 
-CONFIG_FIELDS = ("handler", "runtime", "role", "description", "timeout", "memory_size",
-                 "ephemeral_storage", "environment", "dead_letter_target_arn", "tracing_mode",
-                 "log_format", "log_group", "layers")
+CONFIG_FIELDS = (
+    "handler",
+    "runtime",
+    "role",
+    "description",
+    "timeout",
+    "memory_size",
+    "ephemeral_storage",
+    "environment",
+    "dead_letter_target_arn",
+    "tracing_mode",
+    "log_format",
+    "log_group",
+    "layers",
+)
 
 
 def timestamp() -> str:
@@ -52,7 +64,7 @@ class FunctionService:
         self,
         settings: Settings,
         store: Store,
-        on_change: Callable[[str], None],
+        on_change: Callable[[str], object],
     ) -> None:
         self._settings = settings
         self._store = store
@@ -66,8 +78,10 @@ class FunctionService:
         interpreter = interpreter_for(runtime)
         if interpreter.exact:
             return None
-        return (f"{runtime} is not installed here; the function runs on the server's own "
-                f"interpreter ({interpreter.path}).")
+        return (
+            f"{runtime} is not installed here; the function runs on the server's own "
+            f"interpreter ({interpreter.path})."
+        )
 
     # create / read -------------------------------------------------------------------------
 
@@ -80,9 +94,14 @@ class FunctionService:
         if warning:
             log.warning("function %s: %s", name, warning)
         latest = FunctionConfig(
-            name=name, version=LATEST, code=code, last_modified=timestamp(),
-            revision_id=new_revision(), state=State.PENDING,
-            state_reason="The function is being created.", state_reason_code="Creating",
+            name=name,
+            version=LATEST,
+            code=code,
+            last_modified=timestamp(),
+            revision_id=new_revision(),
+            state=State.PENDING,
+            state_reason="The function is being created.",
+            state_reason_code="Creating",
             **config,
         )
         if not await self._store.create_function(FunctionRecord(name=name), latest):
@@ -108,8 +127,9 @@ class FunctionService:
     async def list_latest(self, marker: str | None, limit: int) -> Page[FunctionConfig]:
         return await self._store.list_latest(marker, limit)
 
-    async def list_versions(self, name: str, marker: str | None, limit: int
-                            ) -> Page[FunctionConfig]:
+    async def list_versions(
+        self, name: str, marker: str | None, limit: int
+    ) -> Page[FunctionConfig]:
         await self.record(name)
         return await self._store.list_versions(name, marker, limit)
 
@@ -132,21 +152,23 @@ class FunctionService:
             rules.check_environment(changes["environment"])
         return await self._update(name, revision_id, **changes)
 
-    async def _update(self, name: str, revision_id: str | None, **changes: Any
-                      ) -> FunctionConfig:
+    async def _update(self, name: str, revision_id: str | None, **changes: Any) -> FunctionConfig:
         current = await self.latest(name)
         if revision_id is not None and revision_id != current.revision_id:
             raise PreconditionFailedException(
                 "The Revision Id provided does not match the latest Revision Id. Call the "
-                "GetFunction/GetAlias API to retrieve the latest Revision Id")
+                "GetFunction/GetAlias API to retrieve the latest Revision Id"
+            )
         if current.last_update_status is LastUpdateStatus.IN_PROGRESS:
             raise ResourceConflictException(
                 "The operation cannot be performed at this time. An update is in progress "
-                f"for resource: {self.arn(name)}")
+                f"for resource: {self.arn(name)}"
+            )
         merged = current.replace(**changes)
         rules.check_limits(merged.timeout, merged.memory_size)
         updated = merged.replace(
-            last_modified=timestamp(), revision_id=new_revision(),
+            last_modified=timestamp(),
+            revision_id=new_revision(),
             last_update_status=LastUpdateStatus.IN_PROGRESS,
             last_update_status_reason="The function is being created.",
             last_update_status_reason_code="Creating",
@@ -154,7 +176,8 @@ class FunctionService:
         if not await self._store.replace_latest(updated, current.revision_id):
             raise ResourceConflictException(
                 "The operation cannot be performed at this time. An update is in progress "
-                f"for resource: {self.arn(name)}")
+                f"for resource: {self.arn(name)}"
+            )
         self._on_change(name)
         self._settle(name, updated.revision_id)
         return updated
@@ -174,8 +197,11 @@ class FunctionService:
         if current is None or current.revision_id != revision_id:
             return
         settled = current.replace(
-            state=State.ACTIVE, state_reason=None, state_reason_code=None,
-            last_update_status=LastUpdateStatus.SUCCESSFUL, last_update_status_reason=None,
+            state=State.ACTIVE,
+            state_reason=None,
+            state_reason_code=None,
+            last_update_status=LastUpdateStatus.SUCCESSFUL,
+            last_update_status_reason=None,
             last_update_status_reason_code=None,
         )
         await self._store.replace_latest(settled, revision_id)
@@ -194,21 +220,29 @@ class FunctionService:
         if code_sha256 is not None and code_sha256 != latest.code.sha256:
             raise InvalidParameterValueException(
                 f"CodeSHA256 ({code_sha256}) is different from current CodeSHA256 in $LATEST "
-                f"({latest.code.sha256}). Please try again with the CodeSHA256 in $LATEST.")
+                f"({latest.code.sha256}). Please try again with the CodeSHA256 in $LATEST."
+            )
         if revision_id is not None and revision_id != latest.revision_id:
             raise PreconditionFailedException(
                 "The Revision Id provided does not match the latest Revision Id. Call the "
-                "GetFunction/GetAlias API to retrieve the latest Revision Id")
+                "GetFunction/GetAlias API to retrieve the latest Revision Id"
+            )
 
-        def make(latest: FunctionConfig, previous: FunctionConfig | None, number: int
-                 ) -> FunctionConfig | None:
+        def make(
+            latest: FunctionConfig, previous: FunctionConfig | None, number: int
+        ) -> FunctionConfig | None:
             if previous is not None and latest.same_publishable_content(previous):
                 return None
             return latest.replace(
-                version=str(number), revision_id=new_revision(), last_modified=timestamp(),
-                description=description or latest.description, state=State.ACTIVE,
-                last_update_status=LastUpdateStatus.SUCCESSFUL, state_reason=None,
-                state_reason_code=None)
+                version=str(number),
+                revision_id=new_revision(),
+                last_modified=timestamp(),
+                description=description or latest.description,
+                state=State.ACTIVE,
+                last_update_status=LastUpdateStatus.SUCCESSFUL,
+                state_reason=None,
+                state_reason_code=None,
+            )
 
         published = await self._store.publish_version(name, make)
         if published is None:
@@ -223,13 +257,14 @@ class FunctionService:
             return
         if qualifier == LATEST:
             raise InvalidParameterValueException(
-                "$LATEST version cannot be deleted without deleting the function.")
+                "$LATEST version cannot be deleted without deleting the function."
+            )
         aliases = await self._store.list_aliases(name, qualifier, None, 1000)
         if aliases.items:
             names = ", ".join(a.name for a in aliases.items)
             raise ResourceConflictException(
-                f"Unable to delete version because the following aliases reference it: "
-                f"[{names}]")
+                f"Unable to delete version because the following aliases reference it: [{names}]"
+            )
         if not await self._store.delete_version(name, qualifier):
             await self.record(name)
         self._on_change(name)

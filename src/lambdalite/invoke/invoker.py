@@ -17,8 +17,9 @@ from lambdalite.sandbox.types import EnvironmentSpec, InvocationRequest, Invocat
 
 
 class Sandbox(Protocol):
-    async def invoke(self, spec: EnvironmentSpec, request: InvocationRequest) -> InvocationResult:
-        ...
+    async def invoke(
+        self, spec: EnvironmentSpec, request: InvocationRequest
+    ) -> InvocationResult: ...
 
 
 def new_request_id() -> str:

@@ -45,12 +45,12 @@ def split_function_name(raw: str, qualifier: str | None, region: str, account: s
         )
     if fid.qualifier is not None and qualifier is not None and fid.qualifier != qualifier:
         raise InvalidParameterValueException(
-            "The derived qualifier from the function name does not match the specified "
-            "qualifier."
+            "The derived qualifier from the function name does not match the specified qualifier."
         )
     if fid.region is not None and fid.region != region:
         raise ResourceNotFoundException(
-            f"Functions from '{fid.region}' are not reachable in this region ('{region}')")
+            f"Functions from '{fid.region}' are not reachable in this region ('{region}')"
+        )
     if fid.account_id is not None and fid.account_id != account:
         raise AccessDeniedException("")
     return FunctionId(fid.name, fid.qualifier or qualifier, fid.region, fid.account_id)
@@ -64,7 +64,8 @@ async def resolve_target(
 
     def not_found() -> ResourceNotFoundException:
         return ResourceNotFoundException(
-            f"Function not found: {function_arn(region, account, fid.name, wanted)}")
+            f"Function not found: {function_arn(region, account, fid.name, wanted)}"
+        )
 
     record = await store.get_function(fid.name)
     if record is None:

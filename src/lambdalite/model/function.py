@@ -89,9 +89,18 @@ class FunctionConfig:
 
     def same_publishable_content(self, other: FunctionConfig) -> bool:
         """True when publishing `self` after `other` would create nothing new."""
-        ignored = {"version", "last_modified", "revision_id", "state", "state_reason",
-                   "state_reason_code", "last_update_status", "last_update_status_reason",
-                   "last_update_status_reason_code"}
+        ignored = {
+            "version",
+            "description",
+            "last_modified",
+            "revision_id",
+            "state",
+            "state_reason",
+            "state_reason_code",
+            "last_update_status",
+            "last_update_status_reason",
+            "last_update_status_reason_code",
+        }
         mine = {k: v for k, v in self.to_record().items() if k not in ignored}
         theirs = {k: v for k, v in other.to_record().items() if k not in ignored}
         return mine == theirs

@@ -43,6 +43,7 @@ class InvocationRequest:
     cognito_identity: str | None = None  # JSON text
     trace_id: str | None = None
     want_log_tail: bool = False
+    tenant_id: str | None = None  # multi-tenant functions (Lambda-Runtime-Aws-Tenant-Id)
 
 
 @dataclass(frozen=True, kw_only=True)

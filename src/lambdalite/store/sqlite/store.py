@@ -128,8 +128,9 @@ class SqliteStore:
                 "ORDER BY number DESC LIMIT 1",
                 (name,),
             ).fetchone()
-            previous = None if prev_row is None else FunctionConfig.from_record(
-                json.loads(prev_row[0]))
+            previous = (
+                None if prev_row is None else FunctionConfig.from_record(json.loads(prev_row[0]))
+            )
             number = fn[0] + 1
             made = make(latest, previous, number)
             if made is None:
@@ -152,7 +153,8 @@ class SqliteStore:
 
     async def delete_version(self, name: str, version: str) -> bool:
         cursor = self._write(
-            "DELETE FROM versions WHERE function_name = ? AND version = ?", (name, version))
+            "DELETE FROM versions WHERE function_name = ? AND version = ?", (name, version)
+        )
         return cursor.rowcount > 0
 
     async def list_latest(self, marker: str | None, limit: int) -> Page[FunctionConfig]:
@@ -177,7 +179,8 @@ class SqliteStore:
 
     async def set_reserved_concurrency(self, name: str, value: int | None) -> bool:
         cursor = self._write(
-            "UPDATE functions SET reserved_concurrency = ? WHERE name = ?", (value, name))
+            "UPDATE functions SET reserved_concurrency = ? WHERE name = ?", (value, name)
+        )
         return cursor.rowcount > 0
 
     async def total_reserved_concurrency(self, excluding: str | None = None) -> int:
@@ -194,8 +197,12 @@ class SqliteStore:
             self.db.execute(
                 "INSERT INTO aliases (function_name, name, function_version, record) "
                 "VALUES (?,?,?,?)",
-                (alias.function_name, alias.name, alias.function_version,
-                 json.dumps(alias.to_record())),
+                (
+                    alias.function_name,
+                    alias.name,
+                    alias.function_version,
+                    json.dumps(alias.to_record()),
+                ),
             )
         except sqlite3.IntegrityError:
             return False
@@ -212,14 +219,19 @@ class SqliteStore:
         cursor = self._write(
             "UPDATE aliases SET function_version = ?, record = ? "
             "WHERE function_name = ? AND name = ?",
-            (alias.function_version, json.dumps(alias.to_record()), alias.function_name,
-             alias.name),
+            (
+                alias.function_version,
+                json.dumps(alias.to_record()),
+                alias.function_name,
+                alias.name,
+            ),
         )
         return cursor.rowcount > 0
 
     async def delete_alias(self, function_name: str, name: str) -> bool:
         cursor = self._write(
-            "DELETE FROM aliases WHERE function_name = ? AND name = ?", (function_name, name))
+            "DELETE FROM aliases WHERE function_name = ? AND name = ?", (function_name, name)
+        )
         return cursor.rowcount > 0
 
     async def list_aliases(
@@ -268,8 +280,18 @@ class SqliteStore:
             "AND (? IS NULL OR substr(log_stream, 1, length(?)) = ?) "
             "AND (? IS NULL OR timestamp_ms >= ?) AND (? IS NULL OR timestamp_ms <= ?) "
             "ORDER BY id LIMIT ?",
-            (log_group, after_id, stream_prefix, stream_prefix, stream_prefix,
-             start_ms, start_ms, end_ms, end_ms, limit),
+            (
+                log_group,
+                after_id,
+                stream_prefix,
+                stream_prefix,
+                stream_prefix,
+                start_ms,
+                start_ms,
+                end_ms,
+                end_ms,
+                limit,
+            ),
         ).fetchall()
         return [StoredLogEvent(*row) for row in rows]
 

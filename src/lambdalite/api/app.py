@@ -1,0 +1,114 @@
+"""The ASGI application: one endpoint, routed by protocol markers to each service."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from lambdalite.api import codes, logs_api
+from lambdalite.api.dispatch import Dispatcher, ServiceSpec
+from lambdalite.api.errors import error_response
+from lambdalite.api.http import JSON, Headers, Receive, Scope, Send, read_request, respond
+from lambdalite.api.lambda_api import aliases, concurrency, functions
+from lambdalite.api.lambda_api.invoke import SYNC_PAYLOAD_LIMIT, invoke
+from lambdalite.api.rest_json import RestJsonRouter, parse_request, serialize_response
+from lambdalite.api.service_model import load_service
+from lambdalite.errors import UnknownOperationException
+from lambdalite.invoke.invoker import new_request_id
+from lambdalite.platform import Platform
+
+log = logging.getLogger(__name__)
+
+Operation = Callable[[Platform, dict[str, Any]], Awaitable[dict[str, Any]]]
+LAMBDA_OPERATIONS: dict[str, Operation] = {
+    **functions.OPERATIONS,
+    **aliases.OPERATIONS,
+    **concurrency.OPERATIONS,
+}
+CONTROL_BODY_LIMIT = 75 * 1024 * 1024  # a 50 MB zip, base64-encoded, with room to spare
+_INVOKE_PATH = re.compile(r"^/2015-03-31/functions/([^/]+)/invocations$")
+# The json/query services served next to Lambda, routed by api/dispatch.py.
+SERVICES: tuple[ServiceSpec, ...] = (logs_api.SERVICE,)
+
+
+class LambdaliteApp:
+    def __init__(
+        self, platform: Platform, on_started: Callable[[Platform], Awaitable[None]] | None = None
+    ) -> None:
+        self.platform = platform
+        self._on_started = on_started
+        self._lambda_router = RestJsonRouter(load_service("lambda"), set(LAMBDA_OPERATIONS))
+        self._dispatcher = Dispatcher(SERVICES)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        kind = scope["type"]
+        if kind == "http":
+            await self._http(scope, receive, send)
+        elif kind == "lifespan":
+            await self._lifespan(receive, send)
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                try:
+                    await self.platform.start()
+                    if self._on_started is not None:
+                        await self._on_started(self.platform)
+                except Exception as exc:
+                    log.exception("start-up failed")
+                    await send({"type": "lifespan.startup.failed", "message": str(exc)})
+                    return
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await self.platform.stop()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        request_id = ""
+        try:
+            path = scope["path"]
+            invoke_match = _INVOKE_PATH.match(path) if scope["method"] == "POST" else None
+            if invoke_match is not None:
+                request = await read_request(scope, receive, SYNC_PAYLOAD_LIMIT, "InvokeFunction")
+                status, headers, body = await invoke(
+                    self.platform, request, _unquote(invoke_match.group(1))
+                )
+            else:
+                status, headers, body = await self._other(scope, receive)
+        except Exception as exc:
+            request_id = request_id or new_request_id()
+            status, headers, body = error_response(exc, request_id)
+        await respond(send, status, headers, body)
+
+    async def _other(self, scope: Scope, receive: Receive) -> tuple[int, Headers, bytes]:
+        request = await read_request(scope, receive, CONTROL_BODY_LIMIT, "Lambda")
+        if request.path.startswith("/_lambdalite/"):
+            return await codes.internal_route(self.platform, request)
+        if self._dispatcher.claims(request):
+            return await self._dispatcher.handle(self.platform, request)
+        match = self._lambda_router.match(
+            request.method, request.raw_path.decode("latin-1"), request.query
+        )
+        if match is None:
+            raise UnknownOperationException(f"Unknown operation {request.method} {request.path}")
+        params = parse_request(
+            match.operation, match.uri_params, request.query, request.headers, request.body
+        )
+        output = await LAMBDA_OPERATIONS[match.operation.name](self.platform, params)
+        status, headers, body = serialize_response(match.operation, output)
+        headers.append((b"x-amzn-requestid", new_request_id().encode()))
+        if body and not any(k == b"content-type" for k, _ in headers):
+            headers.append((b"content-type", JSON))
+        return status, headers, body
+
+
+def _unquote(segment: str) -> str:
+    if "%" not in segment:
+        return segment
+    from urllib.parse import unquote
+
+    return unquote(segment)

@@ -1,0 +1,1 @@
+"""Lambda API operations: wire params in, domain calls, wire shapes out."""

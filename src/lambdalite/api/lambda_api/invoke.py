@@ -1,0 +1,104 @@
+"""Invoke (spec 2): the hot path, parsed by hand so that a warm call costs microseconds."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+
+from lambdalite.api.http import JSON, Headers, Request
+from lambdalite.errors import (
+    InvalidParameterValueException,
+    InvalidRequestContentException,
+    ValidationException,
+)
+from lambdalite.invoke.invoker import new_request_id
+from lambdalite.invoke.resolve import resolve_target
+from lambdalite.platform import Platform
+
+SYNC_PAYLOAD_LIMIT = 6_291_456
+LOG_TAIL_BYTES = 4096
+CLIENT_CONTEXT_LIMIT = 3583
+INVOCATION_TYPES = ("RequestResponse", "Event", "DryRun")
+LOG_TYPES = ("None", "Tail")
+
+
+def _enum_header(value: str, member: str, allowed: tuple[str, ...]) -> None:
+    if value not in allowed:
+        raise ValidationException(
+            f"1 validation error detected: Value '{value}' at '{member}' failed to satisfy "
+            f"constraint: Member must satisfy enum value set: [{', '.join(allowed)}]"
+        )
+
+
+def check_json(body: bytes) -> bytes:
+    if not body:
+        return b"{}"
+    try:
+        json.loads(body)
+    except UnicodeDecodeError as exc:
+        raise InvalidRequestContentException(
+            "Could not parse request body into json: Could not parse payload into json: "
+            f"Invalid UTF-8 start byte 0x{body[exc.start]:02x}"
+        ) from None
+    except ValueError as exc:
+        raise InvalidRequestContentException(
+            f"Could not parse request body into json: Could not parse payload into json: {exc}"
+        ) from None
+    return body
+
+
+def decode_client_context(raw: str | None) -> str | None:
+    if raw is None:
+        return None
+    if len(raw) > CLIENT_CONTEXT_LIMIT:
+        raise ValidationException(
+            f"1 validation error detected: Value '{raw}' at 'clientContext' failed to satisfy "
+            f"constraint: Member must have length less than or equal to {CLIENT_CONTEXT_LIMIT}"
+        )
+    try:
+        text = base64.b64decode(raw, validate=True).decode()
+        json.loads(text)
+    except (binascii.Error, ValueError):
+        raise InvalidRequestContentException(
+            "Client context must be a valid Base64-encoded JSON object."
+        ) from None
+    return text
+
+
+async def invoke(p: Platform, request: Request, raw_name: str) -> tuple[int, Headers, bytes]:
+    headers = request.headers
+    invocation_type = headers.get("x-amz-invocation-type", "RequestResponse")
+    _enum_header(invocation_type, "invocationType", INVOCATION_TYPES)
+    log_type = headers.get("x-amz-log-type", "None")
+    _enum_header(log_type, "logType", LOG_TYPES)
+    qualifier = request.query_value("Qualifier") if request.query_string else None
+    s = p.settings
+    target = await resolve_target(p.store, raw_name, qualifier, s.region, s.account_id)
+    payload = check_json(request.body)
+    request_id = new_request_id()
+    if invocation_type == "DryRun":
+        return 204, [(b"x-amzn-requestid", request_id.encode())], b""
+    if invocation_type == "Event":
+        raise InvalidParameterValueException(
+            "InvocationType Event is not available in this lambdalite build yet."
+        )
+    client_context = decode_client_context(headers.get("x-amz-client-context"))
+    _, result = await p.invoker.invoke(
+        target,
+        payload,
+        request_id=request_id,
+        client_context=client_context,
+        want_log_tail=log_type == "Tail",
+    )
+    out: Headers = [
+        (b"content-type", JSON),
+        (b"x-amzn-requestid", request_id.encode()),
+        (b"x-amz-executed-version", result.executed_version.encode()),
+    ]
+    if result.function_error:
+        out.append((b"x-amz-function-error", result.function_error.encode()))
+    if log_type == "Tail":
+        tail = result.log_tail.encode()[-LOG_TAIL_BYTES:]
+        out.append((b"x-amz-log-result", base64.b64encode(tail)))
+    return 200, out, result.payload

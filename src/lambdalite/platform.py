@@ -1,0 +1,44 @@
+"""The running platform: every component, built once from Settings and passed down."""
+
+from __future__ import annotations
+
+from lambdalite.config import Settings
+from lambdalite.functions.aliases import AliasService
+from lambdalite.functions.concurrency import ConcurrencyService
+from lambdalite.functions.service import FunctionService
+from lambdalite.invoke.concurrency import ConcurrencyLedger
+from lambdalite.invoke.invoker import Invoker
+from lambdalite.logs.writer import LogWriter
+from lambdalite.sandbox.pool import SandboxPool
+from lambdalite.store.sqlite.store import SqliteStore
+
+
+class Platform:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.store = SqliteStore(settings.database_path)
+        self.logs = LogWriter(self.store)
+        self.pool = SandboxPool(
+            self.logs, idle_ttl_s=settings.idle_ttl_s, tmp_root=settings.data_dir / "tmp"
+        )
+        self.ledger = ConcurrencyLedger(settings.account_concurrency)
+        self.invoker = Invoker(settings, self.pool, self.ledger)
+        self.functions = FunctionService(settings, self.store, on_change=self.pool.retire)
+        self.aliases = AliasService(self.store, self.functions)
+        self.concurrency = ConcurrencyService(self.store, self.functions, self.ledger)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{self.settings.host}:{self.settings.port}"
+
+    async def start(self) -> None:
+        await self.store.open()
+        await self.concurrency.load()
+        await self.logs.start()
+        await self.pool.start()
+
+    async def stop(self) -> None:
+        await self.pool.stop(self.settings.shutdown_grace_s)
+        await self.functions.wait_settled()
+        await self.logs.stop()
+        await self.store.close()

@@ -1,0 +1,207 @@
+"""Fork server: a small pre-warmed process that forks execution environments.
+
+Run as a script by any python3.9+ interpreter::
+
+    python3.12 -I .../runtime/forkserver.py <control fd>
+
+The control fd is an AF_UNIX SOCK_SEQPACKET socket (one JSON message per packet):
+
+- server -> here: ``{"op": "spawn", "id": n, "cfg": {...}}`` with two fds attached
+  (SCM_RIGHTS): the environment's frame socket and the write end of its log pipe.
+- here -> server: ``{"op": "hello", "pid", "version"}`` once ready;
+  ``{"op": "spawned", "id", "pid"}`` with a pidfd attached when the kernel has pidfds;
+  ``{"op": "exit", "pid", "code"}`` for every child reaped (code < 0: killed by signal -code);
+  ``{"op": "failed", "id", "error"}`` if fork() failed.
+
+It pre-imports what the runtime needs (but not asyncio and never user code), so a fork
+costs about a millisecond. On EOF of the control socket it kills its children and exits.
+"""
+
+from __future__ import annotations
+
+import array
+import importlib.util
+import json
+import os
+import select
+import signal
+import socket
+import sys
+from typing import Any
+
+_HERE = os.path.dirname(os.path.abspath(__file__))
+_PKG = "_lambdalite_runtime"
+_MAX_MSG = 1 << 18
+
+
+def _load_runtime() -> Any:
+    """Load this directory as a private package so the runtime's names never clash with user
+    modules (a user ``bootstrap.py`` stays importable) and no lambdalite code is loaded."""
+    spec = importlib.util.spec_from_file_location(
+        _PKG, os.path.join(_HERE, "__init__.py"), submodule_search_locations=[_HERE]
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[_PKG] = module
+    spec.loader.exec_module(module)
+    bootstrap = importlib.import_module(_PKG + ".bootstrap")
+    importlib.import_module(_PKG + ".isolation")
+    return bootstrap
+
+
+def _send(ctl: socket.socket, msg: dict[str, Any], fds: list[int] | None = None) -> None:
+    data = json.dumps(msg).encode()
+    if fds:
+        ctl.sendmsg([data], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", fds))])
+    else:
+        ctl.send(data)
+
+
+def _recv(ctl: socket.socket) -> tuple[dict[str, Any] | None, list[int]]:
+    fds = array.array("i")
+    data, ancdata, _flags, _addr = ctl.recvmsg(_MAX_MSG, socket.CMSG_SPACE(8 * fds.itemsize))
+    for level, kind, cdata in ancdata:
+        if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
+            fds.frombytes(cdata[: len(cdata) - (len(cdata) % fds.itemsize)])
+    return (json.loads(data) if data else None), list(fds)
+
+
+def _exit_code(exc: SystemExit) -> int:
+    code = exc.code
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code & 0xFF
+    sys.stderr.write(str(code) + "\n")
+    return 1
+
+
+class ForkServer:
+    def __init__(self, ctl: socket.socket, bootstrap: Any) -> None:
+        self.ctl = ctl
+        self.bootstrap = bootstrap
+        self.children: set[int] = set()
+        self.wake_r, self.wake_w = os.pipe()
+        os.set_blocking(self.wake_r, False)
+        os.set_blocking(self.wake_w, False)
+        signal.signal(signal.SIGCHLD, lambda signum, frame: None)
+        signal.set_wakeup_fd(self.wake_w)
+
+    def serve(self) -> None:
+        _send(self.ctl, {"op": "hello", "pid": os.getpid(), "version": sys.version.split()[0]})
+        while True:
+            ready, _, _ = select.select([self.ctl.fileno(), self.wake_r], [], [])
+            if self.wake_r in ready:
+                try:
+                    os.read(self.wake_r, 4096)
+                except BlockingIOError:
+                    pass
+            self.reap()
+            if self.ctl.fileno() in ready:
+                msg, fds = _recv(self.ctl)
+                if msg is None:
+                    self.shutdown()
+                    return
+                if msg.get("op") == "spawn" and len(fds) == 2:
+                    self.spawn(msg, fds[0], fds[1])
+                else:
+                    for fd in fds:
+                        os.close(fd)
+
+    def reap(self) -> None:
+        while self.children:
+            try:
+                pid, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                return
+            if pid == 0:
+                return
+            self.children.discard(pid)
+            _send(self.ctl, {"op": "exit", "pid": pid, "code": os.waitstatus_to_exitcode(status)})
+
+    def spawn(self, msg: dict[str, Any], frame_fd: int, log_fd: int) -> None:
+        try:
+            pid = os.fork()
+        except OSError as e:
+            os.close(frame_fd)
+            os.close(log_fd)
+            _send(self.ctl, {"op": "failed", "id": msg["id"], "error": str(e)})
+            return
+        if pid == 0:
+            self._child(msg["cfg"], frame_fd, log_fd)  # never returns
+        os.close(frame_fd)
+        os.close(log_fd)
+        self.children.add(pid)
+        pidfd = -1
+        if hasattr(os, "pidfd_open"):
+            try:
+                pidfd = os.pidfd_open(pid)
+            except OSError:
+                pidfd = -1
+        reply = {"op": "spawned", "id": msg["id"], "pid": pid}
+        _send(self.ctl, reply, [pidfd] if pidfd >= 0 else None)
+        if pidfd >= 0:
+            os.close(pidfd)
+
+    def _child(self, cfg: dict[str, Any], frame_fd: int, log_fd: int) -> None:
+        code = 1
+        try:
+            signal.set_wakeup_fd(-1)
+            signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+            self.ctl.close()
+            os.close(self.wake_r)
+            os.close(self.wake_w)
+            isolation = sys.modules[_PKG + ".isolation"]
+            isolation.setup_process(cfg, log_fd)
+            sock = socket.socket(fileno=frame_fd)
+            code = self.bootstrap.run(cfg, sock)
+        except SystemExit as e:
+            code = _exit_code(e)
+        except BaseException:
+            import traceback
+
+            traceback.print_exc()
+            code = 1
+        finally:
+            for stream in (sys.stdout, sys.stderr):
+                try:
+                    stream.flush()
+                except Exception:
+                    pass
+            os._exit(code)
+
+    def shutdown(self) -> None:
+        for pid in list(self.children):
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        for pid in list(self.children):
+            try:
+                os.waitpid(pid, 0)
+            except ChildProcessError:
+                pass
+
+
+def _limit_malloc_arenas() -> None:
+    # glibc reserves 64 MiB of address space per malloc arena (up to 8 per core); two keep
+    # the RLIMIT_AS backstop meaningful for threaded handlers. Children inherit the setting.
+    try:
+        import ctypes
+
+        ctypes.CDLL(None).mallopt(-8, 2)  # M_ARENA_MAX
+    except Exception:
+        pass
+
+
+def main() -> None:
+    ctl = socket.socket(fileno=int(sys.argv[1]))
+    ctl.setblocking(True)
+    _limit_malloc_arenas()
+    bootstrap = _load_runtime()
+    ForkServer(ctl, bootstrap).serve()
+
+
+if __name__ == "__main__":
+    main()

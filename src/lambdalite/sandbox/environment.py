@@ -1,0 +1,229 @@
+"""One execution environment: cold start (init), then one invocation at a time.
+
+After a timeout or a crash the environment is discarded; the next invocation gets a fresh
+one that runs init again. Its private /tmp goes with it (AWS keeps /tmp across such a
+reset; we do not).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import shutil
+import signal
+import time
+import uuid
+from collections.abc import Mapping
+from enum import Enum
+from pathlib import Path
+
+from lambdalite.sandbox import outcomes
+from lambdalite.sandbox.envvars import build_env, log_group
+from lambdalite.sandbox.forkserver import ForkServerClient
+from lambdalite.sandbox.logstream import (
+    LogStream,
+    init_start_line,
+    iso_now,
+    report_line,
+    stream_name,
+)
+from lambdalite.sandbox.process import EnvProcess, Outcome
+from lambdalite.sandbox.protocol import ERROR, INIT_ERROR, INVOKE, READY, RESULT, encode_meta
+from lambdalite.sandbox.types import (
+    EnvironmentSpec,
+    InvocationRequest,
+    InvocationResult,
+    LogSink,
+)
+
+_SHUTDOWN_S = 2.0  # spec 8.2: SIGTERM, then SIGKILL after the shutdown window
+
+
+class State(Enum):
+    NEW = "new"
+    BUSY = "busy"
+    IDLE = "idle"
+    DEAD = "dead"
+
+
+class Environment:
+    def __init__(
+        self,
+        spec: EnvironmentSpec,
+        forkserver: ForkServerClient,
+        sink: LogSink,
+        *,
+        tmp_root: Path,
+        private_tmp: bool,
+        platform_env: Mapping[str, str],
+        init_timeout_s: float,
+    ) -> None:
+        self.spec = spec
+        self.id = uuid.uuid4().hex
+        self.state = State.NEW
+        self.retired = False
+        self.last_used = time.monotonic()
+        self.invocations = 0
+        self.log = LogStream(sink, log_group(spec), stream_name(spec.function_version, self.id))
+        self.proc = EnvProcess(self.log.feed, spec.memory_mb)
+        self.tmp_dir = tmp_root / self.id
+        self._forkserver = forkserver
+        self._private_tmp = private_tmp
+        self._platform_env = platform_env
+        self._init_timeout_s = init_timeout_s
+        self._timed_out = False
+        self._discarded = False
+        self._loop = asyncio.get_running_loop()  # retire() may be called from sync code
+
+    @property
+    def pid(self) -> int | None:
+        return self.proc.pid
+
+    async def invoke(self, request: InvocationRequest) -> InvocationResult:
+        """Run one invocation (cold-starting first if new). Always returns a result: function
+        failures, timeouts and crashes are results, as AWS reports them."""
+        if self.state not in (State.NEW, State.IDLE):
+            raise RuntimeError(f"environment {self.id} is {self.state.value}")
+        cold = self.state is State.NEW
+        self.state = State.BUSY
+        if request.want_log_tail:
+            self.log.start_tail()
+        try:
+            init_ms: float | None = None
+            failure: bytes | None = None
+            if cold:
+                init_ms, failure = await self._init(request)
+            return await self._run(request, init_ms, failure)
+        except BaseException:
+            self.discard()  # cancelled mid-invocation: the environment's state is unknown
+            raise
+        finally:
+            self.invocations += 1
+            self.last_used = time.monotonic()
+
+    async def _init(self, request: InvocationRequest) -> tuple[float, bytes | None]:
+        spec = self.spec
+        self.tmp_dir.mkdir(parents=True, exist_ok=True)
+        cfg = {
+            "env": build_env(spec, self.log.name, self._platform_env),
+            "cwd": str(spec.code_dir),
+            "tmp": str(self.tmp_dir),
+            "private_tmp": self._private_tmp,
+            "memory_mb": spec.memory_mb,
+            "handler": spec.handler,
+        }
+        self.log.line(init_start_line(spec.runtime, spec.region))
+        started = time.perf_counter()
+        waiter = self.proc.arm(self._init_timeout_s)
+        await self.proc.spawn(self._forkserver, cfg)
+        outcome = await waiter
+        init_ms = (time.perf_counter() - started) * 1000
+        if outcome.frame is not None and outcome.frame.kind == READY:
+            return init_ms, None
+        if outcome.timed_out:
+            failure = outcomes.timed_out(request.request_id, spec.timeout_s)
+            status = "timeout"
+        elif outcome.frame is not None and outcome.frame.kind == INIT_ERROR:
+            failure, status = outcome.frame.payload, "error"
+        else:
+            failure, status = self._crash(request.request_id, outcome), "error"
+        error_type = outcomes.error_type_of(failure)
+        self.log.line(
+            f"INIT_REPORT Init Duration: {init_ms:.2f} ms\tPhase: init\tStatus: {status}\t"
+            f"Error Type: {error_type}\n"
+        )
+        return init_ms, failure
+
+    async def _run(
+        self, request: InvocationRequest, init_ms: float | None, failure: bytes | None
+    ) -> InvocationResult:
+        spec = self.spec
+        rid = request.request_id
+        if failure is None and request.want_log_tail:
+            self.log.start_tail()  # init output of a successful cold start is not in the tail
+        self.log.line(f"START RequestId: {rid} Version: {spec.function_version}\n")
+        started = time.perf_counter()
+        if failure is None:
+            payload, error = await self._call(request)
+        else:
+            payload, error = failure, "Unhandled"
+        duration_ms = (time.perf_counter() - started) * 1000
+        if self._timed_out:
+            duration_ms = spec.timeout_s * 1000.0  # AWS reports the limit itself
+            self.log.line(f"{iso_now()} {rid} Task timed out after {spec.timeout_s:.2f} seconds\n")
+        if failure is not None or self.state is State.DEAD:
+            self.discard()
+        else:
+            self.state = State.IDLE
+        billed = math.ceil(duration_ms + (init_ms or 0.0))  # init is billed since Aug 2025
+        used_mb = math.ceil(self.proc.max_rss / (1024 * 1024))
+        self.log.line(f"END RequestId: {rid}\n")
+        self.log.line(report_line(rid, duration_ms, billed, spec.memory_mb, used_mb, init_ms))
+        self.log.flush()
+        return InvocationResult(
+            payload=payload,
+            function_error=error,
+            executed_version=spec.function_version,
+            duration_ms=duration_ms,
+            billed_duration_ms=billed,
+            max_memory_used_mb=used_mb,
+            init_duration_ms=init_ms,
+            log_tail=self.log.take_tail(),
+        )
+
+    async def _call(self, request: InvocationRequest) -> tuple[bytes, str | None]:
+        spec = self.spec
+        meta = {
+            "id": request.request_id,
+            "arn": request.invoked_function_arn,
+            "deadline_ms": int(time.time() * 1000) + spec.timeout_s * 1000,
+        }
+        for key, value in (
+            ("cc", request.client_context),
+            ("ci", request.cognito_identity),
+            ("trace", request.trace_id),
+            ("tenant", request.tenant_id),
+        ):
+            if value:
+                meta[key] = value
+        waiter = self.proc.arm(float(spec.timeout_s))
+        self.proc.send(INVOKE, encode_meta(meta), request.payload)
+        outcome = await waiter
+        frame = outcome.frame
+        if frame is not None and frame.kind in (RESULT, ERROR):
+            if frame.payload_size > outcomes.MAX_RESPONSE:
+                return outcomes.too_large(), "Unhandled"
+            return frame.payload, (None if frame.kind == RESULT else "Unhandled")
+        self.state = State.DEAD
+        if outcome.timed_out:
+            self._timed_out = True
+            return outcomes.timed_out(request.request_id, spec.timeout_s), "Unhandled"
+        self.proc.kill()
+        return self._crash(request.request_id, outcome), "Unhandled"
+
+    def _crash(self, request_id: str, outcome: Outcome) -> bytes:
+        code = outcome.exit_code if outcome.died else None
+        reason = outcomes.exit_reason(code)
+        self.log.line(f"RequestId: {request_id} Error: {reason}\n")
+        self.log.line("Runtime.ExitError\n")
+        return outcomes.exit_error(request_id, code)
+
+    def shutdown(self) -> None:
+        """Graceful stop (idle reaping, retirement): SIGTERM, SIGKILL after the window."""
+        if self._discarded:
+            return
+        self.proc.signal(signal.SIGTERM)
+        self._loop.call_later(_SHUTDOWN_S, self.proc.kill)
+        self.discard(kill=False)
+
+    def discard(self, kill: bool = True) -> None:
+        """Never use this environment again; release everything it holds."""
+        self.state = State.DEAD
+        if self._discarded:
+            return
+        self._discarded = True
+        if kill:
+            self.proc.kill()
+        self.proc.close()
+        self.log.flush()
+        self._loop.run_in_executor(None, shutil.rmtree, self.tmp_dir, True)

@@ -1,0 +1,173 @@
+"""Client for the fork server (lambdalite/runtime/forkserver.py): one per interpreter."""
+
+from __future__ import annotations
+
+import array
+import asyncio
+import json
+import logging
+import socket
+import subprocess
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from lambdalite.sandbox.errors import ForkServerError
+
+log = logging.getLogger(__name__)
+
+SCRIPT = Path(__file__).resolve().parent.parent / "runtime" / "forkserver.py"
+_MAX_MSG = 1 << 16
+
+ExitCallback = Callable[[int | None], None]
+"""Receives the exit code (negative: killed by that signal), or None if it is unknown."""
+
+
+@dataclass(frozen=True, slots=True)
+class Spawned:
+    pid: int
+    pidfd: int | None  # lets the server signal the process without pid-reuse races
+
+
+class ForkServerClient:
+    def __init__(self, interpreter: str) -> None:
+        self.interpreter = interpreter
+        self.version = ""
+        self._proc: asyncio.subprocess.Process | None = None
+        self._ctl: socket.socket | None = None
+        self._hello: asyncio.Future[None] | None = None
+        self._next_id = 0
+        self._spawning: dict[int, tuple[asyncio.Future[Spawned], ExitCallback]] = {}
+        self._on_exit: dict[int, ExitCallback] = {}
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    @property
+    def alive(self) -> bool:
+        return self._ctl is not None
+
+    @property
+    def pid(self) -> int | None:
+        return self._proc.pid if self._proc is not None else None
+
+    async def start(self, timeout_s: float = 10.0) -> None:
+        self._loop = loop = asyncio.get_running_loop()
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        try:
+            self._proc = await asyncio.create_subprocess_exec(
+                self.interpreter,
+                "-I",
+                str(SCRIPT),
+                str(theirs.fileno()),
+                pass_fds=(theirs.fileno(),),
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                start_new_session=True,  # the terminal's Ctrl-C must not hit environments
+            )
+        except OSError as e:
+            ours.close()
+            raise ForkServerError(f"cannot start fork server {self.interpreter}: {e}") from e
+        finally:
+            theirs.close()
+        self._ctl = ours
+        self._hello = loop.create_future()
+        loop.add_reader(ours.fileno(), self._on_readable)
+        try:
+            await asyncio.wait_for(self._hello, timeout_s)
+        except (TimeoutError, ForkServerError) as e:
+            self._die()
+            await self._kill_process()
+            raise ForkServerError(f"fork server {self.interpreter} did not start: {e}") from e
+
+    def spawn(
+        self, cfg: dict[str, Any], frame_fd: int, log_fd: int, on_exit: ExitCallback
+    ) -> asyncio.Future[Spawned]:
+        """Ask for a new environment process; the fds are duplicated into it by the kernel."""
+        if self._ctl is None:
+            raise ForkServerError("fork server is not running")
+        self._next_id += 1
+        fut: asyncio.Future[Spawned] = asyncio.get_running_loop().create_future()
+        self._spawning[self._next_id] = (fut, on_exit)
+        data = json.dumps({"op": "spawn", "id": self._next_id, "cfg": cfg}).encode()
+        fds = array.array("i", (frame_fd, log_fd))
+        try:
+            self._ctl.sendmsg([data], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, fds)])
+        except OSError as e:
+            del self._spawning[self._next_id]
+            self._die()
+            raise ForkServerError(f"fork server gone: {e}") from e
+        return fut
+
+    def forget(self, pid: int) -> None:
+        self._on_exit.pop(pid, None)
+
+    def _on_readable(self) -> None:
+        ctl = self._ctl
+        while ctl is not None:
+            try:
+                data, anc, _flags, _addr = ctl.recvmsg(
+                    _MAX_MSG, socket.CMSG_SPACE(4), socket.MSG_DONTWAIT
+                )
+            except BlockingIOError:
+                return
+            except OSError:
+                data, anc = b"", []
+            if not data:
+                self._die()
+                return
+            fds = array.array("i")
+            for level, kind, cdata in anc:
+                if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
+                    fds.frombytes(cdata[: len(cdata) - len(cdata) % fds.itemsize])
+            self._dispatch(json.loads(data), list(fds))
+
+    def _dispatch(self, msg: dict[str, Any], fds: list[int]) -> None:
+        op = msg.get("op")
+        if op == "exit":
+            callback = self._on_exit.pop(msg["pid"], None)
+            if callback is not None:
+                callback(msg["code"])
+        elif op in ("spawned", "failed"):
+            fut, on_exit = self._spawning.pop(msg["id"])
+            if op == "spawned":
+                self._on_exit[msg["pid"]] = on_exit
+                if not fut.done():
+                    fut.set_result(Spawned(msg["pid"], fds[0] if fds else None))
+            elif not fut.done():
+                fut.set_exception(ForkServerError(f"fork failed: {msg.get('error')}"))
+        elif op == "hello" and self._hello is not None and not self._hello.done():
+            self.version = str(msg.get("version", ""))
+            self._hello.set_result(None)
+
+    def _die(self) -> None:
+        """The control channel is gone: every child is unaccounted for."""
+        if self._ctl is None:
+            return
+        if self._loop is not None:
+            self._loop.remove_reader(self._ctl.fileno())
+        self._ctl.close()
+        self._ctl = None
+        if self._hello is not None and not self._hello.done():
+            self._hello.set_exception(ForkServerError("fork server exited"))
+        for fut, _ in self._spawning.values():
+            if not fut.done():
+                fut.set_exception(ForkServerError("fork server exited"))
+        self._spawning.clear()
+        callbacks, self._on_exit = list(self._on_exit.values()), {}
+        for callback in callbacks:
+            callback(None)
+
+    async def _kill_process(self) -> None:
+        if self._proc is not None and self._proc.returncode is None:
+            self._proc.kill()
+            await self._proc.wait()
+
+    async def stop(self, grace_s: float = 2.0) -> None:
+        """Close the channel (the fork server then SIGKILLs its children and exits)."""
+        self._die()
+        if self._proc is None:
+            return
+        try:
+            await asyncio.wait_for(self._proc.wait(), grace_s)
+        except TimeoutError:
+            await self._kill_process()

@@ -1,0 +1,122 @@
+"""One environment's log stream: application output from its log pipe plus platform lines.
+
+Events go to the LogSink (one CloudWatch-style stream per environment). Like CloudWatch
+events written by Lambda, each message keeps its trailing newline. A bounded copy of the
+current invocation's text is kept for the log tail (spec 2.5) when the caller asks for it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from datetime import UTC, datetime
+
+from lambdalite.sandbox.types import LogEvent, LogSink
+
+log = logging.getLogger(__name__)
+
+TAIL_BYTES = 4096
+_TAIL_KEEP = 2 * TAIL_BYTES  # the caller cuts the last 4096 bytes; keep a margin
+MAX_EVENT = 256 * 1024  # CloudWatch's event size limit: split longer lines
+
+
+def iso_now() -> str:
+    now = datetime.now(UTC)
+    return now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}Z"
+
+
+def stream_name(version: str, env_id: str) -> str:
+    return f"{datetime.now(UTC):%Y/%m/%d}/[{version}]{env_id}"
+
+
+def init_start_line(runtime: str, region: str) -> str:
+    version = runtime.replace("python", "python:", 1) + ".v1"
+    digest = hashlib.sha256(runtime.encode()).hexdigest()
+    arn = f"arn:aws:lambda:{region}::runtime:{digest}"
+    return f"INIT_START Runtime Version: {version}\tRuntime Version ARN: {arn}\n"
+
+
+def report_line(
+    request_id: str,
+    duration_ms: float,
+    billed_ms: int,
+    memory_mb: int,
+    used_mb: int,
+    init_ms: float | None,
+) -> str:
+    line = (
+        f"REPORT RequestId: {request_id}\tDuration: {duration_ms:.2f} ms\t"
+        f"Billed Duration: {billed_ms} ms\tMemory Size: {memory_mb} MB\t"
+        f"Max Memory Used: {used_mb} MB\t"
+    )
+    if init_ms is not None:
+        line += f"Init Duration: {init_ms:.2f} ms\t"
+    return line + "\n"
+
+
+class LogStream:
+    def __init__(self, sink: LogSink, group: str, name: str) -> None:
+        self.sink = sink
+        self.group = group
+        self.name = name
+        self._partial = bytearray()
+        self._pending: list[LogEvent] = []
+        self._tail: bytearray | None = None
+
+    def feed(self, data: bytes) -> None:
+        """Raw bytes from the environment's stdout/stderr."""
+        if self._tail is not None:
+            self._append_tail(data)
+        partial = self._partial
+        partial += data
+        if b"\n" not in data and len(partial) < MAX_EVENT:
+            return
+        now = int(time.time() * 1000)
+        start = 0
+        while True:
+            nl = partial.find(b"\n", start, start + MAX_EVENT)
+            if nl < 0:
+                if len(partial) - start < MAX_EVENT:
+                    break
+                nl = start + MAX_EVENT - 1
+            text = partial[start : nl + 1].decode("utf-8", "replace")
+            self._pending.append(LogEvent(now, text))
+            start = nl + 1
+        del partial[:start]
+        self.flush()
+
+    def line(self, text: str) -> None:
+        """A platform line (START, END, REPORT, ...); ends any unterminated output first."""
+        now = int(time.time() * 1000)
+        if self._partial:
+            self._pending.append(LogEvent(now, self._partial.decode("utf-8", "replace")))
+            self._partial.clear()
+        self._pending.append(LogEvent(now, text))
+        if self._tail is not None:
+            self._append_tail(text.encode())
+
+    def flush(self) -> None:
+        if not self._pending:
+            return
+        events, self._pending = self._pending, []
+        try:
+            self.sink.emit(self.group, self.name, events)
+        except Exception:
+            log.exception("log sink failed for %s %s", self.group, self.name)
+
+    def start_tail(self) -> None:
+        self._tail = bytearray()
+
+    def take_tail(self) -> str:
+        tail, self._tail = self._tail, None
+        if not tail:
+            return ""
+        return tail.decode("utf-8", "ignore")  # "ignore": the cut may split a character
+
+    def _append_tail(self, data: bytes) -> None:
+        tail = self._tail
+        assert tail is not None
+        tail += data
+        if len(tail) > 2 * _TAIL_KEEP:
+            del tail[: len(tail) - _TAIL_KEEP]

@@ -1,0 +1,238 @@
+"""The server's handle on one environment process: channels, signals, deadline, watchdog.
+
+Every wait ends through one future (``arm``/``wait``): a frame from the runtime, the
+deadline (then SIGKILL), the memory watchdog (then SIGKILL) or the process's death reported
+by the fork server. No task is spawned per invocation.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import fcntl
+import os
+import signal
+import socket
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, cast
+
+from lambdalite.sandbox.forkserver import ForkServerClient
+from lambdalite.sandbox.outcomes import MAX_RESPONSE, OOM_KILLED
+from lambdalite.sandbox.protocol import Frame, FrameReader, ProtocolError, frame_parts
+
+_PAGE = os.sysconf("SC_PAGE_SIZE")
+_PIPE_SIZE = 1 << 20  # fewer wake-ups when a handler floods its output
+_READ_CHUNK = 1 << 18
+WATCHDOG_FIRST_S = 0.003  # invocations shorter than this are never sampled
+WATCHDOG_EVERY_S = 0.01
+_EOF_GRACE_S = 0.2  # after an exit, how long to wait for frames still in flight
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    frame: Frame | None = None
+    timed_out: bool = False
+    died: bool = False
+    exit_code: int | None = None  # negative: killed by that signal; None: unknown
+
+
+class EnvProcess(asyncio.Protocol):
+    def __init__(self, on_output: Callable[[bytes], None], memory_limit_mb: int) -> None:
+        self.pid: int | None = None
+        self._loop = asyncio.get_running_loop()
+        self.exit_code: int | None = None
+        self.exited = False
+        self.max_rss = 0  # bytes, from watchdog samples and the runtime's ru_maxrss
+        self._on_output = on_output
+        self._limit = memory_limit_mb * 1024 * 1024
+        self._pidfd: int | None = None
+        self._transport: asyncio.Transport | None = None
+        self._reader = FrameReader(MAX_RESPONSE)
+        self._log_fd: int | None = None
+        self._eof = False
+        self._deadline_passed = False
+        self._waiter: asyncio.Future[Outcome] | None = None
+        self._timers: list[asyncio.TimerHandle] = []
+        self._forkserver: ForkServerClient | None = None
+        self._exit_waiters: list[asyncio.Future[None]] = []
+
+    async def spawn(self, forkserver: ForkServerClient, cfg: dict[str, Any]) -> None:
+        loop = self._loop
+        ours, theirs = socket.socketpair()
+        log_r, log_w = os.pipe()
+        try:
+            fcntl.fcntl(log_r, fcntl.F_SETPIPE_SZ, _PIPE_SIZE)
+        except OSError:
+            pass
+        os.set_blocking(log_r, False)
+        self._log_fd = log_r
+        loop.add_reader(log_r, self._read_output)
+        self._forkserver = forkserver
+        try:
+            fut = forkserver.spawn(cfg, theirs.fileno(), log_w, self._on_exit)
+        finally:
+            theirs.close()
+            os.close(log_w)
+        spawned = await fut
+        self.pid, self._pidfd = spawned.pid, spawned.pidfd
+        await loop.create_connection(lambda: self, sock=ours)
+        if self._deadline_passed:
+            self.kill()  # the init deadline passed while we were still spawning
+
+    # -- waiting ---------------------------------------------------------------------------
+
+    def arm(self, deadline_s: float, watch_memory: bool = True) -> asyncio.Future[Outcome]:
+        loop = self._loop
+        self._waiter = waiter = loop.create_future()
+        self._timers.append(loop.call_later(deadline_s, self._on_deadline))
+        if watch_memory:
+            self._timers.append(loop.call_later(WATCHDOG_FIRST_S, self._sample))
+        if self.exited and self._eof:
+            self._resolve(Outcome(died=True, exit_code=self.exit_code))
+        return waiter
+
+    def send(self, kind: int, meta: bytes, payload: bytes) -> None:
+        transport = self._transport
+        if transport is None or transport.is_closing():
+            return  # the death is reported through the waiter
+        for part in frame_parts(kind, meta, payload):
+            transport.write(part)
+
+    def _resolve(self, outcome: Outcome) -> None:
+        waiter = self._waiter
+        if waiter is None or waiter.done():
+            return
+        for timer in self._timers:
+            timer.cancel()
+        self._timers.clear()
+        waiter.set_result(outcome)
+
+    def _on_deadline(self) -> None:
+        self._deadline_passed = True
+        self.kill()
+        self._resolve(Outcome(timed_out=True))
+
+    def _sample(self) -> None:
+        if self.pid is None or self.exited:
+            return
+        try:
+            with open(f"/proc/{self.pid}/statm", "rb") as f:
+                rss = int(f.read().split()[1]) * _PAGE
+        except (OSError, IndexError, ValueError):
+            return
+        self.max_rss = max(self.max_rss, rss)
+        if rss > self._limit:
+            self.kill()
+            self._resolve(Outcome(died=True, exit_code=OOM_KILLED))
+            return
+        self._timers.append(self._loop.call_later(WATCHDOG_EVERY_S, self._sample))
+
+    # -- asyncio.Protocol (frame channel) --------------------------------------------------
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self._transport = cast(asyncio.Transport, transport)  # uvloop's is not a subclass
+
+    def data_received(self, data: bytes) -> None:
+        try:
+            frames = self._reader.feed(data)
+        except ProtocolError:
+            self.kill()  # a garbled channel is never trusted again
+            return
+        for frame in frames:
+            rss_kb = frame.meta.get("rss_kb")
+            if isinstance(rss_kb, int):
+                self.max_rss = max(self.max_rss, rss_kb * 1024)
+            self.drain_output()  # output written before the frame belongs to this phase
+            if self._waiter is None or self._waiter.done():
+                self.kill()  # unsolicited frame: protocol violation
+                return
+            self._resolve(Outcome(frame=frame))
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._eof = True
+        self._transport = None
+        if self.exited:
+            self._resolve(Outcome(died=True, exit_code=self.exit_code))
+        else:
+            self.kill()  # the runtime closed its channel: it is of no further use
+
+    # -- process lifetime ------------------------------------------------------------------
+
+    def wait_exit(self) -> asyncio.Future[None]:
+        fut: asyncio.Future[None] = self._loop.create_future()
+        if self.exited or self.pid is None:
+            fut.set_result(None)
+        else:
+            self._exit_waiters.append(fut)
+        return fut
+
+    def _on_exit(self, code: int | None) -> None:
+        self.exited, self.exit_code = True, code
+        for fut in self._exit_waiters:
+            if not fut.done():
+                fut.set_result(None)
+        self._exit_waiters.clear()
+        if self._pidfd is not None:
+            os.close(self._pidfd)
+            self._pidfd = None
+        self.drain_output()
+        if self._eof:
+            self._resolve(Outcome(died=True, exit_code=code))
+        else:
+            self._loop.call_later(_EOF_GRACE_S, self._resolve, Outcome(died=True, exit_code=code))
+
+    def signal(self, sig: int) -> None:
+        if self.exited or self.pid is None:
+            return
+        try:
+            if self._pidfd is not None:
+                signal.pidfd_send_signal(self._pidfd, sig)
+            else:
+                os.kill(self.pid, sig)
+        except (ProcessLookupError, OSError):
+            pass
+
+    def kill(self) -> None:
+        self.signal(signal.SIGKILL)
+
+    def close(self) -> None:
+        """Release the server-side resources (call once the process is dead or doomed)."""
+        if self._transport is not None:
+            self._transport.abort()
+        self.drain_output()
+        self._close_log()
+        for timer in self._timers:
+            timer.cancel()
+        self._timers.clear()
+
+    # -- output ----------------------------------------------------------------------------
+
+    def _read_output(self) -> None:
+        self._read_log(limit=4 * _READ_CHUNK)  # bounded, so one flood cannot starve the loop
+
+    def drain_output(self) -> None:
+        # Whatever was written before a frame or an exit is in the pipe already (at most
+        # its capacity); the bound stops a background flood from holding the loop forever.
+        self._read_log(limit=2 * _PIPE_SIZE)
+
+    def _read_log(self, limit: int) -> None:
+        fd = self._log_fd
+        total = 0
+        while fd is not None and total < limit:
+            try:
+                data = os.read(fd, _READ_CHUNK)
+            except BlockingIOError:
+                return
+            except OSError:
+                data = b""
+            if not data:
+                self._close_log()
+                return
+            total += len(data)
+            self._on_output(data)
+
+    def _close_log(self) -> None:
+        if self._log_fd is not None:
+            self._loop.remove_reader(self._log_fd)
+            os.close(self._log_fd)
+            self._log_fd = None

@@ -1,0 +1,111 @@
+"""Runtime pieces that need no process: framing, error documents, context, exit reasons."""
+
+from __future__ import annotations
+
+import io
+import json
+import sys
+
+import pytest
+
+from lambdalite.runtime import bootstrap, framing
+from lambdalite.runtime.context import LambdaContext
+from lambdalite.sandbox.outcomes import exit_reason
+from lambdalite.sandbox.protocol import FrameReader, ProtocolError
+
+
+def _frame(kind: int, meta: dict[str, object] | None, payload: bytes) -> bytes:
+    return b"".join(framing.frame_parts(kind, framing.encode_meta(meta), payload))
+
+
+def test_frame_reader_reassembles_split_frames() -> None:
+    data = _frame(framing.RESULT, {"rss_kb": 5}, b"abc") + _frame(framing.READY, None, b"")
+    reader = FrameReader(max_payload=100)
+    frames = [f for i in range(len(data)) for f in reader.feed(data[i : i + 1])]
+    assert [(f.kind, f.meta, f.payload) for f in frames] == [
+        (framing.RESULT, {"rss_kb": 5}, b"abc"),
+        (framing.READY, {}, b""),
+    ]
+
+
+def test_frame_reader_skips_oversized_payload_without_buffering() -> None:
+    big = _frame(framing.RESULT, None, b"x" * 1000) + _frame(framing.ERROR, None, b"e")
+    reader = FrameReader(max_payload=10)
+    frames = reader.feed(big[:50]) + reader.feed(big[50:])
+    assert [(f.kind, f.payload, f.payload_size) for f in frames] == [
+        (framing.RESULT, b"", 1000),
+        (framing.ERROR, b"e", 1),
+    ]
+
+
+def test_frame_reader_rejects_garbage() -> None:
+    with pytest.raises(ProtocolError):
+        FrameReader(10).feed(framing.HEADER.pack(4, 3, 0) + b"{{{")
+
+
+@pytest.mark.parametrize(
+    ("code", "reason"),
+    [
+        (None, "Runtime exited without providing a reason"),
+        (0, "Runtime exited without providing a reason"),
+        (127, "Runtime exited with error: exit status 127"),
+        (-9, "Runtime exited with error: signal: killed"),
+        (-11, "Runtime exited with error: signal: segmentation fault"),
+        (-6, "Runtime exited with error: signal: aborted"),
+    ],
+)
+def test_exit_reasons_use_go_wording(code: int | None, reason: str) -> None:
+    assert exit_reason(code) == reason
+
+
+@pytest.mark.parametrize(
+    ("handler", "error_type", "message"),
+    [
+        ("nodot", "Runtime.MalformedHandlerName", "Bad handler 'nodot': not enough values"),
+        ("sys.handler", "Runtime.BuiltInModuleConflict", "Cannot use built-in module sys as"),
+        ("no/such/mod.fn", "Runtime.ImportModuleError", "Unable to import module 'no/such/mod'"),
+        ("json.nope", "Runtime.HandlerNotFound", "Handler 'nope' missing on module 'json'"),
+    ],
+)
+def test_handler_string_faults(handler: str, error_type: str, message: str) -> None:
+    with pytest.raises(bootstrap.Fault) as info:
+        bootstrap.load_handler(handler)
+    assert info.value.error_type == error_type
+    assert info.value.msg.startswith(message)
+
+
+def test_error_document_key_order_and_log_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    doc = bootstrap.make_error("boom", "ValueError", ['  File "f.py", line 1, in h\n    x\n'], "r1")
+    assert list(doc) == ["errorMessage", "errorType", "requestId", "stackTrace"]
+    out = io.StringIO()
+    monkeypatch.setattr(sys, "stdout", out)
+    bootstrap.log_error(doc)
+    nbsp = "\u00a0"
+    assert out.getvalue() == (
+        "[ERROR] ValueError: boom\rTraceback (most recent call last):\r"
+        f'{nbsp * 2}File "f.py", line 1, in h\r{nbsp * 4}x\n'
+    )
+
+
+def test_invoke_marshalling_and_user_frames(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "stdout", io.StringIO())
+    meta = {"id": "r1", "arn": "arn:x", "deadline_ms": 0}
+
+    def fails(event: object, context: object) -> None:
+        raise KeyError("k")
+
+    kind, body = bootstrap.invoke(fails, meta, b"{}")
+    doc = json.loads(body)
+    assert kind == framing.ERROR and doc["errorType"] == "KeyError"
+    assert all(bootstrap.RUNTIME_DIR not in line for line in doc["stackTrace"])
+    assert bootstrap.invoke(lambda e, c: e, meta, b'{"a": [1]}') == (framing.RESULT, b'{"a": [1]}')
+    kind, body = bootstrap.invoke(lambda e, c: e, meta, b"{bad")
+    assert json.loads(body)["errorType"] == "Runtime.UnmarshalError"
+
+
+def test_context_values() -> None:
+    ctx = LambdaContext("r", "arn", 0, {"client": {"app_title": "t"}, "w3c": {}}, None, None)
+    assert ctx.get_remaining_time_in_millis() == 0
+    assert ctx.identity.cognito_identity_id is None
+    assert ctx.client_context is not None and ctx.client_context.client.app_title == "t"
+    assert ctx.client_context.custom is None
