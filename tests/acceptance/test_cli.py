@@ -119,3 +119,30 @@ def test_aws_cli_lists_and_invokes(server: Server, lam: Any, tmp_path: Path) -> 
     assert invoked.returncode == 0, invoked.stderr
     assert json.loads(invoked.stdout)["StatusCode"] == 200
     assert json.loads(out.read_text())["message"] == "Hello, cli!"
+
+
+def test_logs_follow_prints_new_lines(server: Server, lam: Any) -> None:
+    import time
+
+    from tests.acceptance.conftest import create
+
+    name = create(lam, "def handler(event, context):\n    print('followed', event['n'])\n")
+    env = {**os.environ, "LAMBDALITE_ENDPOINT": server.endpoint}
+    follower = subprocess.Popen(
+        [sys.executable, "-m", "lambdalite.cli.main", "logs", name, "--follow"],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        time.sleep(1.5)  # the follower's first poll found nothing yet
+        lam.invoke(FunctionName=name, Payload=b'{"n": 7}')
+        deadline = time.monotonic() + 20
+        seen = ""
+        assert follower.stdout is not None
+        while time.monotonic() < deadline and "followed 7" not in seen:
+            seen += follower.stdout.readline()
+        assert "followed 7" in seen
+    finally:
+        follower.kill()
+        follower.communicate()

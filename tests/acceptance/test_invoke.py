@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+import sys
 from typing import Any
 
 import httpx
@@ -204,3 +205,17 @@ def test_reserved_concurrency_throttles_the_excess(server: Server, lam: Any) -> 
     name = create(lam, SLEEPER, Timeout=10)
     lam.put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=1)
     assert _concurrent_statuses(server, name, 3) == [200, 429, 429]
+
+
+VERSION = "import sys\ndef handler(event, context):\n    return '%d.%d' % sys.version_info[:2]\n"
+
+
+@pytest.mark.parametrize("runtime", ["python3.9", "python3.12", "python3.13"])
+def test_runtime_runs_on_its_own_interpreter(server: Server, lam: Any, runtime: str) -> None:
+    info = httpx.get(f"{server.endpoint}/_lambdalite/runtimes").json()[runtime]
+    name = create(lam, VERSION, Runtime=runtime)
+    ran = json.loads(lam.invoke(FunctionName=name)["Payload"].read())
+    if info["exact"]:
+        assert ran == runtime.removeprefix("python")
+    else:  # not installed here: the server's own interpreter stands in
+        assert ran == f"{sys.version_info.major}.{sys.version_info.minor}"

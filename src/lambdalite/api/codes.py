@@ -9,6 +9,7 @@ from pathlib import Path
 import lambdalite
 from lambdalite.api.http import JSON, Headers, Request
 from lambdalite.errors import ResourceNotFoundException, UnknownOperationException
+from lambdalite.functions.interpreters import describe_runtimes
 from lambdalite.platform import Platform
 
 
@@ -16,6 +17,9 @@ async def internal_route(p: Platform, request: Request) -> tuple[int, Headers, b
     if request.path == "/_lambdalite/health":
         body = json.dumps({"status": "running", "version": lambdalite.__version__}).encode()
         return 200, [(b"content-type", JSON)], body
+    if request.path == "/_lambdalite/runtimes":
+        runtimes = await asyncio.to_thread(describe_runtimes)
+        return 200, [(b"content-type", JSON)], json.dumps(runtimes).encode()
     if request.path.startswith("/_lambdalite/code/") and request.method == "GET":
         return await _code_zip(p, request.path.removeprefix("/_lambdalite/code/"))
     raise UnknownOperationException(f"Unknown operation {request.method} {request.path}")

@@ -219,10 +219,27 @@ def deploy(
         else:
             result = lam.create_function(FunctionName=name, Code=code, **settings)
             lam.get_waiter("function_active_v2").wait(FunctionName=name, WaiterConfig={"Delay": 1})
+    _warn_if_substituted(endpoint, runtime)
     click.echo(
         f"{'updated' if exists else 'created'} {result['FunctionArn']} "
         f"({result['Runtime']}, {result['Handler']}, sha256 {result['CodeSha256']})"
     )
+
+
+def _warn_if_substituted(endpoint: str, runtime: str) -> None:
+    import httpx
+
+    try:
+        runtimes = httpx.get(f"{endpoint}/_lambdalite/runtimes", timeout=30).json()
+    except (httpx.HTTPError, ValueError):
+        return
+    info = runtimes.get(runtime)
+    if info and not info["exact"]:
+        click.echo(
+            f"warning: {runtime} is not installed on the server; the function runs on "
+            f"{info['interpreter']}",
+            err=True,
+        )
 
 
 def _payload(raw: str | None) -> bytes:

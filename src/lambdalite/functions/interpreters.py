@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 
 SUPPORTED_RUNTIMES = ("python3.9", "python3.10", "python3.11", "python3.12", "python3.13")
 
@@ -23,10 +24,35 @@ def interpreter_for(runtime: str) -> Interpreter:
     own = f"python{sys.version_info.major}.{sys.version_info.minor}"
     if runtime == own:
         return Interpreter(sys.executable, True)
-    candidate = shutil.which(runtime)
-    if candidate and _reports_version(candidate, runtime.removeprefix("python")):
-        return Interpreter(candidate, True)
+    version = runtime.removeprefix("python")
+    for candidate in _candidates(runtime, version):
+        if _reports_version(candidate, version):
+            return Interpreter(candidate, True)
     return Interpreter(sys.executable, False)
+
+
+def _candidates(runtime: str, version: str) -> list[str]:
+    """PATH first, then the usual per-version install roots (pyenv, uv, deadsnakes)."""
+    found = [p for p in (shutil.which(runtime),) if p]
+    home = Path.home()
+    for pattern in (
+        f".pyenv/versions/{version}*/bin/{runtime}",
+        f".local/share/uv/python/cpython-{version}*/bin/{runtime}",
+    ):
+        found.extend(str(p) for p in sorted(home.glob(pattern), reverse=True))
+    found.extend(
+        p for p in (f"/usr/bin/{runtime}", f"/usr/local/bin/{runtime}") if Path(p).exists()
+    )
+    return found
+
+
+def describe_runtimes() -> dict[str, dict[str, object]]:
+    """What each supported runtime runs on here (for `GET /_lambdalite/runtimes`)."""
+    return {
+        runtime: {"interpreter": i.path, "exact": i.exact}
+        for runtime in SUPPORTED_RUNTIMES
+        for i in (interpreter_for(runtime),)
+    }
 
 
 def _reports_version(executable: str, version: str) -> bool:

@@ -53,6 +53,8 @@ class EnvProcess(asyncio.Protocol):
         self._deadline_passed = False
         self._waiter: asyncio.Future[Outcome] | None = None
         self._timers: list[asyncio.TimerHandle] = []
+        self._deadline = 0.0
+        self._watch_memory = True
         self._forkserver: ForkServerClient | None = None
         self._exit_waiters: list[asyncio.Future[None]] = []
 
@@ -84,9 +86,12 @@ class EnvProcess(asyncio.Protocol):
     def arm(self, deadline_s: float, watch_memory: bool = True) -> asyncio.Future[Outcome]:
         loop = self._loop
         self._waiter = waiter = loop.create_future()
-        self._timers.append(loop.call_later(deadline_s, self._on_deadline))
-        if watch_memory:
-            self._timers.append(loop.call_later(WATCHDOG_FIRST_S, self._sample))
+        self._deadline = loop.time() + deadline_s
+        self._watch_memory = watch_memory
+        # One timer per invocation serves both the deadline and the memory watchdog:
+        # invocations shorter than WATCHDOG_FIRST_S cost a single timer.
+        first = min(WATCHDOG_FIRST_S, deadline_s) if watch_memory else deadline_s
+        self._timers.append(loop.call_later(first, self._tick))
         if self.exited and self._eof:
             self._resolve(Outcome(died=True, exit_code=self.exit_code))
         return waiter
@@ -112,20 +117,35 @@ class EnvProcess(asyncio.Protocol):
         self.kill()
         self._resolve(Outcome(timed_out=True))
 
-    def _sample(self) -> None:
-        if self.pid is None or self.exited:
+    def _tick(self) -> None:
+        self._timers.clear()  # the handle that fired is spent
+        remaining = self._deadline - self._loop.time()
+        if remaining <= 0:
+            self._on_deadline()
             return
+        if self._watch_memory:
+            if self._sample():
+                return
+            delay = min(WATCHDOG_EVERY_S, remaining)
+        else:
+            delay = remaining
+        self._timers.append(self._loop.call_later(delay, self._tick))
+
+    def _sample(self) -> bool:
+        """Sample the RSS; True when it passed the limit and the process was killed."""
+        if self.pid is None or self.exited:
+            return False
         try:
             with open(f"/proc/{self.pid}/statm", "rb") as f:
                 rss = int(f.read().split()[1]) * _PAGE
         except (OSError, IndexError, ValueError):
-            return
+            return False
         self.max_rss = max(self.max_rss, rss)
         if rss > self._limit:
             self.kill()
             self._resolve(Outcome(died=True, exit_code=OOM_KILLED))
-            return
-        self._timers.append(self._loop.call_later(WATCHDOG_EVERY_S, self._sample))
+            return True
+        return False
 
     # -- asyncio.Protocol (frame channel) --------------------------------------------------
 

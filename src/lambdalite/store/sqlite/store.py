@@ -3,25 +3,62 @@
 Reads and the short control-plane writes run inline on the event loop: a point query costs
 microseconds, far less than a hop to a thread. Bulk writes (log batches) are grouped by
 their callers so a commit serves many rows.
+
+Functions, versions and aliases are read on every invocation, so decoded records are kept
+in a small cache that is dropped whenever the database changes: on our own writes, and on
+commits by any other connection (SQLite's `PRAGMA data_version` tells). The file stays the
+only source of truth.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import sqlite3
 import time
+from collections.abc import Awaitable, Callable
 from importlib import resources
 from pathlib import Path
+from typing import Any, TypeVar, cast
 
 from lambdalite.errors import StorageError
 from lambdalite.model.function import LATEST, Alias, FunctionConfig, FunctionRecord
 from lambdalite.store.base import Page, PublishFn, StoredLogEvent
+
+_MISSING = object()
+_Method = TypeVar("_Method", bound=Callable[..., Awaitable[Any]])
+
+
+def _invalidates(method: _Method) -> _Method:
+    """Writes of functions, versions and aliases drop the read cache when they finish."""
+
+    @functools.wraps(method)
+    async def wrapper(self: SqliteStore, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return await method(self, *args, **kwargs)
+        finally:
+            self._changed()
+
+    return cast(_Method, wrapper)
 
 
 class SqliteStore:
     def __init__(self, path: Path) -> None:
         self._path = path
         self._db: sqlite3.Connection | None = None
+        self._cache: dict[tuple[str, str, str], Any] = {}
+        self._cache_version = -1
+
+    def _cached(self, key: tuple[str, str, str]) -> Any:
+        version = self.db.execute("PRAGMA data_version").fetchone()[0]
+        if version != self._cache_version:
+            self._cache.clear()
+            self._cache_version = version
+        return self._cache.get(key, _MISSING)
+
+    def _changed(self) -> None:
+        """Our own commits do not move data_version; forget everything explicitly."""
+        self._cache.clear()
 
     @property
     def db(self) -> sqlite3.Connection:
@@ -55,6 +92,7 @@ class SqliteStore:
 
     # functions and versions -------------------------------------------------------------
 
+    @_invalidates
     async def create_function(self, record: FunctionRecord, latest: FunctionConfig) -> bool:
         db = self.db
         try:
@@ -78,21 +116,34 @@ class SqliteStore:
         return True
 
     async def get_function(self, name: str) -> FunctionRecord | None:
+        key = ("function", name, "")
+        hit = self._cached(key)
+        if hit is not _MISSING:
+            return hit  # type: ignore[no-any-return]
         row = self.db.execute(
             "SELECT name, reserved_concurrency, last_version FROM functions WHERE name = ?",
             (name,),
         ).fetchone()
-        if row is None:
-            return None
-        return FunctionRecord(name=row[0], reserved_concurrency=row[1], last_version=row[2])
+        record = None
+        if row is not None:
+            record = FunctionRecord(name=row[0], reserved_concurrency=row[1], last_version=row[2])
+        self._cache[key] = record
+        return record
 
     async def get_version(self, name: str, version: str) -> FunctionConfig | None:
+        key = ("version", name, version)
+        hit = self._cached(key)
+        if hit is not _MISSING:
+            return hit  # type: ignore[no-any-return]
         row = self.db.execute(
             "SELECT config FROM versions WHERE function_name = ? AND version = ?",
             (name, version),
         ).fetchone()
-        return None if row is None else FunctionConfig.from_record(json.loads(row[0]))
+        config = None if row is None else FunctionConfig.from_record(json.loads(row[0]))
+        self._cache[key] = config
+        return config
 
+    @_invalidates
     async def replace_latest(self, config: FunctionConfig, expected_revision: str) -> bool:
         db = self.db
         db.execute("BEGIN IMMEDIATE")
@@ -114,6 +165,7 @@ class SqliteStore:
             db.execute("ROLLBACK")
             raise StorageError(str(exc)) from exc
 
+    @_invalidates
     async def publish_version(self, name: str, make: PublishFn) -> FunctionConfig | None:
         db = self.db
         db.execute("BEGIN IMMEDIATE")
@@ -148,9 +200,11 @@ class SqliteStore:
                 db.execute("ROLLBACK")
             raise
 
+    @_invalidates
     async def delete_function(self, name: str) -> bool:
         return self._write("DELETE FROM functions WHERE name = ?", (name,)).rowcount > 0
 
+    @_invalidates
     async def delete_version(self, name: str, version: str) -> bool:
         cursor = self._write(
             "DELETE FROM versions WHERE function_name = ? AND version = ?", (name, version)
@@ -177,6 +231,7 @@ class SqliteStore:
         items = [FunctionConfig.from_record(json.loads(r[1])) for r in rows[:limit]]
         return Page(items, str(rows[limit][0]) if len(rows) > limit else None)
 
+    @_invalidates
     async def set_reserved_concurrency(self, name: str, value: int | None) -> bool:
         cursor = self._write(
             "UPDATE functions SET reserved_concurrency = ? WHERE name = ?", (value, name)
@@ -192,6 +247,7 @@ class SqliteStore:
 
     # aliases -------------------------------------------------------------------------------
 
+    @_invalidates
     async def create_alias(self, alias: Alias) -> bool:
         try:
             self.db.execute(
@@ -209,12 +265,19 @@ class SqliteStore:
         return True
 
     async def get_alias(self, function_name: str, name: str) -> Alias | None:
+        key = ("alias", function_name, name)
+        hit = self._cached(key)
+        if hit is not _MISSING:
+            return hit  # type: ignore[no-any-return]
         row = self.db.execute(
             "SELECT record FROM aliases WHERE function_name = ? AND name = ?",
             (function_name, name),
         ).fetchone()
-        return None if row is None else Alias.from_record(json.loads(row[0]))
+        alias = None if row is None else Alias.from_record(json.loads(row[0]))
+        self._cache[key] = alias
+        return alias
 
+    @_invalidates
     async def replace_alias(self, alias: Alias) -> bool:
         cursor = self._write(
             "UPDATE aliases SET function_version = ?, record = ? "
@@ -228,6 +291,7 @@ class SqliteStore:
         )
         return cursor.rowcount > 0
 
+    @_invalidates
     async def delete_alias(self, function_name: str, name: str) -> bool:
         cursor = self._write(
             "DELETE FROM aliases WHERE function_name = ? AND name = ?", (function_name, name)
