@@ -26,6 +26,7 @@ class Settings:
     idle_ttl_s: float = DEFAULT_IDLE_TTL_S
     shutdown_grace_s: float = DEFAULT_SHUTDOWN_GRACE_S
     deploy_example: bool = True
+    clock: str = "system"  # "system", "virtual" (moved by POST /_lambdalite/clock) or a scale
 
     @property
     def database_path(self) -> Path:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Protocol
+
+from lambdalite.clock import Clock, make_clock
 from lambdalite.config import Settings
 from lambdalite.functions.aliases import AliasService
 from lambdalite.functions.concurrency import ConcurrencyService
@@ -10,12 +13,23 @@ from lambdalite.invoke.concurrency import ConcurrencyLedger
 from lambdalite.invoke.invoker import Invoker
 from lambdalite.logs.writer import LogWriter
 from lambdalite.sandbox.pool import SandboxPool
+from lambdalite.services.directory import ServiceDirectory
 from lambdalite.store.sqlite.store import SqliteStore
+
+
+class Component(Protocol):
+    """Anything with background work: started after the store opens, stopped before it closes."""
+
+    async def start(self) -> None: ...
+    async def stop(self) -> None: ...
 
 
 class Platform:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        self.clock: Clock = make_clock(settings.clock)
+        self.directory = ServiceDirectory()
+        self.components: list[Component] = []  # services add their background loops here
         self.store = SqliteStore(settings.database_path)
         self.logs = LogWriter(self.store)
         self.pool = SandboxPool(
@@ -36,8 +50,12 @@ class Platform:
         await self.concurrency.load()
         await self.logs.start()
         await self.pool.start()
+        for component in self.components:
+            await component.start()
 
     async def stop(self) -> None:
+        for component in reversed(self.components):
+            await component.stop()
         await self.pool.stop(self.settings.shutdown_grace_s)
         await self.functions.wait_settled()
         await self.logs.stop()

@@ -101,3 +101,25 @@ def test_account_limit_throttles_unreserved_functions(tmp_path: Path) -> None:
         assert throttled[0].json()["Reason"] == "ConcurrentInvocationLimitExceeded"
     finally:
         stop_server(server)
+
+
+def test_virtual_clock_moves_only_when_told(tmp_path: Path) -> None:
+    server = start_server(tmp_path, "--no-example", "--clock", "virtual")
+    try:
+        url = f"{server.endpoint}/_lambdalite/clock"
+        before = httpx.get(url).json()
+        assert before["virtual"] is True
+        time.sleep(0.2)
+        assert httpx.get(url).json()["now"] == before["now"]
+        moved = httpx.post(url, json={"advance": 3600}).json()
+        assert moved["now"] == before["now"] + 3600
+        bad = httpx.post(url, json={"advance": -5})
+        assert bad.status_code == 400
+    finally:
+        stop_server(server)
+
+
+def test_system_clock_cannot_be_advanced(server: Any) -> None:
+    response = httpx.post(f"{server.endpoint}/_lambdalite/clock", json={"advance": 1})
+    assert response.status_code == 400
+    assert response.headers["x-amzn-errortype"] == "InvalidParameterValueException"

@@ -8,7 +8,12 @@ from pathlib import Path
 
 import lambdalite
 from lambdalite.api.http import JSON, Headers, Request
-from lambdalite.errors import ResourceNotFoundException, UnknownOperationException
+from lambdalite.clock import VirtualClock
+from lambdalite.errors import (
+    InvalidParameterValueException,
+    ResourceNotFoundException,
+    UnknownOperationException,
+)
 from lambdalite.functions.interpreters import describe_runtimes
 from lambdalite.platform import Platform
 
@@ -17,6 +22,8 @@ async def internal_route(p: Platform, request: Request) -> tuple[int, Headers, b
     if request.path == "/_lambdalite/health":
         body = json.dumps({"status": "running", "version": lambdalite.__version__}).encode()
         return 200, [(b"content-type", JSON)], body
+    if request.path == "/_lambdalite/clock":
+        return _clock(p, request)
     if request.path == "/_lambdalite/runtimes":
         runtimes = await asyncio.to_thread(describe_runtimes)
         return 200, [(b"content-type", JSON)], json.dumps(runtimes).encode()
@@ -31,3 +38,20 @@ async def _code_zip(p: Platform, name: str) -> tuple[int, Headers, bytes]:
         raise ResourceNotFoundException("This function runs from a local directory; no zip.")
     data = await asyncio.to_thread(Path(config.code.zip_path).read_bytes)
     return 200, [(b"content-type", b"application/zip")], data
+
+
+def _clock(p: Platform, request: Request) -> tuple[int, Headers, bytes]:
+    """GET: the platform's time. POST {"advance": seconds}: move a virtual clock forward."""
+    clock = p.clock
+    if request.method == "POST":
+        if not isinstance(clock, VirtualClock):
+            raise InvalidParameterValueException(
+                "The clock is not virtual; start the server with --clock virtual."
+            )
+        try:
+            seconds = float(json.loads(request.body or b"{}").get("advance", 0))
+            clock.advance(seconds)
+        except (ValueError, TypeError, AttributeError) as exc:
+            raise InvalidParameterValueException(f"Cannot advance the clock: {exc}") from None
+    body = {"now": clock.now(), "virtual": isinstance(clock, VirtualClock)}
+    return 200, [(b"content-type", JSON)], json.dumps(body).encode()

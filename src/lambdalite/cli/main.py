@@ -106,6 +106,15 @@ def cli() -> None:
     show_envvar=True,
     help="Deploy the bundled example function 'hello'.",
 )
+@click.option(
+    "--clock",
+    envvar="LAMBDALITE_CLOCK",
+    default="system",
+    show_default=True,
+    show_envvar=True,
+    help="'system', 'virtual' (moved only by POST /_lambdalite/clock), or a time "
+    "scale such as 60 to run AWS delays 60 times faster.",
+)
 def serve(
     host: str,
     port: int,
@@ -116,9 +125,16 @@ def serve(
     idle_ttl: float,
     shutdown_grace: float,
     example: bool,
+    clock: str,
 ) -> None:
     """Run the server."""
+    from lambdalite.clock import make_clock
     from lambdalite.server import serve as run
+
+    try:
+        make_clock(clock)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--clock") from None
 
     run(
         defaults.Settings(
@@ -131,6 +147,7 @@ def serve(
             idle_ttl_s=idle_ttl,
             shutdown_grace_s=shutdown_grace,
             deploy_example=example,
+            clock=clock,
         )
     )
 

@@ -1,0 +1,1 @@
+"""The services that feed functions and receive their results: sqs, sns, events, kinesis."""

@@ -1,0 +1,88 @@
+"""How services reach each other without importing each other (or api/).
+
+SNS delivers to SQS queues and to functions; EventBridge targets SQS, SNS and functions;
+asynchronous invocation sends records to all four. Each service implements the small
+protocol below that the others need, and the Platform puts them in one ServiceDirectory.
+`deliver` picks the service from a target ARN, which is what destinations, dead-letter
+queues and rule targets hold.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+# Message attributes travel in the SQS/SNS wire form:
+# {"Name": {"DataType": "String" | "Number" | "Binary", "StringValue": ..., "BinaryValue": ...}}
+MessageAttributes = Mapping[str, Mapping[str, Any]]
+
+
+class QueueSender(Protocol):
+    async def send_to_queue(
+        self,
+        queue_arn: str,
+        body: str,
+        *,
+        attributes: MessageAttributes | None = None,
+        group_id: str | None = None,
+        deduplication_id: str | None = None,
+    ) -> str:
+        """Commit a message to a queue; returns its MessageId. Raises if the queue is gone."""
+        ...
+
+
+class TopicPublisher(Protocol):
+    async def publish_to_topic(
+        self,
+        topic_arn: str,
+        message: str,
+        *,
+        subject: str | None = None,
+        attributes: MessageAttributes | None = None,
+    ) -> str:
+        """Commit a publication; returns its MessageId. Raises if the topic is gone."""
+        ...
+
+
+class EventPutter(Protocol):
+    async def put_event(self, bus: str, entry: Mapping[str, Any]) -> str:
+        """Put one PutEvents-style entry (Source, DetailType, Detail, Resources, ...) on a bus
+        (name or ARN); returns the event id. Raises if the bus is gone."""
+        ...
+
+
+class AsyncInvoker(Protocol):
+    async def invoke_async(self, function: str, payload: bytes, *, source: str = "") -> str:
+        """Accept an asynchronous (Event) invocation of a function name or (qualified) ARN,
+        committed durably; returns the request id. Raises if the function is unknown."""
+        ...
+
+
+class UnknownTarget(LookupError):
+    """A target ARN names no service lambdalite serves."""
+
+
+@dataclass
+class ServiceDirectory:
+    sqs: QueueSender | None = None
+    sns: TopicPublisher | None = None
+    events: EventPutter | None = None
+    lambda_async: AsyncInvoker | None = None
+
+    async def deliver(
+        self, target_arn: str, message: str, *, attributes: MessageAttributes | None = None
+    ) -> str:
+        """Send `message` to whatever `target_arn` names: queue, topic, bus or function."""
+        service = target_arn.split(":", 3)[2] if target_arn.count(":") >= 3 else ""
+        if service == "sqs" and self.sqs is not None:
+            return await self.sqs.send_to_queue(target_arn, message, attributes=attributes)
+        if service == "sns" and self.sns is not None:
+            return await self.sns.publish_to_topic(target_arn, message, attributes=attributes)
+        if service == "lambda" and self.lambda_async is not None:
+            return await self.lambda_async.invoke_async(target_arn, message.encode())
+        if service == "events" and self.events is not None:
+            import json
+
+            return await self.events.put_event(target_arn, json.loads(message))
+        raise UnknownTarget(f"no service for {target_arn}")
