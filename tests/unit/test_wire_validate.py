@@ -213,3 +213,11 @@ def test_string_length_counts_utf16_units(service: ServiceModel) -> None:
 )
 def test_render_value_is_java_to_string(value: Any, shown: str) -> None:
     assert render_value(value) == shown
+
+
+def test_unicode_property_classes_of_newer_models_compile() -> None:
+    from lambdalite.api.wire_validate import _compiled
+
+    tag = _compiled(r"([\p{L}\p{Z}\p{N}_.:/=+\-@]*)")
+    assert tag.fullmatch("héllo wörld_1:/=+-@")
+    assert not tag.fullmatch("no$dollars")

@@ -37,10 +37,18 @@ _SIZED = frozenset({"string", "list", "map", "blob"})
 _NUMERIC = frozenset({"integer", "long", "double", "float"})
 
 
+_UNICODE_CLASS = re.compile(r"\\p\{(\w+)\}")
+
+
 @cache
 def _compiled(pattern: str) -> re.Pattern[str]:
     # Java's \d, \w and \s are ASCII-only; Java's matches() is Python's fullmatch.
-    return re.compile(pattern, re.ASCII)
+    if "\\p{" not in pattern:
+        return re.compile(pattern, re.ASCII)
+    # Newer models use Unicode classes (\p{L}, \p{N}, \p{Z}), which `re` lacks; the closest
+    # Unicode-aware equivalents are close enough for validation (they accept a superset).
+    translated = _UNICODE_CLASS.sub(lambda m: r"\s" if m[1].startswith("Z") else r"\w", pattern)
+    return re.compile(translated)
 
 
 def member_path(parent: str, member_name: str) -> str:
