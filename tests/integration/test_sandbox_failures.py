@@ -219,7 +219,7 @@ def test_megabytes_of_output(h: Harness) -> None:
     assert res.payload == b'"flooded"'
     lines = [m for m in h.sink.messages(spec.function_name) if m.startswith("yyyy")]
     assert len(lines) == 100_000 and lines[0] == "y" * 99 + "\n"
-    assert len(res.log_tail.encode()) <= 3 * 4096
+    assert len(res.log_tail.encode()) <= 4 * 4096  # bounded; the API keeps the last 4096
     assert res.log_tail.splitlines()[-1].startswith("REPORT RequestId: ")
 
 
