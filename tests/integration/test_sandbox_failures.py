@@ -9,7 +9,7 @@ import sys
 from collections.abc import Iterator
 
 import pytest
-from test_sandbox import FIXTURES, Harness, alive, doc, make_spec
+from tests.integration.test_sandbox import FIXTURES, Harness, alive, doc, make_spec
 
 from lambdalite.sandbox.outcomes import MAX_RESPONSE
 
