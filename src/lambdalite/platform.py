@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from lambdalite.asyncq.queue import EventQueue
 from lambdalite.clock import Clock, make_clock
 from lambdalite.config import Settings
 from lambdalite.functions.aliases import AliasService
@@ -14,6 +15,10 @@ from lambdalite.invoke.invoker import Invoker
 from lambdalite.logs.writer import LogWriter
 from lambdalite.sandbox.pool import SandboxPool
 from lambdalite.services.directory import ServiceDirectory
+from lambdalite.services.events import EventsService
+from lambdalite.services.kinesis import KinesisService
+from lambdalite.services.sns import SnsService
+from lambdalite.services.sqs import SqsService
 from lambdalite.store.sqlite.store import SqliteStore
 
 
@@ -40,6 +45,24 @@ class Platform:
         self.functions = FunctionService(settings, self.store, on_change=self.pool.retire)
         self.aliases = AliasService(self.store, self.functions)
         self.concurrency = ConcurrencyService(self.store, self.functions, self.ledger)
+        self.sqs = SqsService(settings, self.store, self.clock)
+        self.directory.sqs = self.sqs
+        self.components.append(self.sqs)
+        self.kinesis = KinesisService(settings, self.clock, self.store)
+        self.components.append(self.kinesis)
+        self.sns = SnsService(settings, self.store, self.clock, self.directory)
+        self.directory.sns = self.sns
+        self.components.append(self.sns)
+        self.events = EventsService(settings, self.store, self.clock, self.directory)
+        self.directory.events = self.events
+        self.components.append(self.events)
+
+        # Event invocations; last, so destination services start before and stop after it.
+        self.async_queue = EventQueue(
+            settings, self.clock, self.store, self.invoker, self.directory
+        )
+        self.directory.lambda_async = self.async_queue
+        self.components.append(self.async_queue)
 
     @property
     def base_url(self) -> str:

@@ -9,9 +9,9 @@ import sys
 from collections.abc import Iterator
 
 import pytest
-from tests.integration.test_sandbox import FIXTURES, Harness, alive, doc, make_spec
 
 from lambdalite.sandbox.outcomes import MAX_RESPONSE
+from tests.integration.test_sandbox import FIXTURES, Harness, alive, doc, make_spec
 
 
 @pytest.fixture(scope="module")

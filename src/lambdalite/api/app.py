@@ -7,11 +7,11 @@ import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from lambdalite.api import codes, logs_api
+from lambdalite.api import codes, events_api, kinesis_api, logs_api, sns_api, sqs_api
 from lambdalite.api.dispatch import Dispatcher, ServiceSpec
 from lambdalite.api.errors import error_response
 from lambdalite.api.http import JSON, Headers, Receive, Scope, Send, read_request, respond
-from lambdalite.api.lambda_api import aliases, concurrency, functions
+from lambdalite.api.lambda_api import aliases, concurrency, event_invoke_config, functions
 from lambdalite.api.lambda_api.invoke import SYNC_PAYLOAD_LIMIT, invoke
 from lambdalite.api.rest_json import RestJsonRouter, parse_request, serialize_response
 from lambdalite.api.service_model import load_service
@@ -26,11 +26,18 @@ LAMBDA_OPERATIONS: dict[str, Operation] = {
     **functions.OPERATIONS,
     **aliases.OPERATIONS,
     **concurrency.OPERATIONS,
+    **event_invoke_config.OPERATIONS,
 }
 CONTROL_BODY_LIMIT = 75 * 1024 * 1024  # a 50 MB zip, base64-encoded, with room to spare
 _INVOKE_PATH = re.compile(r"^/2015-03-31/functions/([^/]+)/invocations$")
 # The json/query services served next to Lambda, routed by api/dispatch.py.
-SERVICES: tuple[ServiceSpec, ...] = (logs_api.SERVICE,)
+SERVICES: tuple[ServiceSpec, ...] = (
+    logs_api.SERVICE,
+    kinesis_api.SERVICE,
+    sqs_api.SERVICE,
+    sns_api.SERVICE,
+    events_api.SERVICE,
+)
 
 
 class LambdaliteApp:

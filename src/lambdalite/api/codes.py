@@ -8,6 +8,7 @@ from pathlib import Path
 
 import lambdalite
 from lambdalite.api.http import JSON, Headers, Request
+from lambdalite.asyncq import journey
 from lambdalite.clock import VirtualClock
 from lambdalite.errors import (
     InvalidParameterValueException,
@@ -27,6 +28,8 @@ async def internal_route(p: Platform, request: Request) -> tuple[int, Headers, b
     if request.path == "/_lambdalite/runtimes":
         runtimes = await asyncio.to_thread(describe_runtimes)
         return 200, [(b"content-type", JSON)], json.dumps(runtimes).encode()
+    if request.path == "/_lambdalite/async-events" and request.method == "GET":
+        return _async_events(p, request)
     if request.path.startswith("/_lambdalite/code/") and request.method == "GET":
         return await _code_zip(p, request.path.removeprefix("/_lambdalite/code/"))
     raise UnknownOperationException(f"Unknown operation {request.method} {request.path}")
@@ -55,3 +58,20 @@ def _clock(p: Platform, request: Request) -> tuple[int, Headers, bytes]:
             raise InvalidParameterValueException(f"Cannot advance the clock: {exc}") from None
     body = {"now": clock.now(), "virtual": isinstance(clock, VirtualClock)}
     return 200, [(b"content-type", JSON)], json.dumps(body).encode()
+
+
+def _async_events(p: Platform, request: Request) -> tuple[int, Headers, bytes]:
+    """?function=NAME[&limit=N]: recent async events; ?request-id=ID: one event's journey."""
+    store = p.async_queue.async_store
+    request_id = request.query_value("request-id")
+    if request_id:
+        doc = journey.event_journey(store, request_id)
+        if doc is None:
+            raise ResourceNotFoundException(f"No asynchronous event with request id {request_id}")
+    else:
+        name = request.query_value("function") or ""
+        limit = request.query_value("limit") or str(journey.DEFAULT_LIMIT)
+        if not name or not limit.isdigit():
+            raise InvalidParameterValueException("Give ?function=NAME[&limit=N] or ?request-id=ID")
+        doc = journey.recent_events(store, name, int(limit))
+    return 200, [(b"content-type", JSON)], json.dumps(doc).encode()

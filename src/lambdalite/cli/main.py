@@ -1,4 +1,4 @@
-"""`lambdalite`: serve, deploy, invoke, functions, logs. Every flag has a LAMBDALITE_ variable."""
+"""`lambdalite`: serve, deploy, invoke, functions, logs, events. Flags have LAMBDALITE_ twins."""
 
 from __future__ import annotations
 
@@ -351,6 +351,86 @@ def logs(name: str, follow: bool, since: float, endpoint: str, region: str) -> N
             if response["events"]:
                 kwargs["nextToken"] = f"f/{response['events'][-1]['eventId']}"
             time.sleep(0.5)
+
+
+def _when(timestamp: float | None) -> str:
+    if timestamp is None:
+        return "-"
+    from datetime import UTC, datetime
+
+    moment = datetime.fromtimestamp(timestamp, tz=UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def _get_json(endpoint: str, path: str, params: dict[str, str]) -> Any:
+    import httpx
+
+    try:
+        response = httpx.get(f"{endpoint}{path}", params=params, timeout=30)
+    except httpx.HTTPError:
+        click.echo(
+            f"error: cannot reach lambdalite at {endpoint} (is `lambdalite serve` running?)",
+            err=True,
+        )
+        sys.exit(2)
+    doc = response.json()
+    if response.status_code != 200:
+        message = doc.get("Message") or doc.get("message") or response.text
+        click.echo(
+            f"error: {response.headers.get('x-amzn-errortype', 'Error')}: {message}", err=True
+        )
+        sys.exit(1)
+    return doc
+
+
+def _print_journey(doc: dict[str, Any]) -> None:
+    name = doc["functionName"] + (f":{doc['qualifier']}" if doc.get("qualifier") else "")
+    click.echo(f"request   {doc['requestId']}")
+    click.echo(f"function  {name}")
+    source = f" (from {doc['source']})" if doc.get("source") else ""
+    click.echo(f"accepted  {_when(doc['acceptedAt'])}{source}")
+    for entry in doc["journal"]:
+        detail = f"  {entry['detail']}" if entry["detail"] else ""
+        click.echo(f"  {_when(entry['at'])}  {entry['kind']:<8}  {entry['outcome']:<24}{detail}")
+    for pending in doc["pendingDeliveries"]:
+        click.echo(
+            f"  pending   {pending['role']} {pending['target']} "
+            f"(failed {pending['attempts']} times, next try {_when(pending['dueAt'])})"
+        )
+    if doc["state"] == "done":
+        click.echo(f"final     {doc['condition']} after {doc['attempts']} attempt(s)")
+    else:
+        click.echo(f"queued    {doc['attempts']} attempt(s) so far, next {_when(doc['dueAt'])}")
+
+
+@cli.command()
+@click.argument("function")
+@click.option("--request-id", help="Show one event's attempts and where it went.")
+@click.option("--limit", default=50, show_default=True, help="How many recent events.")
+@endpoint_option
+def events(function: str, request_id: str | None, limit: int, endpoint: str) -> None:
+    """List a function's recent asynchronous (Event) invocations."""
+    if request_id:
+        _print_journey(_get_json(endpoint, "/_lambdalite/async-events", {"request-id": request_id}))
+        return
+    params = {"function": function, "limit": str(limit)}
+    doc = _get_json(endpoint, "/_lambdalite/async-events", params)
+    rows = [("REQUEST ID", "ACCEPTED", "STATE", "ATTEMPTS", "CONDITION", "SOURCE")]
+    rows.extend(
+        (
+            e["requestId"],
+            _when(e["acceptedAt"]),
+            e["state"],
+            str(e["attempts"]),
+            e["condition"] or "-",
+            e["source"] or "-",
+        )
+        for e in doc["events"]
+    )
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        cells = (cell.ljust(width) for cell, width in zip(row, widths, strict=True))
+        click.echo("  ".join(cells).rstrip())
 
 
 def main() -> None:

@@ -8,15 +8,16 @@ import json
 
 from lambdalite.api.http import JSON, Headers, Request
 from lambdalite.errors import (
-    InvalidParameterValueException,
     InvalidRequestContentException,
+    RequestTooLargeException,
     ValidationException,
 )
 from lambdalite.invoke.invoker import new_request_id
-from lambdalite.invoke.resolve import resolve_target
+from lambdalite.invoke.resolve import Target, resolve_target
 from lambdalite.platform import Platform
 
 SYNC_PAYLOAD_LIMIT = 6_291_456
+EVENT_PAYLOAD_LIMIT = 1_048_576  # spec 3.1: 1 MB since October 2025
 LOG_TAIL_BYTES = 4096
 CLIENT_CONTEXT_LIMIT = 3583
 INVOCATION_TYPES = ("RequestResponse", "Event", "DryRun")
@@ -75,14 +76,12 @@ async def invoke(p: Platform, request: Request, raw_name: str) -> tuple[int, Hea
     qualifier = request.query_value("Qualifier") if request.query_string else None
     s = p.settings
     target = await resolve_target(p.store, raw_name, qualifier, s.region, s.account_id)
+    if invocation_type == "Event":
+        return await invoke_event(p, target, request.body)
     payload = check_json(request.body)
     request_id = new_request_id()
     if invocation_type == "DryRun":
         return 204, [(b"x-amzn-requestid", request_id.encode())], b""
-    if invocation_type == "Event":
-        raise InvalidParameterValueException(
-            "InvocationType Event is not available in this lambdalite build yet."
-        )
     client_context = decode_client_context(headers.get("x-amz-client-context"))
     _, result = await p.invoker.invoke(
         target,
@@ -102,3 +101,17 @@ async def invoke(p: Platform, request: Request, raw_name: str) -> tuple[int, Hea
         tail = result.log_tail.encode()[-LOG_TAIL_BYTES:]
         out.append((b"x-amz-log-result", base64.b64encode(tail)))
     return 200, out, result.payload
+
+
+async def invoke_event(
+    p: Platform, target: Target, body: bytes, *, limit: int = EVENT_PAYLOAD_LIMIT
+) -> tuple[int, Headers, bytes]:
+    """InvocationType Event: 202 once the event is committed; the queue does the rest."""
+    if len(body) > limit:
+        raise RequestTooLargeException(
+            f"{len(body)} byte payload is too large for the Event invocation type "
+            f"(limit {limit} bytes)"
+        )
+    payload = check_json(body)
+    request_id = await p.async_queue.accept(target, payload)
+    return 202, [(b"x-amzn-requestid", request_id.encode())], b""

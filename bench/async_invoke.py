@@ -1,0 +1,299 @@
+"""Asynchronous invoke, by hand: accept rate and end-to-end throughput of Event invokes,
+p50 accept latency next to the synchronous invoke's, and the same no-op work on Celery and
+Dramatiq over a local Redis for comparison.
+
+    python bench/async_invoke.py [--events 4000] [--clients 8]
+
+Celery, Dramatiq and redis-server are optional (`apt-get install -y redis-server`,
+`pip install celery 'dramatiq[redis]'`); the script says so and skips them when missing.
+Their tasks INCR a Redis counter so completion can be counted; lambdalite's handler does
+nothing and completion is read from the server's SQLite file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import multiprocessing
+import os
+import shutil
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+NOOP = "def handler(event, context):\n    return None\n"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_until(check: Callable[[], bool], timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return
+        time.sleep(0.01)
+    raise SystemExit(f"timed out waiting for {what}")
+
+
+# ------------------------------------------------------------------------ load generator
+
+
+def _post_loop(args: tuple[int, str, int, dict[str, str]]) -> list[float]:
+    port, path, count, headers = args
+    conn = http.client.HTTPConnection("127.0.0.1", port)
+    latencies = []
+    for i in range(count):
+        start = time.perf_counter()
+        conn.request("POST", path, body=json.dumps({"i": i}), headers=headers)
+        response = conn.getresponse()
+        response.read()
+        latencies.append(time.perf_counter() - start)
+        if response.status >= 300:
+            raise RuntimeError(f"HTTP {response.status}")
+    conn.close()
+    return latencies
+
+
+def drive(clients: int, job: Callable[[Any], list[float]], args: list[Any]) -> tuple[float, float]:
+    """Run `job` in `clients` processes; returns (wall seconds, p50 latency ms)."""
+    with multiprocessing.get_context("fork").Pool(clients) as pool:
+        start = time.perf_counter()
+        results = pool.map(job, args)
+        wall = time.perf_counter() - start
+    return wall, statistics.median(x for r in results for x in r) * 1000
+
+
+# ------------------------------------------------------------------------------ lambdalite
+
+
+def bench_lambdalite(events: int, clients: int, tmp: Path) -> dict[str, float]:
+    port = free_port()
+    data = tmp / "lambdalite"
+    env = {**os.environ, "LAMBDALITE_PORT": str(port), "LAMBDALITE_DATA_DIR": str(data)}
+    log = open(tmp / "lambdalite.log", "wb")  # noqa: SIM115
+    server = subprocess.Popen(
+        [sys.executable, "-m", "lambdalite.cli.main", "serve", "--no-example"],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        wait_until(lambda: _health(port), 30, "lambdalite to start")
+        name = _create(port)
+        path = f"/2015-03-31/functions/{name}/invocations"
+        per = events // clients
+        sync_args = [(port, path, per // 2, {})] * clients
+        drive(clients, _post_loop, sync_args)  # warm environments
+        sync_wall, sync_p50 = drive(clients, _post_loop, sync_args)
+        event_args = [(port, path, per, {"X-Amz-Invocation-Type": "Event"})] * clients
+        database = data / "lambdalite.sqlite3"
+        before = _done(database)
+        start = time.perf_counter()
+        accept_wall, accept_p50 = drive(clients, _post_loop, event_args)
+        total = per * clients
+        wait_until(lambda: _done(database) - before >= total, 300, "events to finish")
+        e2e_wall = time.perf_counter() - start
+        # The accept path alone: with reserved concurrency 0 each event ends at once (no run).
+        _lambda(port).put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=0)
+        only_wall, only_p50 = drive(clients, _post_loop, event_args)
+        return {
+            "accept-only/s": total / only_wall,
+            "accept-only p50 ms": only_p50,
+            "sync invoke/s": sync_args[0][2] * clients / sync_wall,
+            "sync p50 ms": sync_p50,
+            "accept/s": total / accept_wall,
+            "accept p50 ms": accept_p50,
+            "end-to-end/s": total / e2e_wall,
+        }
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        log.close()
+
+
+def _health(port: int) -> bool:
+    try:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
+        conn.request("GET", "/_lambdalite/health")
+        return conn.getresponse().status == 200
+    except OSError:
+        return False
+
+
+def _lambda(port: int) -> Any:
+    import boto3
+
+    return boto3.client(
+        "lambda",
+        endpoint_url=f"http://127.0.0.1:{port}",
+        region_name="us-east-1",
+        aws_access_key_id="x",
+        aws_secret_access_key="x",
+    )
+
+
+def _create(port: int) -> str:
+    lam = _lambda(port)
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("app.py", NOOP)
+    lam.create_function(
+        FunctionName="noop",
+        Runtime="python3.11",
+        Role="arn:aws:iam::000000000000:role/x",
+        Handler="app.handler",
+        Code={"ZipFile": buffer.getvalue()},
+    )
+    lam.get_waiter("function_active_v2").wait(FunctionName="noop")
+    return "noop"
+
+
+def _done(database: Path) -> int:
+    with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as db:
+        row = db.execute("SELECT COUNT(*) FROM async_events WHERE state = 'done'").fetchone()
+    return int(row[0])
+
+
+# ----------------------------------------------------------------------- Celery, Dramatiq
+
+TASKS = """
+import os, redis
+URL = os.environ["BENCH_REDIS"]
+counter = redis.Redis.from_url(URL)
+try:
+    from celery import Celery
+    app = Celery("celery_tasks", broker=URL)
+    app.conf.update(task_ignore_result=True, worker_prefetch_multiplier=64)
+    @app.task
+    def noop(i):
+        counter.incr("done")
+except ImportError:
+    pass
+try:
+    import dramatiq
+    from dramatiq.brokers.redis import RedisBroker
+    dramatiq.set_broker(RedisBroker(url=URL))
+    @dramatiq.actor(max_retries=0)
+    def dnoop(i):
+        counter.incr("done")
+except ImportError:
+    pass
+"""
+
+
+def _enqueue(args: tuple[str, int, str]) -> list[float]:
+    kind, count, tasks_dir = args
+    sys.path.insert(0, tasks_dir)
+    import celery_tasks  # type: ignore[import-not-found]
+
+    send = celery_tasks.noop.delay if kind == "celery" else celery_tasks.dnoop.send
+    latencies = []
+    for i in range(count):
+        start = time.perf_counter()
+        send(i)
+        latencies.append(time.perf_counter() - start)
+    return latencies
+
+
+def bench_peer(kind: str, events: int, clients: int, tmp: Path, url: str) -> dict[str, float]:
+    import redis
+
+    tasks_dir = tmp / "tasks"
+    tasks_dir.mkdir(exist_ok=True)
+    (tasks_dir / "celery_tasks.py").write_text(textwrap.dedent(TASKS))
+    env = {**os.environ, "BENCH_REDIS": url, "PYTHONPATH": str(tasks_dir)}
+    command = (
+        ["celery", "-A", "celery_tasks", "worker", "--loglevel", "WARNING"]
+        if kind == "celery"
+        else ["dramatiq", "celery_tasks"]
+    )
+    counter = redis.Redis.from_url(url)
+    counter.flushall()
+    worker = subprocess.Popen(
+        command, env=env, cwd=tasks_dir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    os.environ["BENCH_REDIS"] = url
+    try:
+        per = events // clients
+        drive(clients, _enqueue, [(kind, 20, str(tasks_dir))] * clients)  # warm up
+        wait_until(lambda: int(counter.get("done") or 0) >= 20 * clients, 60, f"{kind} worker")
+        counter.set("done", 0)
+        start = time.perf_counter()
+        wall, p50 = drive(clients, _enqueue, [(kind, per, str(tasks_dir))] * clients)
+        wait_until(lambda: int(counter.get("done") or 0) >= per * clients, 300, f"{kind} tasks")
+        e2e = time.perf_counter() - start
+        return {
+            "accept/s": per * clients / wall,
+            "accept p50 ms": p50,
+            "end-to-end/s": per * clients / e2e,
+        }
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)
+
+
+def peers(events: int, clients: int, tmp: Path) -> dict[str, dict[str, float]]:
+    results: dict[str, dict[str, float]] = {}
+    if shutil.which("redis-server") is None:
+        print("redis-server is not installed (apt-get install -y redis-server): no peers")
+        return results
+    try:
+        import redis  # noqa: F401
+    except ImportError:
+        print("the redis package is missing (pip install redis): no peers")
+        return results
+    port = free_port()
+    server = subprocess.Popen(
+        ["redis-server", "--port", str(port), "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+    )
+    try:
+        time.sleep(0.3)
+        url = f"redis://127.0.0.1:{port}/0"
+        for kind, module in (("celery", "celery"), ("dramatiq", "dramatiq")):
+            try:
+                __import__(module)
+            except ImportError:
+                print(f"{kind} is not installed (pip install {kind}); skipped")
+                continue
+            results[kind] = bench_peer(kind, events, clients, tmp, url)
+    finally:
+        server.terminate()
+        server.wait()
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=4000)
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--no-peers", action="store_true")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        results = {"lambdalite": bench_lambdalite(args.events, args.clients, tmp)}
+        if not args.no_peers:
+            results.update(peers(args.events, args.clients, tmp))
+    print(f"{args.events} events, {args.clients} clients")
+    for system, figures in results.items():
+        print(f"{system:<11} " + "  ".join(f"{k} {v:,.1f}" for k, v in figures.items()))
+
+
+if __name__ == "__main__":
+    main()

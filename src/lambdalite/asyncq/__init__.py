@@ -1,0 +1,1 @@
+"""Asynchronous invocation: durable event queue, retries, dead-letter queues, destinations."""

@@ -1,0 +1,227 @@
+"""EventQueue: accepts Event invocations durably and runs them (spec 3.1-3.3).
+
+accept -> one row in async_events, committed (group commit) before the caller sees 202;
+a dispatcher claims due rows with an expiring lease, woken by an asyncio.Event when rows
+are added or rescheduled and by the platform clock when the next one falls due; each
+claimed event runs one round: admit, invoke through the shared Invoker (same concurrency
+ledger and request id as every other attempt), decide (policy.py), plan effects
+(effects.py) and write them in one transaction.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+
+from lambdalite.asyncq.configs import EventInvokeConfigs
+from lambdalite.asyncq.delivery import Deliverer
+from lambdalite.asyncq.effects import Round, plan
+from lambdalite.asyncq.groupcommit import GroupCommitter
+from lambdalite.asyncq.model import Complete, Effect, Journal, Outbox, QueuedEvent, Reschedule
+from lambdalite.asyncq.policy import Decision, Outcome, RetryConfig, admit, decide
+from lambdalite.asyncq.records import Response, parse_payload
+from lambdalite.asyncq.store import AsyncStore
+from lambdalite.clock import Clock, wait_until
+from lambdalite.config import Settings
+from lambdalite.errors import AwsError, ResourceNotFoundException, TooManyRequestsException
+from lambdalite.invoke.invoker import Invoker, new_request_id
+from lambdalite.invoke.resolve import Target, resolve_target
+from lambdalite.model.arn import function_arn
+from lambdalite.model.function import LATEST
+from lambdalite.services.directory import ServiceDirectory
+from lambdalite.store.sqlite.store import SqliteStore
+
+log = logging.getLogger(__name__)
+
+LEASE_S = 960.0  # longer than the longest invocation (900 s): a live claim never expires
+MAX_IN_FLIGHT = 64
+CLAIM_BATCH = 64
+RETENTION_S = 86_400.0  # finished events stay visible to `lambdalite events` for a day
+PRUNE_EVERY = 2_000
+
+
+class EventQueue:
+    def __init__(
+        self,
+        settings: Settings,
+        clock: Clock,
+        store: SqliteStore,
+        invoker: Invoker,
+        directory: ServiceDirectory,
+        *,
+        max_in_flight: int = MAX_IN_FLIGHT,
+    ) -> None:
+        self._settings = settings
+        self.clock = clock
+        self._store = store
+        self._invoker = invoker
+        self.async_store = AsyncStore(lambda: store.db)
+        self.committer = GroupCommitter(lambda: store.db)
+        self.configs = EventInvokeConfigs(
+            store, self.async_store, settings.region, settings.account_id
+        )
+        self.deliverer = Deliverer(clock, self.async_store, self.committer, directory, self)
+        self.max_in_flight = max_in_flight
+        self._owner = uuid.uuid4().hex
+        self._wake = asyncio.Event()
+        self._in_flight: set[int] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._dispatcher: asyncio.Task[None] | None = None
+        self._finished = 0
+
+    # lifecycle -----------------------------------------------------------------------
+
+    async def start(self) -> None:
+        self.async_store.open()
+        self._dispatcher = asyncio.get_running_loop().create_task(self._dispatch())
+        await self.deliverer.start()
+
+    async def stop(self) -> None:
+        if self._dispatcher is not None:
+            self._dispatcher.cancel()
+            await asyncio.gather(self._dispatcher, return_exceptions=True)
+            self._dispatcher = None
+        if self._tasks:
+            await asyncio.wait(list(self._tasks), timeout=self._settings.shutdown_grace_s)
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self.deliverer.stop()
+        self.committer.flush()
+
+    # accept --------------------------------------------------------------------------
+
+    async def accept(
+        self, target: Target, payload: bytes, *, request_id: str | None = None, source: str = ""
+    ) -> str:
+        """Commit one event; returns its request id once it is durable."""
+        request_id = request_id or new_request_id()
+        statement = AsyncStore.enqueue(
+            request_id, target.record.name, target.qualifier, payload, source, self.clock.now()
+        )
+        await self.committer.submit((statement,))
+        self._wake.set()
+        return request_id
+
+    async def invoke_async(self, function: str, payload: bytes, *, source: str = "") -> str:
+        """services.directory.AsyncInvoker: SNS, EventBridge and destinations call this."""
+        s = self._settings
+        target = await resolve_target(self._store, function, None, s.region, s.account_id)
+        return await self.accept(target, payload, source=source)
+
+    # dispatch ------------------------------------------------------------------------
+
+    async def _dispatch(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            self._wake.clear()
+            wake_at: float | None = None
+            free = self.max_in_flight - len(self._in_flight)
+            if free > 0:
+                wanted = min(free, CLAIM_BATCH)
+                now = self.clock.now()
+                batch = self.async_store.claim(self._owner, now, now + LEASE_S, wanted)
+                for event in batch:
+                    if event.id not in self._in_flight:  # a clock jump can outrun a lease
+                        self._in_flight.add(event.id)
+                        task = loop.create_task(self._run(event))
+                        self._tasks.add(task)
+                        task.add_done_callback(self._tasks.discard)
+                if len(batch) == wanted:
+                    await asyncio.sleep(0)
+                    continue
+                wake_at = self.async_store.next_wake()
+            if wake_at is None:
+                await self._wake.wait()
+            elif wake_at > self.clock.now():
+                await wait_until(self.clock, self._wake, wake_at)
+            else:
+                await asyncio.sleep(0)
+
+    async def _run(self, event: QueuedEvent) -> None:
+        try:
+            await self._round(event)
+        except Exception:
+            # Left leased: claimed again when the lease runs out (or at the next start).
+            log.exception("async event %s: round failed", event.request_id)
+        finally:
+            self._in_flight.discard(event.id)
+            self._wake.set()
+
+    async def _round(self, event: QueuedEvent) -> None:
+        s = self._settings
+        try:
+            target = await resolve_target(
+                self._store, event.function_name, event.qualifier, s.region, s.account_id
+            )
+        except ResourceNotFoundException as exc:
+            reason = f"the function or qualifier no longer exists ({exc.message})"
+            await self._write(
+                event, [Complete("Dropped", event.attempts), Journal("final", "Dropped", reason)]
+            )
+            return
+        config = self.configs.effective(event.function_name, event.qualifier or LATEST)
+        retry = config.retry_config() if config else RetryConfig()
+        outcome: Outcome | None = None
+        response, error = event.last_response, ""
+        decision: Decision | None = admit(
+            event.progress, retry, target.record.reserved_concurrency, self.clock.now()
+        )
+        if decision is None:
+            outcome, fresh, error = await self._attempt(target, event)
+            response = fresh or response
+            decision = decide(outcome, event.progress, retry, self.clock.now())
+        version = response.executed_version if response else target.config.version
+        r = Round(
+            event=event,
+            decision=decision,
+            outcome=outcome,
+            response=response,
+            error=error,
+            function_arn=function_arn(s.region, s.account_id, target.record.name, version),
+            on_success=config.on_success if config else None,
+            on_failure=config.on_failure if config else None,
+            dead_letter_arn=target.config.dead_letter_target_arn,
+            now=self.clock.now(),
+        )
+        await self._write(event, plan(r))
+
+    async def _attempt(
+        self, target: Target, event: QueuedEvent
+    ) -> tuple[Outcome, Response | None, str]:
+        try:
+            _, result = await self._invoker.invoke(
+                target, event.payload, request_id=event.request_id
+            )
+        except TooManyRequestsException as exc:
+            return Outcome.THROTTLED, None, exc.reason
+        except AwsError as exc:
+            return Outcome.SYSTEM_ERROR, None, f"{exc.wire_code}: {exc.message}"
+        except Exception as exc:
+            log.warning("async event %s: %r", event.request_id, exc)
+            return Outcome.SYSTEM_ERROR, None, f"{type(exc).__name__}: {exc}"
+        response = Response(result.executed_version, result.function_error, result.payload)
+        if not result.function_error:
+            return Outcome.SUCCESS, response, ""
+        return Outcome.FUNCTION_ERROR, response, _describe_error(result.payload)
+
+    async def _write(self, event: QueuedEvent, effects: list[Effect]) -> None:
+        now = self.clock.now()
+        await self.committer.submit(AsyncStore.effect_statements(event, effects, now))
+        if any(isinstance(e, Outbox) for e in effects):
+            self.deliverer.wake()
+        if any(isinstance(e, Reschedule) for e in effects):
+            self._wake.set()
+        if any(isinstance(e, Complete) for e in effects):
+            self._finished += 1
+            if self._finished % PRUNE_EVERY == 0:
+                self.async_store.prune(now - RETENTION_S)
+
+
+def _describe_error(payload: bytes) -> str:
+    doc = parse_payload(payload)
+    if isinstance(doc, dict):
+        kind, message = doc.get("errorType", ""), doc.get("errorMessage", "")
+        return f"{kind}: {message}"[:500]
+    return str(doc)[:500]

@@ -1,0 +1,60 @@
+-- Asynchronous invocation: the durable event queue, its journal, the outbox of records
+-- owed to destinations and dead-letter queues, and per-qualifier event invoke configs.
+
+CREATE TABLE IF NOT EXISTS async_events (
+    id               INTEGER PRIMARY KEY,
+    request_id       TEXT    NOT NULL UNIQUE,
+    function_name    TEXT    NOT NULL,
+    qualifier        TEXT,
+    payload          BLOB    NOT NULL,
+    source           TEXT    NOT NULL DEFAULT '',
+    enqueued_at      REAL    NOT NULL,
+    due_at           REAL    NOT NULL,
+    attempts         INTEGER NOT NULL DEFAULT 0,
+    throttle_retries INTEGER NOT NULL DEFAULT 0,
+    last_response    TEXT,
+    lease_owner      TEXT,
+    lease_until      REAL,
+    state            TEXT    NOT NULL DEFAULT 'queued',  -- queued | done
+    condition        TEXT,
+    finished_at      REAL
+);
+CREATE INDEX IF NOT EXISTS async_events_due ON async_events (due_at) WHERE state = 'queued';
+CREATE INDEX IF NOT EXISTS async_events_leased ON async_events (lease_until)
+    WHERE state = 'queued' AND lease_until IS NOT NULL;
+CREATE INDEX IF NOT EXISTS async_events_function ON async_events (function_name, id);
+CREATE INDEX IF NOT EXISTS async_events_finished ON async_events (finished_at) WHERE state = 'done';
+
+CREATE TABLE IF NOT EXISTS async_journal (
+    id         INTEGER PRIMARY KEY,
+    request_id TEXT NOT NULL,
+    at         REAL NOT NULL,
+    kind       TEXT NOT NULL,
+    outcome    TEXT NOT NULL,
+    detail     TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX IF NOT EXISTS async_journal_request ON async_journal (request_id, id);
+
+CREATE TABLE IF NOT EXISTS async_outbox (
+    id           INTEGER PRIMARY KEY,
+    request_id   TEXT    NOT NULL,
+    role         TEXT    NOT NULL,  -- OnSuccess | OnFailure | DeadLetter
+    target_arn   TEXT    NOT NULL,
+    body         TEXT    NOT NULL,
+    attributes   TEXT,
+    function_arn TEXT    NOT NULL,
+    created_at   REAL    NOT NULL,
+    due_at       REAL    NOT NULL,
+    attempts     INTEGER NOT NULL DEFAULT 0,
+    lease_owner  TEXT,
+    lease_until  REAL
+);
+CREATE INDEX IF NOT EXISTS async_outbox_due ON async_outbox (due_at);
+
+CREATE TABLE IF NOT EXISTS event_invoke_configs (
+    function_name TEXT NOT NULL,
+    qualifier     TEXT NOT NULL,
+    config        TEXT NOT NULL,
+    last_modified REAL NOT NULL,
+    PRIMARY KEY (function_name, qualifier)
+);

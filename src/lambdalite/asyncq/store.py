@@ -1,0 +1,294 @@
+"""SQL of the asynchronous path, over the platform's one SQLite connection.
+
+Reads and claims run inline (microseconds); writes that callers wait for go through the
+GroupCommitter so concurrent ones share a commit. Claims take an expiring lease; this
+store is single-node (one server per data file), so at start every lease left by an
+earlier, crashed process is released at once instead of waiting for it to expire.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+from lambdalite.asyncq.groupcommit import Statement
+from lambdalite.asyncq.model import (
+    Complete,
+    Effect,
+    EventInvokeConfig,
+    Journal,
+    Outbox,
+    QueuedEvent,
+    Reschedule,
+)
+from lambdalite.asyncq.records import Response
+
+_EVENT_COLUMNS = (
+    "id, request_id, function_name, qualifier, payload, source, enqueued_at, attempts, "
+    "throttle_retries, last_response"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    id: int
+    request_id: str
+    role: str
+    target_arn: str
+    body: str
+    attributes: str | None
+    function_arn: str
+    created_at: float
+    attempts: int
+
+
+def _event(row: tuple[Any, ...]) -> QueuedEvent:
+    return QueuedEvent(
+        id=row[0],
+        request_id=row[1],
+        function_name=row[2],
+        qualifier=row[3],
+        payload=bytes(row[4]),
+        source=row[5],
+        enqueued_at=row[6],
+        attempts=row[7],
+        throttle_retries=row[8],
+        last_response=Response.from_json(row[9]),
+    )
+
+
+class AsyncStore:
+    def __init__(self, db: Callable[[], sqlite3.Connection]) -> None:
+        self._db = db
+
+    @property
+    def db(self) -> sqlite3.Connection:
+        return self._db()
+
+    def open(self) -> None:
+        schema = resources.files("lambdalite.asyncq").joinpath("schema.sql").read_text()
+        self.db.executescript(schema)
+        self.db.execute(
+            "UPDATE async_events SET lease_owner = NULL, lease_until = NULL "
+            "WHERE state = 'queued' AND lease_owner IS NOT NULL"
+        )
+        self.db.execute("UPDATE async_outbox SET lease_owner = NULL, lease_until = NULL")
+
+    # events ---------------------------------------------------------------------------
+
+    @staticmethod
+    def enqueue(
+        request_id: str, name: str, qualifier: str | None, payload: bytes, source: str, now: float
+    ) -> Statement:
+        return (
+            "INSERT INTO async_events (request_id, function_name, qualifier, payload, source, "
+            "enqueued_at, due_at) VALUES (?,?,?,?,?,?,?)",
+            (request_id, name, qualifier, payload, source, now, now),
+        )
+
+    def claim(self, owner: str, now: float, lease_until: float, limit: int) -> list[QueuedEvent]:
+        rows = self.db.execute(
+            "UPDATE async_events SET lease_owner = ?, lease_until = ? WHERE id IN ("
+            " SELECT id FROM async_events WHERE state = 'queued' AND due_at <= ?"
+            " AND (lease_until IS NULL OR lease_until <= ?) ORDER BY due_at LIMIT ?)"
+            f" RETURNING {_EVENT_COLUMNS}",
+            (owner, lease_until, now, now, limit),
+        ).fetchall()
+        return [_event(r) for r in rows]
+
+    def next_wake(self) -> float | None:
+        """When the next queued event becomes due, or a lease runs out."""
+        due = self.db.execute(
+            "SELECT MIN(due_at) FROM async_events WHERE state = 'queued' AND lease_until IS NULL"
+        ).fetchone()[0]
+        lease = self.db.execute(
+            "SELECT MIN(lease_until) FROM async_events "
+            "WHERE state = 'queued' AND lease_until IS NOT NULL"
+        ).fetchone()[0]
+        times = [t for t in (due, lease) if t is not None]
+        return min(times) if times else None
+
+    @staticmethod
+    def effect_statements(event: QueuedEvent, effects: list[Effect], now: float) -> list[Statement]:
+        out: list[Statement] = []
+        rid = event.request_id
+        for effect in effects:
+            if isinstance(effect, Journal):
+                out.append(_journal(rid, now, effect))
+            elif isinstance(effect, Reschedule):
+                response = effect.response.to_json() if effect.response else None
+                out.append(
+                    (
+                        "UPDATE async_events SET due_at = ?, attempts = ?, throttle_retries = ?, "
+                        "last_response = ?, lease_owner = NULL, lease_until = NULL WHERE id = ?",
+                        (effect.at, effect.attempts, effect.throttle_retries, response, event.id),
+                    )
+                )
+            elif isinstance(effect, Outbox):
+                out.append(_outbox(rid, effect, now))
+            elif isinstance(effect, Complete):
+                out.append(
+                    (
+                        "UPDATE async_events SET state = 'done', condition = ?, attempts = ?, "
+                        "finished_at = ?, payload = X'', last_response = NULL, "
+                        "lease_owner = NULL, lease_until = NULL WHERE id = ?",
+                        (effect.condition, effect.attempts, now, event.id),
+                    )
+                )
+        return out
+
+    def prune(self, before: float) -> None:
+        """Forget finished events (and their journals) older than `before`."""
+        db = self.db
+        db.execute("BEGIN IMMEDIATE")
+        db.execute(
+            "DELETE FROM async_journal WHERE request_id IN (SELECT request_id FROM async_events"
+            " WHERE state = 'done' AND finished_at < ?)",
+            (before,),
+        )
+        db.execute("DELETE FROM async_events WHERE state = 'done' AND finished_at < ?", (before,))
+        db.execute("COMMIT")
+
+    # outbox ---------------------------------------------------------------------------
+
+    def claim_deliveries(
+        self, owner: str, now: float, lease_until: float, limit: int
+    ) -> list[Delivery]:
+        rows = self.db.execute(
+            "UPDATE async_outbox SET lease_owner = ?, lease_until = ? WHERE id IN ("
+            " SELECT id FROM async_outbox WHERE due_at <= ?"
+            " AND (lease_until IS NULL OR lease_until <= ?) ORDER BY due_at LIMIT ?)"
+            " RETURNING id, request_id, role, target_arn, body, attributes, function_arn,"
+            " created_at, attempts",
+            (owner, lease_until, now, now, limit),
+        ).fetchall()
+        return [Delivery(*r) for r in rows]
+
+    def next_delivery(self) -> float | None:
+        row = self.db.execute(
+            "SELECT MIN(CASE WHEN lease_until IS NULL OR lease_until < due_at THEN due_at "
+            "ELSE lease_until END) FROM async_outbox"
+        ).fetchone()
+        return None if row[0] is None else float(row[0])
+
+    @staticmethod
+    def delivered(d: Delivery, now: float, journal: Journal) -> list[Statement]:
+        return [
+            ("DELETE FROM async_outbox WHERE id = ?", (d.id,)),
+            _journal(d.request_id, now, journal),
+        ]
+
+    @staticmethod
+    def delivery_retry(d: Delivery, at: float, now: float, journal: Journal) -> list[Statement]:
+        return [
+            (
+                "UPDATE async_outbox SET due_at = ?, attempts = attempts + 1, lease_owner = NULL,"
+                " lease_until = NULL WHERE id = ?",
+                (at, d.id),
+            ),
+            _journal(d.request_id, now, journal),
+        ]
+
+    def pending_deliveries(self) -> int:
+        return int(self.db.execute("SELECT COUNT(*) FROM async_outbox").fetchone()[0])
+
+    # journeys (lambdalite events) ----------------------------------------------------
+
+    def recent(self, function_name: str, limit: int) -> list[dict[str, Any]]:
+        rows = self.db.execute(
+            "SELECT request_id, qualifier, source, enqueued_at, state, attempts, condition, "
+            "finished_at, due_at FROM async_events WHERE function_name = ? ORDER BY id DESC "
+            "LIMIT ?",
+            (function_name, limit),
+        ).fetchall()
+        keys: tuple[str, ...] = ("requestId", "qualifier", "source", "acceptedAt", "state")
+        keys += ("attempts", "condition", "finishedAt", "dueAt")
+        return [dict(zip(keys, r, strict=True)) for r in rows]
+
+    def journey(self, request_id: str) -> dict[str, Any] | None:
+        row = self.db.execute(
+            "SELECT request_id, function_name, qualifier, source, enqueued_at, state, attempts, "
+            "condition, finished_at, due_at FROM async_events WHERE request_id = ?",
+            (request_id,),
+        ).fetchone()
+        if row is None:
+            return None
+        keys: tuple[str, ...] = ("requestId", "functionName", "qualifier", "source")
+        keys += ("acceptedAt", "state", "attempts", "condition", "finishedAt", "dueAt")
+        doc: dict[str, Any] = dict(zip(keys, row, strict=True))
+        doc["journal"] = [
+            {"at": at, "kind": kind, "outcome": outcome, "detail": detail}
+            for at, kind, outcome, detail in self.db.execute(
+                "SELECT at, kind, outcome, detail FROM async_journal WHERE request_id = ? "
+                "ORDER BY id",
+                (request_id,),
+            )
+        ]
+        doc["pendingDeliveries"] = [
+            {"role": role, "target": target, "attempts": attempts, "dueAt": due}
+            for role, target, attempts, due in self.db.execute(
+                "SELECT role, target_arn, attempts, due_at FROM async_outbox "
+                "WHERE request_id = ? ORDER BY id",
+                (request_id,),
+            )
+        ]
+        return doc
+
+    # event invoke configs ------------------------------------------------------------
+
+    def get_config(self, function_name: str, qualifier: str) -> EventInvokeConfig | None:
+        row = self.db.execute(
+            "SELECT config FROM event_invoke_configs WHERE function_name = ? AND qualifier = ?",
+            (function_name, qualifier),
+        ).fetchone()
+        return None if row is None else EventInvokeConfig(**json.loads(row[0]))
+
+    def put_config(self, config: EventInvokeConfig) -> None:
+        self.db.execute(
+            "INSERT OR REPLACE INTO event_invoke_configs (function_name, qualifier, config, "
+            "last_modified) VALUES (?,?,?,?)",
+            (
+                config.function_name,
+                config.qualifier,
+                json.dumps(dataclasses.asdict(config)),
+                config.last_modified,
+            ),
+        )
+
+    def delete_config(self, function_name: str, qualifier: str) -> bool:
+        cursor = self.db.execute(
+            "DELETE FROM event_invoke_configs WHERE function_name = ? AND qualifier = ?",
+            (function_name, qualifier),
+        )
+        return cursor.rowcount > 0
+
+    def list_configs(
+        self, function_name: str, marker: str | None, limit: int
+    ) -> tuple[list[EventInvokeConfig], str | None]:
+        rows = self.db.execute(
+            "SELECT qualifier, config FROM event_invoke_configs WHERE function_name = ? "
+            "AND qualifier > ? ORDER BY qualifier LIMIT ?",
+            (function_name, marker or "", limit + 1),
+        ).fetchall()
+        items = [EventInvokeConfig(**json.loads(r[1])) for r in rows[:limit]]
+        return items, (rows[limit - 1][0] if len(rows) > limit else None)
+
+
+def _journal(request_id: str, now: float, entry: Journal) -> Statement:
+    return (
+        "INSERT INTO async_journal (request_id, at, kind, outcome, detail) VALUES (?,?,?,?,?)",
+        (request_id, now, entry.kind, entry.outcome, entry.detail),
+    )
+
+
+def _outbox(request_id: str, o: Outbox, now: float) -> Statement:
+    return (
+        "INSERT INTO async_outbox (request_id, role, target_arn, body, attributes, function_arn,"
+        " created_at, due_at) VALUES (?,?,?,?,?,?,?,?)",
+        (request_id, o.role, o.target_arn, o.body, o.attributes, o.function_arn, now, now),
+    )

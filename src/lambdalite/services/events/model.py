@@ -1,0 +1,71 @@
+"""EventBridge records and ARNs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+DEFAULT_BUS = "default"
+BUS_ARN_MARKER = ":event-bus/"
+
+
+@dataclass(frozen=True, slots=True)
+class Bus:
+    name: str
+    description: str | None
+    created_at: float
+    modified_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    bus: str
+    name: str
+    event_pattern: str | None
+    schedule: str | None
+    state: str  # ENABLED | DISABLED | ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS
+    description: str | None
+    role_arn: str | None
+    anchor: float  # rate schedules count whole periods from here (the rule's creation)
+    last_fired: float | None  # the latest schedule slot already fired
+
+    @property
+    def enabled(self) -> bool:
+        return self.state != "DISABLED"
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """One event on its way to one rule target."""
+
+    id: int
+    rule_arn: str
+    target: dict[str, Any]
+    event: str
+    payload: str
+    accepted_at: float
+    attempts: int
+    due_at: float
+    last_error: dict[str, str] | None  # {"code", "message"} of the latest failed attempt
+
+
+@dataclass(frozen=True, slots=True)
+class Arns:
+    region: str
+    account: str
+
+    def bus(self, name: str) -> str:
+        return f"arn:aws:events:{self.region}:{self.account}:event-bus/{name}"
+
+    def rule(self, bus: str, name: str) -> str:
+        path = name if bus == DEFAULT_BUS else f"{bus}/{name}"
+        return f"arn:aws:events:{self.region}:{self.account}:rule/{path}"
+
+
+def bus_name(name_or_arn: str | None) -> str:
+    """A bus name from a name or an event-bus ARN (absent: the default bus)."""
+    if not name_or_arn:
+        return DEFAULT_BUS
+    if name_or_arn.startswith("arn:") and BUS_ARN_MARKER in name_or_arn:
+        return name_or_arn.split(BUS_ARN_MARKER, 1)[1]
+    return name_or_arn

@@ -1,0 +1,80 @@
+"""Fires scheduled rules on the platform clock.
+
+Each pass reads the enabled scheduled rules, fires every slot that is due (see
+`schedule.due_slots`: each missed slot once, at most 100 per rule after a long jump), then
+sleeps on the clock until the earliest next slot, or until a rule changes (`wake`).
+Firing a slot commits its deliveries and the rule's `last_fired` in one transaction, so a
+slot fires once even across a crash.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+
+from lambdalite.clock import Clock, wait_until
+from lambdalite.services.events.model import Rule
+from lambdalite.services.events.schedule import ScheduleError, due_slots, parse_schedule
+from lambdalite.services.events.store import EventsStore
+
+log = logging.getLogger(__name__)
+
+Fire = Callable[[Rule, float], None]
+
+
+class Scheduler:
+    def __init__(self, store: EventsStore, clock: Clock, fire: Fire) -> None:
+        self._store = store
+        self._clock = clock
+        self._fire = fire
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="events-scheduler")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def _run(self) -> None:
+        while True:
+            self._wake.clear()
+            try:
+                next_at = self.run_due(self._clock.now())
+            except Exception:
+                log.exception("scheduler pass failed; trying again in a minute")
+                next_at = self._clock.now() + 60
+            if next_at is None:
+                await self._wake.wait()
+            else:
+                await wait_until(self._clock, self._wake, next_at)
+
+    def run_due(self, now: float) -> float | None:
+        """Fire what is due at `now`; the earliest next fire time of any rule."""
+        earliest: float | None = None
+        for rule in self._store.scheduled_rules():
+            try:
+                schedule = parse_schedule(rule.schedule or "")
+            except ScheduleError:
+                continue  # validated by PutRule; a stored bad expression never fires
+            since = rule.last_fired if rule.last_fired is not None else rule.anchor
+            slots, skipped = due_slots(schedule, rule.anchor, since, now)
+            if skipped:
+                log.warning(
+                    "rule %s: clock jumped; only the latest %d slots fire", rule.name, len(slots)
+                )
+            for slot in slots:
+                self._fire(rule, slot)
+            upcoming = schedule.next_after(max(now, since), rule.anchor)
+            if upcoming is not None and (earliest is None or upcoming < earliest):
+                earliest = upcoming
+        return earliest

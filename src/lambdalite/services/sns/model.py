@@ -1,0 +1,147 @@
+"""SNS value objects: topics, subscriptions, publications and their pending deliveries."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+MAX_MESSAGE_BYTES = 256 * 1024  # message + attribute names, types and values (SNS quotas)
+PAGE_SIZE = 100  # ListTopics / ListSubscriptions page size
+PROTOCOLS = ("sqs", "lambda")  # what lambdalite delivers to
+# The protocols AWS knows but lambdalite does not deliver to.
+FOREIGN_PROTOCOLS = ("http", "https", "email", "email-json", "sms", "application", "firehose")
+
+_TOPIC_ARN = re.compile(r"^arn:aws[\w-]*:sns:([\w-]+):(\d{12}):([A-Za-z0-9_-]{1,256}(\.fifo)?)$")
+
+
+@dataclass(frozen=True, slots=True)
+class TopicArn:
+    region: str
+    account: str
+    name: str
+
+    @classmethod
+    def parse(cls, arn: str) -> TopicArn | None:
+        match = _TOPIC_ARN.match(arn)
+        return None if match is None else cls(match[1], match[2], match[3])
+
+    @property
+    def fifo(self) -> bool:
+        return self.name.endswith(".fifo")
+
+
+@dataclass(frozen=True, slots=True)
+class Topic:
+    arn: str
+    attributes: dict[str, str]
+
+    @property
+    def fifo(self) -> bool:
+        return self.attributes.get("FifoTopic") == "true"
+
+
+@dataclass(frozen=True, slots=True)
+class Subscription:
+    arn: str
+    topic_arn: str
+    protocol: str
+    endpoint: str
+    attributes: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def raw(self) -> bool:
+        return self.attributes.get("RawMessageDelivery", "false").lower() == "true"
+
+    @property
+    def dead_letter_arn(self) -> str | None:
+        try:
+            doc = json.loads(self.attributes.get("RedrivePolicy") or "{}")
+        except ValueError:
+            return None
+        target = doc.get("deadLetterTargetArn") if isinstance(doc, dict) else None
+        return target if isinstance(target, str) and target else None
+
+    def to_doc(self) -> dict[str, Any]:
+        return {
+            "arn": self.arn,
+            "topic_arn": self.topic_arn,
+            "protocol": self.protocol,
+            "endpoint": self.endpoint,
+            "attributes": self.attributes,
+        }
+
+    @classmethod
+    def from_doc(cls, doc: Mapping[str, Any]) -> Subscription:
+        return cls(
+            doc["arn"], doc["topic_arn"], doc["protocol"], doc["endpoint"], dict(doc["attributes"])
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Publication:
+    """One accepted message, as delivered to every subscription it matched."""
+
+    message_id: str
+    topic_arn: str
+    message: str
+    timestamp: float
+    subject: str | None = None
+    # Wire form, binary values as bytes: {"Name": {"DataType", "StringValue"|"BinaryValue"}}
+    attributes: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # MessageStructure=json: the per-protocol messages ("default", "sqs", "lambda", ...)
+    messages: dict[str, str] | None = None
+    group_id: str | None = None
+    deduplication_id: str | None = None
+    sequence_number: str | None = None
+
+    def message_for(self, protocol: str) -> str:
+        if self.messages is None:
+            return self.message
+        return self.messages.get(protocol, self.messages["default"])
+
+    def to_doc(self) -> dict[str, Any]:
+        return {
+            "message_id": self.message_id,
+            "topic_arn": self.topic_arn,
+            "message": self.message,
+            "timestamp": self.timestamp,
+            "subject": self.subject,
+            "attributes": {k: _encode_attr(v) for k, v in self.attributes.items()},
+            "messages": self.messages,
+            "group_id": self.group_id,
+            "deduplication_id": self.deduplication_id,
+            "sequence_number": self.sequence_number,
+        }
+
+    @classmethod
+    def from_doc(cls, doc: Mapping[str, Any]) -> Publication:
+        fields = dict(doc)
+        fields["attributes"] = {k: _decode_attr(v) for k, v in doc["attributes"].items()}
+        return cls(**fields)
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    id: int
+    publication_id: int
+    publication: Publication
+    subscription: Subscription
+    attempts: int
+
+
+def _encode_attr(attr: Mapping[str, Any]) -> dict[str, Any]:
+    out = dict(attr)
+    if isinstance(out.get("BinaryValue"), bytes | bytearray):
+        out["BinaryValue"] = base64.b64encode(out["BinaryValue"]).decode("ascii")
+    return out
+
+
+def _decode_attr(attr: Mapping[str, Any]) -> dict[str, Any]:
+    out = dict(attr)
+    if isinstance(out.get("BinaryValue"), str):
+        out["BinaryValue"] = base64.b64decode(out["BinaryValue"])
+    return out

@@ -1,0 +1,287 @@
+"""The SNS service: topics and subscriptions here, publishing in ``publish.py``.
+
+Implements the directory's ``TopicPublisher`` and is a Platform component (it creates its
+tables and runs the delivery loop)."""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from typing import Any
+
+from lambdalite.clock import Clock
+from lambdalite.config import Settings
+from lambdalite.services.directory import MessageAttributes, ServiceDirectory
+from lambdalite.services.sns import validate
+from lambdalite.services.sns.delivery import DeliveryLoop
+from lambdalite.services.sns.errors import NotFound, invalid
+from lambdalite.services.sns.model import (
+    FOREIGN_PROTOCOLS,
+    PAGE_SIZE,
+    PROTOCOLS,
+    Subscription,
+    Topic,
+    TopicArn,
+)
+from lambdalite.services.sns.publish import Publisher
+from lambdalite.services.sns.retry import AWS_MANAGED, RetrySchedule
+from lambdalite.services.sns.store import Connected, SnsStore
+
+_ENDPOINTS = {
+    "sqs": (re.compile(r"^arn:aws[\w-]*:sqs:[\w-]+:\d{12}:[\w-]{1,80}(\.fifo)?$"), "SQS"),
+    "lambda": (
+        re.compile(r"^arn:aws[\w-]*:lambda:[\w-]+:\d{12}:function:[\w-]{1,64}(:[\w$-]{1,128})?$"),
+        "Lambda",
+    ),
+}
+_SUBSCRIPTION_ARN = re.compile(r"^(arn:aws[\w-]*:sns:[\w-]+:\d{12}:[\w.-]+):[0-9a-f-]{36}$")
+_EFFECTIVE_DELIVERY_POLICY = json.dumps(
+    {
+        "http": {
+            "defaultHealthyRetryPolicy": {
+                "minDelayTarget": 20,
+                "maxDelayTarget": 20,
+                "numRetries": 3,
+                "numMaxDelayRetries": 0,
+                "numNoDelayRetries": 0,
+                "numMinDelayRetries": 0,
+                "backoffFunction": "linear",
+            },
+            "disableSubscriptionOverrides": False,
+            "defaultRequestPolicy": {"headerContentType": "text/plain; charset=UTF-8"},
+        }
+    },
+    separators=(",", ":"),
+)
+
+
+class SnsService:
+    def __init__(
+        self,
+        settings: Settings,
+        owner: Connected,
+        clock: Clock,
+        directory: ServiceDirectory,
+        *,
+        schedule: RetrySchedule = AWS_MANAGED,
+    ) -> None:
+        self.settings = settings
+        self.store = SnsStore(owner)
+        base_url = f"http://{settings.host}:{settings.port}"
+        self.delivery = DeliveryLoop(self.store, clock, directory, base_url, schedule)
+        self.publisher = Publisher(self.store, clock, self.delivery)
+
+    # component --------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        SnsStore.create_tables(self.store.db)
+        await self.delivery.start()
+
+    async def stop(self) -> None:
+        await self.delivery.stop()
+
+    # TopicPublisher ---------------------------------------------------------------------
+
+    async def publish_to_topic(
+        self,
+        topic_arn: str,
+        message: str,
+        *,
+        subject: str | None = None,
+        attributes: MessageAttributes | None = None,
+    ) -> str:
+        return await self.publisher.publish_to_topic(
+            topic_arn, message, subject=subject, attributes=attributes
+        )
+
+    # topics -----------------------------------------------------------------------------
+
+    def topic_arn(self, name: str) -> str:
+        s = self.settings
+        return f"arn:aws:sns:{s.region}:{s.account_id}:{name}"
+
+    def create_topic(self, name: str, attributes: dict[str, str]) -> str:
+        validate.check_topic_name(name, attributes)
+        for key, value in attributes.items():
+            validate.check_topic_attribute(key, value, creating=True)
+        stored = dict(attributes)
+        if stored.get("FifoTopic", "").lower() == "true":
+            stored["FifoTopic"] = "true"
+            stored.setdefault("ContentBasedDeduplication", "false")
+        else:
+            stored.pop("FifoTopic", None)
+        arn = self.topic_arn(name)
+        topic = self.store.create_topic(arn, stored)
+        if any(topic.attributes.get(k) != v for k, v in stored.items()):
+            raise invalid("Attributes Reason: Topic already exists with different attributes")
+        return arn
+
+    def get_topic(self, arn: str | None, what: str = "TopicArn") -> Topic:
+        if not arn or TopicArn.parse(arn) is None:
+            raise invalid(what)
+        topic = self.store.get_topic(arn)
+        if topic is None:
+            raise NotFound("Topic does not exist")
+        return topic
+
+    def delete_topic(self, arn: str) -> None:
+        """Idempotent, as in AWS: deleting a topic that does not exist is not an error."""
+        if TopicArn.parse(arn) is None:
+            raise invalid("TopicArn")
+        self.store.delete_topic(arn)
+
+    def list_topics(self, token: str | None) -> tuple[list[str], str | None]:
+        rows = self.store.list_topics(_after(token), PAGE_SIZE + 1)
+        page = rows[:PAGE_SIZE]
+        more = len(rows) > PAGE_SIZE
+        return [arn for _, arn in page], (str(page[-1][0]) if more else None)
+
+    def topic_attributes(self, arn: str) -> dict[str, str]:
+        topic = self.get_topic(arn)
+        account = self.settings.account_id
+        confirmed = self.store.count_subscriptions(arn)
+        return {
+            "TopicArn": arn,
+            "Owner": account,
+            "Policy": _default_policy(arn, account),
+            "DisplayName": "",
+            "SubscriptionsPending": "0",
+            "SubscriptionsConfirmed": str(confirmed),
+            "SubscriptionsDeleted": "0",
+            "EffectiveDeliveryPolicy": _EFFECTIVE_DELIVERY_POLICY,
+            **topic.attributes,
+        }
+
+    def set_topic_attribute(self, arn: str, name: str, value: str | None) -> None:
+        topic = self.get_topic(arn)
+        validate.check_topic_attribute(name, value or "", creating=False)
+        if name == "ContentBasedDeduplication" and not topic.fifo:
+            raise invalid("ContentBasedDeduplication Reason: only FIFO topics have it")
+        attributes = dict(topic.attributes)
+        attributes[name] = value or ""
+        self.store.set_topic_attributes(arn, attributes)
+
+    # subscriptions ----------------------------------------------------------------------
+
+    def subscribe(
+        self, topic_arn: str, protocol: str, endpoint: str | None, attributes: dict[str, str]
+    ) -> str:
+        topic = self.get_topic(topic_arn)
+        _check_endpoint(topic, protocol, endpoint)
+        assert endpoint is not None
+        stored = {
+            key: validate.check_subscription_attribute(key, value, protocol)
+            for key, value in attributes.items()
+        }
+        validate.filter_policy(stored)
+        existing = self.store.find_subscription(topic_arn, protocol, endpoint)
+        if existing is not None:
+            if any(existing.attributes.get(k) != v for k, v in stored.items()):
+                raise invalid(
+                    "Attributes Reason: Subscription already exists with different attributes"
+                )
+            return existing.arn
+        sub = Subscription(f"{topic_arn}:{uuid.uuid4()}", topic_arn, protocol, endpoint, stored)
+        self.store.add_subscription(sub)
+        return sub.arn
+
+    def get_subscription(self, arn: str) -> Subscription:
+        sub = self.store.get_subscription(arn) if arn else None
+        if sub is None:
+            raise NotFound("Subscription does not exist")
+        return sub
+
+    def unsubscribe(self, arn: str) -> None:
+        """Idempotent: an unknown (well-formed) subscription ARN is not an error."""
+        if not _SUBSCRIPTION_ARN.match(arn):
+            raise invalid("SubscriptionId")
+        self.store.delete_subscription(arn)
+
+    def subscription_attributes(self, arn: str) -> dict[str, str]:
+        sub = self.get_subscription(arn)
+        attributes = {
+            "SubscriptionArn": sub.arn,
+            "TopicArn": sub.topic_arn,
+            "Owner": self.settings.account_id,
+            "Protocol": sub.protocol,
+            "Endpoint": sub.endpoint,
+            "ConfirmationWasAuthenticated": "true",
+            "PendingConfirmation": "false",
+            "RawMessageDelivery": "false",
+            "SubscriptionPrincipal": f"arn:aws:iam::{self.settings.account_id}:root",
+            **sub.attributes,
+        }
+        if attributes.get("FilterPolicy"):
+            attributes.setdefault("FilterPolicyScope", "MessageAttributes")
+        else:
+            attributes.pop("FilterPolicy", None)
+            attributes.pop("FilterPolicyScope", None)
+        return attributes
+
+    def set_subscription_attribute(self, arn: str, name: str, value: str | None) -> None:
+        sub = self.get_subscription(arn)
+        attributes = dict(sub.attributes)
+        attributes[name] = validate.check_subscription_attribute(name, value or "", sub.protocol)
+        validate.filter_policy(attributes)  # a scope change must still fit the policy
+        self.store.set_subscription_attributes(arn, attributes)
+
+    def list_subscriptions(
+        self, topic_arn: str | None, token: str | None
+    ) -> tuple[list[Subscription], str | None]:
+        if topic_arn is not None:
+            self.get_topic(topic_arn)
+        rows = self.store.list_subscriptions(topic_arn, _after(token), PAGE_SIZE + 1)
+        page = rows[:PAGE_SIZE]
+        more = len(rows) > PAGE_SIZE
+        return [s for _, s in page], (str(page[-1][0]) if more else None)
+
+
+def _check_endpoint(topic: Topic, protocol: str, endpoint: str | None) -> None:
+    if protocol in FOREIGN_PROTOCOLS:
+        raise invalid(
+            f"Protocol Reason: lambdalite delivers to {' and '.join(PROTOCOLS)} endpoints only"
+        )
+    if protocol not in _ENDPOINTS:
+        raise invalid(f"Amazon SNS does not support this protocol string: {protocol}")
+    if topic.fifo and protocol != "sqs":
+        raise invalid(f"Invalid protocol type: {protocol}")
+    pattern, label = _ENDPOINTS[protocol]
+    if not endpoint or not pattern.match(endpoint):
+        raise invalid(f"{label} endpoint ARN")
+    if protocol == "sqs" and endpoint.endswith(".fifo") and not topic.fifo:
+        raise invalid(
+            "Invalid parameter: Endpoint Reason: FIFO SQS Queues can not be subscribed to "
+            "standard SNS topics"
+        )
+
+
+def _after(token: str | None) -> int:
+    if token is None:
+        return 0
+    if not token.isdigit():
+        raise invalid("NextToken")
+    return int(token)
+
+
+def _default_policy(arn: str, account: str) -> str:
+    actions = [
+        "SNS:GetTopicAttributes",
+        "SNS:SetTopicAttributes",
+        "SNS:AddPermission",
+        "SNS:RemovePermission",
+        "SNS:DeleteTopic",
+        "SNS:Subscribe",
+        "SNS:ListSubscriptionsByTopic",
+        "SNS:Publish",
+    ]
+    statement: dict[str, Any] = {
+        "Sid": "__default_statement_ID",
+        "Effect": "Allow",
+        "Principal": {"AWS": "*"},
+        "Action": actions,
+        "Resource": arn,
+        "Condition": {"StringEquals": {"AWS:SourceOwner": account}},
+    }
+    policy = {"Version": "2008-10-17", "Id": "__default_policy_ID", "Statement": [statement]}
+    return json.dumps(policy, separators=(",", ":"))

@@ -1,0 +1,387 @@
+"""The SQS service: queues and messages, durable in the platform's store.
+
+The methods here are the internal API (the wire handlers in ``api/sqs_api.py`` and the
+event-source-mapping poller both call them): ``send``, ``receive(queue, max, visibility,
+wait)``, ``delete``, ``change_visibility``. All AWS time reads ``platform.clock``. A long
+poll waits on the queue's ``Waiter`` (woken by sends, visibility resets and redrive moves)
+or on the clock until the next delayed/in-flight message becomes visible.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from lambdalite.clock import Clock, sleep, wait_until
+from lambdalite.config import Settings
+from lambdalite.services.directory import MessageAttributes
+from lambdalite.services.sqs import attributes as qattrs
+from lambdalite.services.sqs import messages
+from lambdalite.services.sqs.errors import (
+    InvalidParameterValue,
+    MessageNotInflight,
+    MissingParameter,
+    PurgeQueueInProgress,
+    QueueDoesNotExist,
+    QueueNameExists,
+    ReceiptHandleIsInvalid,
+)
+from lambdalite.services.sqs.model import FIFO_SUFFIX, NewMessage, Queue, Received, Sent
+from lambdalite.services.sqs.store import Outcome, SqsStore, decode_receipt
+from lambdalite.store.sqlite.store import SqliteStore
+
+_NAME = re.compile(r"^[A-Za-z0-9_-]{1,80}$")
+_FIFO_NAME = re.compile(r"^[A-Za-z0-9_-]{1,75}\.fifo$")
+REAP_INTERVAL_S = 60.0
+PURGE_INTERVAL_S = 60.0
+
+
+class Waiter:
+    """Wakes every long poll of one queue at once; a fresh Event per generation."""
+
+    def __init__(self) -> None:
+        self.event = asyncio.Event()
+
+    def notify(self) -> None:
+        self.event.set()
+        self.event = asyncio.Event()
+
+
+def _outcome_error(outcome: Outcome, handle: str) -> Exception | None:
+    if outcome == "stale":
+        return ReceiptHandleIsInvalid(
+            f'The input receipt handle "{handle}" is not a valid receipt handle.'
+        )
+    if outcome == "not_in_flight":
+        return MessageNotInflight("The message referred to isn't in flight.")
+    return None
+
+
+class SqsService:
+    def __init__(self, settings: Settings, store: SqliteStore, clock: Clock) -> None:
+        self.settings = settings
+        self.clock = clock
+        self._store = store
+        self._sqs: SqsStore | None = None
+        self._queues: dict[str, Queue] = {}
+        self._waiters: dict[str, Waiter] = {}
+        self._purged: dict[str, float] = {}
+        self._reaper: asyncio.Task[None] | None = None
+        self._stopping = False
+
+    # lifecycle --------------------------------------------------------------------------
+
+    @property
+    def db(self) -> SqsStore:
+        if self._sqs is None:
+            self._sqs = SqsStore(self._store.db)
+        return self._sqs
+
+    async def start(self) -> None:
+        self._sqs = SqsStore(self._store.db)
+        self._sqs.create_schema()
+        for name, attributes, tags, created, modified in self._sqs.load_queues():
+            self._queues[name] = Queue(name, self.arn(name), attributes, created, modified, tags)
+        self._reaper = asyncio.create_task(self._reap_forever())
+
+    async def stop(self) -> None:
+        self._stopping = True
+        if self._reaper is not None:
+            self._reaper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._reaper
+        for waiter in self._waiters.values():
+            waiter.notify()
+
+    async def _reap_forever(self) -> None:
+        while True:
+            await sleep(self.clock, REAP_INTERVAL_S)
+            self.db.reap(list(self._queues.values()), self.clock.now())
+
+    # names ------------------------------------------------------------------------------
+
+    def arn(self, name: str) -> str:
+        return f"arn:aws:sqs:{self.settings.region}:{self.settings.account_id}:{name}"
+
+    def url(self, name: str, base_url: str) -> str:
+        return f"{base_url}/{self.settings.account_id}/{name}"
+
+    def queue(self, name: str) -> Queue:
+        queue = self._queues.get(name)
+        if queue is None:
+            raise QueueDoesNotExist("The specified queue does not exist.")
+        return queue
+
+    def queue_from_url(self, url: str) -> Queue:
+        parts = [p for p in url.split("?", 1)[0].split("/") if p]
+        if len(parts) >= 2 and parts[-2].isdigit() and parts[-2] != self.settings.account_id:
+            raise QueueDoesNotExist("The specified queue does not exist.")
+        return self.queue(parts[-1] if parts else "")
+
+    def queue_from_arn(self, arn: str) -> Queue | None:
+        prefix = f"arn:aws:sqs:{self.settings.region}:{self.settings.account_id}:"
+        return self._queues.get(arn[len(prefix) :]) if arn.startswith(prefix) else None
+
+    def names(self, prefix: str = "") -> list[str]:
+        return sorted(n for n in self._queues if n.startswith(prefix))
+
+    def _waiter(self, name: str) -> Waiter:
+        waiter = self._waiters.get(name)
+        if waiter is None:
+            waiter = self._waiters[name] = Waiter()
+        return waiter
+
+    def _notify(self, name: str) -> None:
+        waiter = self._waiters.get(name)
+        if waiter is not None:
+            waiter.notify()
+
+    # queues -----------------------------------------------------------------------------
+
+    def create_queue(
+        self, name: str, given: Mapping[str, str], tags: Mapping[str, str] | None = None
+    ) -> Queue:
+        fifo = given.get("FifoQueue", "").lower() == "true"
+        if not (_FIFO_NAME if fifo else _NAME).match(name):
+            raise InvalidParameterValue(
+                "The name of a FIFO queue can only include alphanumeric characters, hyphens, or "
+                "underscores, must end with .fifo suffix and be 1 to 80 in length."
+                if fifo or name.endswith(FIFO_SUFFIX)
+                else "Can only include alphanumeric characters, hyphens, or underscores. "
+                "1 to 80 in length"
+            )
+        arn = self.arn(name)
+        checked = qattrs.validate(
+            given, fifo=fifo, creating=True, arn=arn, lookup=self.queue_from_arn
+        )
+        existing = self._queues.get(name)
+        if existing is not None:
+            diff = qattrs.differing(existing, checked)
+            if diff:
+                raise QueueNameExists(
+                    "A queue already exists with the same name and a different value for "
+                    f"attribute {diff[0]}"
+                )
+            return existing
+        now = self.clock.now()
+        settable = {k: v for k, v in qattrs.with_defaults(checked, fifo).items() if v != ""}
+        queue = Queue(name, arn, settable, now, now, dict(tags or {}))
+        self.db.insert_queue(queue)
+        self._queues[name] = queue
+        return queue
+
+    def delete_queue(self, queue: Queue) -> None:
+        self.db.delete_queue(queue.name)
+        self._queues.pop(queue.name, None)
+        self._notify(queue.name)
+
+    def set_attributes(self, queue: Queue, given: Mapping[str, str]) -> None:
+        checked = qattrs.validate(
+            given, fifo=queue.fifo, creating=False, arn=queue.arn, lookup=self.queue_from_arn
+        )
+        for name, value in checked.items():
+            if value == "" and name in ("RedrivePolicy", "RedriveAllowPolicy", "Policy"):
+                queue.attributes.pop(name, None)
+            else:
+                queue.attributes[name] = value
+        queue.modified = self.clock.now()
+        self.db.update_queue(queue)
+        self._notify(queue.name)  # a shorter delay or retention changes what is visible
+
+    def set_tags(self, queue: Queue, tags: Mapping[str, str], removed: Sequence[str]) -> None:
+        queue.tags.update(tags)
+        for key in removed:
+            queue.tags.pop(key, None)
+        self.db.update_queue(queue)
+
+    def get_attributes(self, queue: Queue, names: list[str] | None) -> dict[str, str]:
+        wanted = qattrs.wanted_names(names)
+        values = dict(queue.attributes)
+        values["QueueArn"] = queue.arn
+        values["CreatedTimestamp"] = str(int(queue.created))
+        values["LastModifiedTimestamp"] = str(int(queue.modified))
+        if any(n in qattrs.COUNTS for n in wanted):
+            counts = self.db.counts(queue, self.clock.now())
+            values.update(zip(qattrs.COUNTS, map(str, counts), strict=True))
+        return {n: values[n] for n in wanted if n in values}
+
+    def purge(self, queue: Queue) -> None:
+        now = self.clock.now()
+        last = self._purged.get(queue.name)
+        if last is not None and now - last < PURGE_INTERVAL_S:
+            raise PurgeQueueInProgress(
+                f"Only one PurgeQueue operation on {queue.name} is allowed every 60 seconds."
+            )
+        self._purged[queue.name] = now
+        self.db.purge(queue.name)
+
+    def dead_letter_sources(self, queue: Queue) -> list[str]:
+        return sorted(self.db.dead_letter_sources(queue.arn))
+
+    # sending ----------------------------------------------------------------------------
+
+    def prepare(self, queue: Queue, entry: Mapping[str, Any]) -> NewMessage:
+        """Validate one SendMessage(-Batch entry) against ``queue``; raises per AWS."""
+        body = messages.check_body(entry.get("MessageBody"))
+        attributes = messages.check_attributes(entry.get("MessageAttributes"))
+        system = messages.check_system_attributes(entry.get("MessageSystemAttributes"))
+        limit = queue.number("MaximumMessageSize")
+        if messages.size_of(body, attributes) > limit:
+            raise InvalidParameterValue(
+                f"One or more parameters are invalid. Reason: Message must be shorter than "
+                f"{limit} bytes."
+            )
+        group = messages.check_token("MessageGroupId", entry.get("MessageGroupId"))
+        dedup = messages.check_token("MessageDeduplicationId", entry.get("MessageDeduplicationId"))
+        delay = entry.get("DelaySeconds")
+        if delay is not None and not 0 <= delay <= 900:
+            raise InvalidParameterValue(
+                f"Value {delay} for parameter DelaySeconds is invalid. Reason: DelaySeconds "
+                "must be >= 0 and <= 900."
+            )
+        if queue.fifo:
+            group, dedup = self._fifo_ids(queue, body, group, dedup, delay)
+        elif dedup is not None:
+            raise InvalidParameterValue(
+                f"Value {dedup} for parameter MessageDeduplicationId is invalid. Reason: The "
+                "request includes a parameter that is not valid for this queue type."
+            )
+        delay_s = queue.number("DelaySeconds") if delay is None else int(delay)
+        return NewMessage(body, attributes, system, delay_s, group, dedup)
+
+    @staticmethod
+    def _fifo_ids(
+        queue: Queue, body: str, group: str | None, dedup: str | None, delay: int | None
+    ) -> tuple[str, str]:
+        if group is None:
+            raise MissingParameter("The request must contain the parameter MessageGroupId.")
+        if delay is not None and delay != 0:
+            raise InvalidParameterValue(
+                f"Value {delay} for parameter DelaySeconds is invalid. Reason: The request "
+                "include parameter that is not valid for this queue type."
+            )
+        if dedup is None:
+            if not queue.content_dedup:
+                raise InvalidParameterValue(
+                    "The queue should either have ContentBasedDeduplication enabled or "
+                    "MessageDeduplicationId provided explicitly"
+                )
+            dedup = hashlib.sha256(body.encode("utf-8")).hexdigest()
+        return group, dedup
+
+    def send(self, queue: Queue, batch: Sequence[NewMessage]) -> list[Sent]:
+        """Commit prepared messages in one transaction and wake the queue's long polls."""
+        sent = self.db.insert_messages(queue, batch, self.clock.now())
+        self._notify(queue.name)
+        return sent
+
+    async def send_to_queue(
+        self,
+        queue_arn: str,
+        body: str,
+        *,
+        attributes: MessageAttributes | None = None,
+        group_id: str | None = None,
+        deduplication_id: str | None = None,
+    ) -> str:
+        """QueueSender (services/directory.py): SNS, EventBridge, destinations and DLQs."""
+        queue = self.queue_from_arn(queue_arn)
+        if queue is None:
+            raise QueueDoesNotExist(f"The specified queue does not exist: {queue_arn}")
+        entry: dict[str, Any] = {"MessageBody": body, "MessageAttributes": attributes}
+        if group_id is not None:
+            entry["MessageGroupId"] = group_id
+        if deduplication_id is not None:
+            entry["MessageDeduplicationId"] = deduplication_id
+        return self.send(queue, [self.prepare(queue, entry)])[0].message_id
+
+    # receiving --------------------------------------------------------------------------
+
+    async def receive(
+        self, queue: Queue, max_messages: int, visibility_s: int | None, wait_s: float
+    ) -> list[Received]:
+        """Up to ``max_messages`` messages, waiting up to ``wait_s`` (clock) for the first."""
+        visibility = queue.number("VisibilityTimeout") if visibility_s is None else visibility_s
+        deadline = self.clock.now() + wait_s
+        while True:
+            waiter = self._waiter(queue.name)
+            event = waiter.event  # taken before looking, so a send in between is not missed
+            if self._stopping or self._queues.get(queue.name) is not queue:
+                return []  # deleted (or shutting down) while we waited
+            now = self.clock.now()
+            dlq = self._dead_letter_queue(queue)
+            got, moved = self.db.claim(queue, now, max_messages, visibility, dlq)
+            if moved and dlq is not None:
+                self._notify(dlq.name)
+            if got or now >= deadline:
+                return got
+            upcoming = self.db.next_visible(queue.name, now)
+            await wait_until(self.clock, event, min(deadline, upcoming or deadline))
+
+    def _dead_letter_queue(self, queue: Queue) -> Queue | None:
+        policy = queue.redrive
+        return self.queue_from_arn(policy.dead_letter_arn) if policy is not None else None
+
+    def _receipt(self, queue: Queue, handle: str) -> tuple[str, int, str]:
+        decoded = decode_receipt(handle)
+        if decoded is None or decoded[0] != queue.name:
+            raise ReceiptHandleIsInvalid(
+                f'The input receipt handle "{handle}" is not a valid receipt handle.'
+            )
+        return decoded
+
+    def delete(self, queue: Queue, handle: str) -> None:
+        error = self.delete_many(queue, [handle])[0]
+        if error is not None:
+            raise error
+
+    def delete_many(self, queue: Queue, handles: Sequence[str]) -> list[Exception | None]:
+        """Delete by receipt handle in one transaction; one error (or None) per handle."""
+        results: list[Exception | None] = [None] * len(handles)
+        items: list[tuple[str, int, str]] = []
+        positions: list[int] = []
+        for i, handle in enumerate(handles):
+            try:
+                items.append(self._receipt(queue, handle))
+                positions.append(i)
+            except ReceiptHandleIsInvalid as exc:
+                results[i] = exc
+        for i, outcome in zip(positions, self.db.delete_messages(items), strict=True):
+            results[i] = _outcome_error(outcome, handles[i])
+        return results
+
+    def change_visibility(self, queue: Queue, handle: str, timeout_s: int) -> None:
+        error = self.change_visibility_many(queue, [(handle, timeout_s)])[0]
+        if error is not None:
+            raise error
+
+    def change_visibility_many(
+        self, queue: Queue, changes: Sequence[tuple[str, int]]
+    ) -> list[Exception | None]:
+        results: list[Exception | None] = [None] * len(changes)
+        items: list[tuple[str, int, str, int]] = []
+        positions: list[int] = []
+        for i, (handle, timeout) in enumerate(changes):
+            try:
+                _check_visibility(timeout)
+                items.append((*self._receipt(queue, handle), timeout))
+                positions.append(i)
+            except (ReceiptHandleIsInvalid, InvalidParameterValue) as exc:
+                results[i] = exc
+        outcomes = self.db.change_visibilities(items, self.clock.now())
+        for i, outcome in zip(positions, outcomes, strict=True):
+            results[i] = _outcome_error(outcome, changes[i][0])
+        self._notify(queue.name)
+        return results
+
+
+def _check_visibility(timeout: int) -> None:
+    if not 0 <= timeout <= 43_200:
+        raise InvalidParameterValue(
+            f"Value {timeout} for parameter VisibilityTimeout is invalid. Reason: "
+            "VisibilityTimeout must be an integer between 0 and 43200."
+        )

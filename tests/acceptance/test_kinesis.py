@@ -1,0 +1,387 @@
+"""Kinesis Data Streams through boto3 against a real server on a virtual clock."""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import sqlite3
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+import pytest
+from botocore.exceptions import ClientError
+
+from tests.acceptance.conftest import Server, start_server, stop_server
+
+HASH_SPACE = 1 << 128
+_names = (f"stream-{i}" for i in itertools.count())
+
+
+@pytest.fixture(scope="module")
+def srv(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    server = start_server(tmp_path_factory.mktemp("kinesis"), "--no-example", "--clock", "virtual")
+    yield server
+    stop_server(server)
+
+
+@pytest.fixture(scope="module")
+def kin(srv: Server) -> Any:
+    return srv.client("kinesis")
+
+
+def advance(srv: Server, seconds: float) -> None:
+    httpx.post(f"{srv.endpoint}/_lambdalite/clock", json={"advance": seconds}).raise_for_status()
+
+
+def clock_now(srv: Server) -> float:
+    return float(httpx.get(f"{srv.endpoint}/_lambdalite/clock").json()["now"])
+
+
+def make_stream(kin: Any, shards: int = 1, **extra: Any) -> str:
+    name = next(_names)
+    if "StreamModeDetails" in extra:
+        kin.create_stream(StreamName=name, **extra)
+    else:
+        kin.create_stream(StreamName=name, ShardCount=shards, **extra)
+    kin.get_waiter("stream_exists").wait(
+        StreamName=name, WaiterConfig={"Delay": 0.05, "MaxAttempts": 100}
+    )
+    return name
+
+
+def error_code(exc: pytest.ExceptionInfo[ClientError]) -> tuple[str, int]:
+    response = exc.value.response
+    return response["Error"]["Code"], response["ResponseMetadata"]["HTTPStatusCode"]
+
+
+def iterator(kin: Any, name: str, shard: str = "shardId-000000000000", **kw: Any) -> str:
+    kw.setdefault("ShardIteratorType", "TRIM_HORIZON")
+    return str(kin.get_shard_iterator(StreamName=name, ShardId=shard, **kw)["ShardIterator"])
+
+
+def read_all(kin: Any, it: str) -> list[dict[str, Any]]:
+    return list(kin.get_records(ShardIterator=it)["Records"])
+
+
+def expected_shard(partition_key: str, shards: int) -> int:
+    key = int.from_bytes(hashlib.md5(partition_key.encode()).digest(), "big")
+    return min(key // (HASH_SPACE // shards), shards - 1)
+
+
+# control plane -----------------------------------------------------------------------------
+
+
+def test_create_describe_list_and_delete(kin: Any) -> None:
+    name = next(_names)
+    kin.create_stream(StreamName=name, ShardCount=3)
+    first = kin.describe_stream(StreamName=name)["StreamDescription"]["StreamStatus"]
+    assert first in ("CREATING", "ACTIVE")
+    kin.get_waiter("stream_exists").wait(StreamName=name, WaiterConfig={"Delay": 0.05})
+    desc = kin.describe_stream(StreamName=name)["StreamDescription"]
+    assert desc["StreamStatus"] == "ACTIVE"
+    assert desc["StreamARN"] == f"arn:aws:kinesis:us-east-1:000000000000:stream/{name}"
+    assert desc["RetentionPeriodHours"] == 24
+    assert desc["StreamModeDetails"] == {"StreamMode": "PROVISIONED"}
+    assert [s["ShardId"] for s in desc["Shards"]] == [f"shardId-{i:012d}" for i in range(3)]
+    ranges = [(int(s["HashKeyRange"]["StartingHashKey"]), int(s["HashKeyRange"]["EndingHashKey"]))
+              for s in desc["Shards"]]  # fmt: skip
+    assert ranges[0][0] == 0 and ranges[-1][1] == HASH_SPACE - 1
+    assert all(ranges[i][1] + 1 == ranges[i + 1][0] for i in range(2))
+    summary = kin.describe_stream_summary(StreamARN=desc["StreamARN"])
+    assert summary["StreamDescriptionSummary"]["OpenShardCount"] == 3
+    listed = kin.list_streams()
+    assert name in listed["StreamNames"]
+    assert {
+        "StreamName": name,
+        "StreamARN": desc["StreamARN"],
+        "StreamStatus": "ACTIVE",
+    }.items() <= [s for s in listed["StreamSummaries"] if s["StreamName"] == name][0].items()
+    with pytest.raises(ClientError) as exc:
+        kin.create_stream(StreamName=name, ShardCount=1)
+    assert error_code(exc) == ("ResourceInUseException", 400)
+    kin.delete_stream(StreamName=name)
+    with pytest.raises(ClientError) as exc:
+        kin.describe_stream(StreamName=name)
+    assert error_code(exc) == ("ResourceNotFoundException", 400)
+    assert f"Stream {name} under account 000000000000 not found." in str(exc.value)
+
+
+def test_on_demand_stream_has_four_shards(kin: Any) -> None:
+    name = make_stream(kin, StreamModeDetails={"StreamMode": "ON_DEMAND"})
+    summary = kin.describe_stream_summary(StreamName=name)["StreamDescriptionSummary"]
+    assert summary["StreamModeDetails"] == {"StreamMode": "ON_DEMAND"}
+    assert summary["OpenShardCount"] == 4
+
+
+def test_list_streams_and_shards_paginate(kin: Any) -> None:
+    names = [make_stream(kin) for _ in range(3)]
+    page = kin.list_streams(Limit=1, ExclusiveStartStreamName=names[0])
+    assert page["StreamNames"] == [names[1]] and page["HasMoreStreams"] is True
+    page = kin.list_streams(NextToken=page["NextToken"], Limit=1)
+    assert page["StreamNames"] == [names[2]]
+    name = make_stream(kin, shards=5)
+    page = kin.list_shards(StreamName=name, MaxResults=2)
+    got = [s["ShardId"] for s in page["Shards"]]
+    while "NextToken" in page:
+        page = kin.list_shards(NextToken=page["NextToken"], MaxResults=2)
+        got += [s["ShardId"] for s in page["Shards"]]
+    assert got == [f"shardId-{i:012d}" for i in range(5)]
+    after = kin.list_shards(StreamName=name, ExclusiveStartShardId="shardId-000000000002")
+    assert [s["ShardId"] for s in after["Shards"]] == [
+        "shardId-000000000003",
+        "shardId-000000000004",
+    ]
+    with pytest.raises(ClientError) as exc:
+        kin.list_shards(StreamName=name, NextToken=page.get("NextToken", "x") or "x")
+    assert error_code(exc)[0] == "InvalidArgumentException"
+
+
+def test_retention_period_changes(kin: Any) -> None:
+    name = make_stream(kin)
+    kin.increase_stream_retention_period(StreamName=name, RetentionPeriodHours=48)
+    assert (
+        kin.describe_stream_summary(StreamName=name)["StreamDescriptionSummary"][
+            "RetentionPeriodHours"
+        ]
+        == 48
+    )
+    kin.decrease_stream_retention_period(StreamName=name, RetentionPeriodHours=24)
+    for call, hours in [
+        (kin.increase_stream_retention_period, 8761),
+        (kin.decrease_stream_retention_period, 23),
+        (kin.decrease_stream_retention_period, 48),
+    ]:
+        with pytest.raises(ClientError) as exc:
+            call(StreamName=name, RetentionPeriodHours=hours)
+        assert error_code(exc) == ("InvalidArgumentException", 400)
+    kin.increase_stream_retention_period(StreamName=name, RetentionPeriodHours=8760)
+
+
+# write path --------------------------------------------------------------------------------
+
+
+def test_partition_keys_hash_onto_the_md5_shard(kin: Any) -> None:
+    name = make_stream(kin, shards=4)
+    keys = [f"key-{i}" for i in range(40)]
+    out = kin.put_records(
+        StreamName=name, Records=[{"Data": k.encode(), "PartitionKey": k} for k in keys]
+    )
+    assert out["FailedRecordCount"] == 0
+    for key, result in zip(keys, out["Records"], strict=True):
+        assert result["ShardId"] == f"shardId-{expected_shard(key, 4):012d}"
+    single = kin.put_record(StreamName=name, Data=b"x", PartitionKey="solo")
+    assert single["ShardId"] == f"shardId-{expected_shard('solo', 4):012d}"
+    for shard in range(4):
+        records = read_all(kin, iterator(kin, name, f"shardId-{shard:012d}"))
+        assert all(expected_shard(r["PartitionKey"], 4) == shard for r in records)
+
+
+def test_explicit_hash_key_overrides_the_partition_key(kin: Any) -> None:
+    name = make_stream(kin, shards=4)
+    out = kin.put_record(
+        StreamName=name, Data=b"x", PartitionKey="a", ExplicitHashKey=str(HASH_SPACE - 1)
+    )
+    assert out["ShardId"] == "shardId-000000000003"
+    out = kin.put_records(
+        StreamName=name,
+        Records=[{"Data": b"y", "PartitionKey": "a", "ExplicitHashKey": str(HASH_SPACE // 4)}],
+    )
+    assert out["Records"][0]["ShardId"] == "shardId-000000000001"
+
+
+def test_invalid_explicit_hash_key_rejects_the_whole_batch(kin: Any) -> None:
+    # AWS reports only throughput and internal failures per record; bad input fails the call.
+    name = make_stream(kin)
+    with pytest.raises(ClientError) as exc:
+        kin.put_records(
+            StreamName=name,
+            Records=[
+                {"Data": b"ok", "PartitionKey": "a"},
+                {"Data": b"bad", "PartitionKey": "b", "ExplicitHashKey": str(HASH_SPACE)},
+            ],
+        )
+    assert error_code(exc) == ("InvalidArgumentException", 400)
+    assert read_all(kin, iterator(kin, name)) == []
+
+
+def test_sequence_numbers_increase_per_shard_in_order(kin: Any) -> None:
+    name = make_stream(kin, shards=2)
+    sequences: dict[str, list[int]] = {}
+    for i in range(10):
+        out = kin.put_record(StreamName=name, Data=b"%d" % i, PartitionKey=f"k{i % 3}")
+        sequences.setdefault(out["ShardId"], []).append(int(out["SequenceNumber"]))
+    batch = kin.put_records(
+        StreamName=name,
+        Records=[{"Data": b"b%d" % i, "PartitionKey": f"k{i % 3}"} for i in range(10)],
+    )
+    for r in batch["Records"]:
+        sequences.setdefault(r["ShardId"], []).append(int(r["SequenceNumber"]))
+    for shard, seqs in sequences.items():
+        assert seqs == sorted(seqs) and len(set(seqs)) == len(seqs)
+        records = read_all(kin, iterator(kin, name, shard))
+        assert [int(r["SequenceNumber"]) for r in records] == seqs
+
+
+# read path ---------------------------------------------------------------------------------
+
+
+def test_every_iterator_type(srv: Server, kin: Any) -> None:
+    name = make_stream(kin)
+    seqs = [kin.put_record(StreamName=name, Data=b"%d" % i, PartitionKey="p")["SequenceNumber"]
+            for i in range(3)]  # fmt: skip
+    latest = iterator(kin, name, ShardIteratorType="LATEST")
+    advance(srv, 10)
+    later = clock_now(srv)
+    seqs.append(kin.put_record(StreamName=name, Data=b"3", PartitionKey="p")["SequenceNumber"])
+
+    def data(it: str) -> list[bytes]:
+        return [r["Data"] for r in read_all(kin, it)]
+
+    assert data(iterator(kin, name)) == [b"0", b"1", b"2", b"3"]
+    assert data(latest) == [b"3"]
+    at = iterator(kin, name, ShardIteratorType="AT_SEQUENCE_NUMBER", StartingSequenceNumber=seqs[1])
+    assert data(at) == [b"1", b"2", b"3"]
+    after = iterator(
+        kin, name, ShardIteratorType="AFTER_SEQUENCE_NUMBER", StartingSequenceNumber=seqs[1]
+    )
+    assert data(after) == [b"2", b"3"]
+    ts = datetime.fromtimestamp(later, tz=UTC)
+    assert data(iterator(kin, name, ShardIteratorType="AT_TIMESTAMP", Timestamp=ts)) == [b"3"]
+
+
+def test_limit_and_next_iterator_walk_the_shard(kin: Any) -> None:
+    name = make_stream(kin)
+    kin.put_records(
+        StreamName=name, Records=[{"Data": b"%d" % i, "PartitionKey": "p"} for i in range(7)]
+    )
+    it, seen = iterator(kin, name), []
+    for _ in range(5):
+        page = kin.get_records(ShardIterator=it, Limit=3)
+        seen += [r["Data"] for r in page["Records"]]
+        it = page["NextShardIterator"]
+    assert seen == [b"%d" % i for i in range(7)]
+    kin.put_record(StreamName=name, Data=b"new", PartitionKey="p")
+    assert [r["Data"] for r in read_all(kin, it)] == [b"new"]
+
+
+def test_millis_behind_latest(srv: Server, kin: Any) -> None:
+    name = make_stream(kin)
+    kin.put_records(
+        StreamName=name, Records=[{"Data": b"%d" % i, "PartitionKey": "p"} for i in range(3)]
+    )
+    advance(srv, 10)
+    page = kin.get_records(ShardIterator=iterator(kin, name), Limit=1)
+    assert 10_000 <= page["MillisBehindLatest"] < 11_000
+    page = kin.get_records(ShardIterator=page["NextShardIterator"])
+    assert len(page["Records"]) == 2 and page["MillisBehindLatest"] == 0
+    arrival = page["Records"][0]["ApproximateArrivalTimestamp"].timestamp()
+    assert abs(clock_now(srv) - 10 - arrival) < 1
+
+
+def test_iterators_expire_after_five_minutes(srv: Server, kin: Any) -> None:
+    name = make_stream(kin)
+    kin.put_record(StreamName=name, Data=b"x", PartitionKey="p")
+    old = iterator(kin, name)
+    advance(srv, 299)
+    assert len(read_all(kin, old)) == 1
+    advance(srv, 2)
+    with pytest.raises(ClientError) as exc:
+        kin.get_records(ShardIterator=old)
+    assert error_code(exc) == ("ExpiredIteratorException", 400)
+    assert "tolerated delay of 300000 milliseconds" in str(exc.value)
+    assert len(read_all(kin, iterator(kin, name))) == 1
+    with pytest.raises(ClientError) as exc:
+        kin.get_records(ShardIterator="not-an-iterator")
+    assert error_code(exc) == ("InvalidArgumentException", 400)
+
+
+def test_retention_drops_old_records(srv: Server, kin: Any) -> None:
+    name = make_stream(kin)
+    kin.put_record(StreamName=name, Data=b"old", PartitionKey="p")
+    advance(srv, 23 * 3600)
+    kin.put_record(StreamName=name, Data=b"young", PartitionKey="p")
+    assert [r["Data"] for r in read_all(kin, iterator(kin, name))] == [b"old", b"young"]
+    advance(srv, 2 * 3600)
+    assert [r["Data"] for r in read_all(kin, iterator(kin, name))] == [b"young"]
+    db = sqlite3.connect(srv.data_dir / "lambdalite.sqlite3")
+    deadline = time.monotonic() + 5
+    while db.execute("SELECT count(*) FROM kinesis_records WHERE data = x'6f6c64'").fetchone()[0]:
+        assert time.monotonic() < deadline, "the trimmer did not delete the expired record"
+        time.sleep(0.02)
+    db.close()
+
+
+# errors ------------------------------------------------------------------------------------
+
+
+def test_errors(kin: Any) -> None:
+    name = make_stream(kin, shards=2)
+    seq = kin.put_record(StreamName=name, Data=b"x", PartitionKey="a", ExplicitHashKey="0")[
+        "SequenceNumber"
+    ]
+    cases: list[tuple[str, dict[str, Any], str]] = [
+        ("put_record", {"StreamName": "missing", "Data": b"x", "PartitionKey": "a"},
+         "ResourceNotFoundException"),
+        ("put_record", {"StreamName": name, "Data": b"x", "PartitionKey": "a" * 257},
+         "ValidationException"),
+        ("put_record", {"StreamName": name, "Data": b"x" * (1024 * 1024), "PartitionKey": "a"},
+         "InvalidArgumentException"),
+        ("put_records", {"StreamName": name,
+                         "Records": [{"Data": b"x", "PartitionKey": "a"}] * 501},
+         "ValidationException"),
+        ("get_shard_iterator", {"StreamName": name, "ShardId": "shardId-000000000009",
+                                "ShardIteratorType": "LATEST"}, "ResourceNotFoundException"),
+        ("get_shard_iterator", {"StreamName": name, "ShardId": "shardId-000000000000",
+                                "ShardIteratorType": "AT_SEQUENCE_NUMBER"},
+         "InvalidArgumentException"),
+        ("get_shard_iterator", {"StreamName": name, "ShardId": "shardId-000000000001",
+                                "ShardIteratorType": "AT_SEQUENCE_NUMBER",
+                                "StartingSequenceNumber": seq}, "InvalidArgumentException"),
+        ("get_shard_iterator", {"StreamName": name, "ShardId": "shardId-000000000000",
+                                "ShardIteratorType": "AT_TIMESTAMP"}, "InvalidArgumentException"),
+        ("create_stream", {"StreamName": "too-big", "ShardCount": 501}, "LimitExceededException"),
+        ("create_stream", {"StreamName": "x", "ShardCount": 1,
+                           "StreamModeDetails": {"StreamMode": "ON_DEMAND"}},
+         "InvalidArgumentException"),
+        ("delete_stream", {"StreamName": "missing"}, "ResourceNotFoundException"),
+        ("increase_stream_retention_period", {"StreamName": "missing",
+                                              "RetentionPeriodHours": 48},
+         "ResourceNotFoundException"),
+    ]  # fmt: skip
+    for operation, params, code in cases:
+        with pytest.raises(ClientError) as exc:
+            getattr(kin, operation)(**params)
+        assert error_code(exc) == (code, 400), operation
+    kin.list_streams()  # still serving
+
+
+# durability --------------------------------------------------------------------------------
+
+
+def test_records_and_sequence_order_survive_kill_9(tmp_path: Any) -> None:
+    server = start_server(tmp_path, "--no-example", "--clock", "virtual")
+    try:
+        kin = server.client("kinesis")
+        name = make_stream(kin, shards=2)
+        acked = [
+            kin.put_record(StreamName=name, Data=b"%d" % i, PartitionKey="p")["SequenceNumber"]
+            for i in range(5)
+        ]
+        batch = kin.put_records(
+            StreamName=name, Records=[{"Data": b"b%d" % i, "PartitionKey": "p"} for i in range(50)]
+        )
+        acked += [r["SequenceNumber"] for r in batch["Records"]]
+        shard = batch["Records"][0]["ShardId"]
+        server.process.kill()
+        server.process.wait()
+        server = start_server(tmp_path, "--no-example", "--clock", "virtual")
+        kin = server.client("kinesis")
+        records = read_all(kin, iterator(kin, name, shard))
+        assert [r["SequenceNumber"] for r in records] == acked
+        after = kin.put_record(StreamName=name, Data=b"after", PartitionKey="p")
+        assert int(after["SequenceNumber"]) > int(acked[-1])
+    finally:
+        stop_server(server)

@@ -1,0 +1,92 @@
+"""The async queue's SQL over a real SQLite file: claims, leases, rescheduling, restart."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from pathlib import Path
+
+from lambdalite.asyncq.groupcommit import GroupCommitter
+from lambdalite.asyncq.model import Complete, Journal, Outbox, Reschedule
+from lambdalite.asyncq.store import AsyncStore
+
+T0 = 1_000.0
+
+
+def _open(path: Path) -> tuple[sqlite3.Connection, AsyncStore]:
+    db = sqlite3.connect(path, isolation_level=None)
+    db.execute("PRAGMA journal_mode=WAL")
+    store = AsyncStore(lambda: db)
+    store.open()
+    return db, store
+
+
+def _enqueue(db: sqlite3.Connection, n: int, at: float = T0) -> None:
+    for i in range(n):
+        sql, params = AsyncStore.enqueue(f"r{i}", "fn", None, b"{}", "", at + i)
+        db.execute(sql, params)
+
+
+def test_claims_never_overlap_and_leases_expire(tmp_path: Path) -> None:
+    db, store = _open(tmp_path / "q.db")
+    _enqueue(db, 5)
+    first = store.claim("a", T0 + 10, T0 + 100, 3)
+    second = store.claim("b", T0 + 10, T0 + 100, 10)
+    assert len(first) == 3 and len(second) == 2
+    assert not {e.id for e in first} & {e.id for e in second}
+    assert store.claim("c", T0 + 50, T0 + 150, 10) == []
+    assert store.next_wake() == T0 + 100  # when the leases run out
+    again = store.claim("c", T0 + 100, T0 + 200, 10)
+    assert len(again) == 5
+
+
+def test_only_due_events_are_claimed_and_next_wake_is_the_earliest_due(tmp_path: Path) -> None:
+    db, store = _open(tmp_path / "q.db")
+    _enqueue(db, 3)
+    assert [e.request_id for e in store.claim("a", T0 + 1, T0 + 99, 10)] == ["r0", "r1"]
+    event = store.claim("a", T0 + 2, T0 + 99, 10)[0]
+    effects = [Reschedule(T0 + 60, 1, 0, None), Journal("attempt", "FunctionError", "x")]
+    for sql, params in AsyncStore.effect_statements(event, effects, T0 + 2):
+        db.execute(sql, params)
+    assert store.claim("a", T0 + 59, T0 + 99, 10) == []
+    (back,) = store.claim("a", T0 + 60, T0 + 160, 10)
+    assert (back.request_id, back.attempts) == ("r2", 1)
+
+
+def test_restart_releases_a_dead_process_leases(tmp_path: Path) -> None:
+    db, store = _open(tmp_path / "q.db")
+    _enqueue(db, 2)
+    assert len(store.claim("dead", T0 + 5, T0 + 960, 10)) == 2
+    db.close()
+    db, store = _open(tmp_path / "q.db")  # a new server on the same file
+    assert len(store.claim("new", T0 + 5, T0 + 960, 10)) == 2
+
+
+def test_completion_and_outbox_in_one_group_commit(tmp_path: Path) -> None:
+    db, store = _open(tmp_path / "q.db")
+    _enqueue(db, 20)
+    events = store.claim("a", T0 + 30, T0 + 99, 20)
+    committer = GroupCommitter(lambda: db)
+
+    async def finish_all() -> None:
+        effects = [
+            Outbox("OnFailure", "arn:aws:sqs:us-east-1:000000000000:q", "{}", None, "arn"),
+            Complete("RetriesExhausted", 3),
+        ]
+        await asyncio.gather(
+            *(committer.execute(AsyncStore.effect_statements(e, effects, T0 + 30)) for e in events)
+        )
+
+    asyncio.run(finish_all())
+    assert committer.commits == 1
+    assert store.pending_deliveries() == 20
+    assert store.claim("a", T0 + 1000, T0 + 2000, 10) == []
+    (delivery,) = store.claim_deliveries("d", T0 + 30, T0 + 90, 1)
+    for sql, params in AsyncStore.delivered(delivery, T0 + 31, Journal("delivery", "Delivered")):
+        db.execute(sql, params)
+    assert store.pending_deliveries() == 19
+    doc = store.journey(delivery.request_id)
+    assert doc is not None and doc["condition"] == "RetriesExhausted"
+    assert [j["outcome"] for j in doc["journal"]] == ["Delivered"]
+    store.prune(T0 + 31)
+    assert store.journey(delivery.request_id) is None
