@@ -10,7 +10,16 @@ from typing import Any
 from lambdalite.api import codes, events_api, kinesis_api, logs_api, sns_api, sqs_api
 from lambdalite.api.dispatch import Dispatcher, ServiceSpec
 from lambdalite.api.errors import error_response
-from lambdalite.api.http import JSON, Headers, Receive, Scope, Send, read_request, respond
+from lambdalite.api.http import (
+    JSON,
+    Headers,
+    Receive,
+    Scope,
+    Send,
+    read_request,
+    remember_endpoint,
+    respond,
+)
 from lambdalite.api.lambda_api import aliases, concurrency, event_invoke_config, functions
 from lambdalite.api.lambda_api.invoke import SYNC_PAYLOAD_LIMIT, invoke
 from lambdalite.api.rest_json import RestJsonRouter, parse_request, serialize_response
@@ -93,6 +102,7 @@ class LambdaliteApp:
 
     async def _other(self, scope: Scope, receive: Receive) -> tuple[int, Headers, bytes]:
         request = await read_request(scope, receive, CONTROL_BODY_LIMIT, "Lambda")
+        remember_endpoint(request)
         if request.path.startswith("/_lambdalite/"):
             return await codes.internal_route(self.platform, request)
         if self._dispatcher.claims(request):

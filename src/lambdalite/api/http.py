@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, MutableMapping
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs
@@ -76,3 +77,18 @@ async def respond(send: Send, status: int, headers: Headers, body: bytes) -> Non
     headers.append((b"content-length", str(len(body)).encode()))
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
+
+
+# The scheme and host the client used, so that URLs we hand out (queue URLs, code locations)
+# point where the client can reach us, also behind 0.0.0.0 or a proxy.
+_endpoint: ContextVar[str | None] = ContextVar("lambdalite_endpoint", default=None)
+
+
+def remember_endpoint(request: Request) -> None:
+    host = request.headers.get("host")
+    _endpoint.set(f"http://{host}" if host else None)
+
+
+def endpoint_url(fallback: str) -> str:
+    """The endpoint as the current request addressed it, else `fallback`."""
+    return _endpoint.get() or fallback

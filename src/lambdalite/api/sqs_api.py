@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from typing import Any, TypeVar
 
 from lambdalite.api.dispatch import Operation, ServiceSpec
+from lambdalite.api.http import endpoint_url
 from lambdalite.errors import AwsError
 from lambdalite.platform import Platform
 from lambdalite.services.sqs import SqsService
@@ -43,7 +44,7 @@ def _queue(p: Platform, params: Params) -> Queue:
 
 
 def _url(p: Platform, queue: Queue) -> str:
-    return _sqs(p).url(queue.name, p.base_url)
+    return _sqs(p).url(queue.name, endpoint_url(p.base_url))
 
 
 def _bounded(params: Params, name: str, low: int, high: int, default: T) -> int | T:
@@ -96,7 +97,7 @@ async def list_queues(p: Platform, params: Params) -> Params:
     page = names[: limit or 1000]
     out: Params = {}
     if page:
-        out["QueueUrls"] = [_sqs(p).url(n, p.base_url) for n in page]
+        out["QueueUrls"] = [_sqs(p).url(n, endpoint_url(p.base_url)) for n in page]
     if limit is not None and len(names) > len(page):
         out["NextToken"] = base64.urlsafe_b64encode(page[-1].encode()).decode()
     return out
@@ -134,7 +135,7 @@ async def list_queue_tags(p: Platform, params: Params) -> Params:
 
 async def list_dead_letter_source_queues(p: Platform, params: Params) -> Params:
     names = _sqs(p).dead_letter_sources(_queue(p, params))
-    return {"queueUrls": [_sqs(p).url(n, p.base_url) for n in names]}
+    return {"queueUrls": [_sqs(p).url(n, endpoint_url(p.base_url)) for n in names]}
 
 
 # sending --------------------------------------------------------------------------------

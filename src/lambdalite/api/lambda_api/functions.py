@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from lambdalite.api.http import endpoint_url
 from lambdalite.api.lambda_api.shapes import function_configuration
 from lambdalite.errors import InvalidParameterValueException
 from lambdalite.functions.package import local_directory, store_zip
@@ -110,7 +111,7 @@ async def get_function(p: Platform, params: dict[str, Any]) -> dict[str, Any]:
         "Configuration": configuration,
         "Code": {
             "RepositoryType": "S3",
-            "Location": f"{p.base_url}/_lambdalite/code/{record.name}?sha256={sha}",
+            "Location": f"{endpoint_url(p.base_url)}/_lambdalite/code/{record.name}?sha256={sha}",
         },
     }
     if record.reserved_concurrency is not None:
