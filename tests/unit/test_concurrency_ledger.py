@@ -51,3 +51,18 @@ def test_throttle_body_is_aws_shaped() -> None:
         "Type": "User",
         "message": "Rate Exceeded.",
     }
+
+
+def test_request_ids_are_lowercase_uuid4() -> None:
+    import re
+    import uuid
+
+    from lambdalite.invoke.invoker import new_request_id
+
+    ids = {new_request_id() for _ in range(1000)}
+    assert len(ids) == 1000
+    for request_id in ids:
+        assert re.fullmatch(
+            r"[a-f0-9]{8}-[a-f0-9]{4}-4[a-f0-9]{3}-[89ab][a-f0-9]{3}-[a-f0-9]{12}", request_id
+        )
+        assert uuid.UUID(request_id).version == 4

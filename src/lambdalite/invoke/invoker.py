@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import uuid
+import random
 from pathlib import Path
 from typing import Protocol
 
@@ -15,6 +15,10 @@ from lambdalite.model.arn import function_arn
 from lambdalite.model.function import FunctionConfig, State
 from lambdalite.sandbox.types import EnvironmentSpec, InvocationRequest, InvocationResult
 
+_random_bits = random.Random().getrandbits  # seeded from os.urandom once
+_CLEAR_VERSION = ~((0xF << 76) | (0x3 << 62))
+_VERSION_4 = (0x4 << 76) | (0x2 << 62)
+
 
 class Sandbox(Protocol):
     async def invoke(
@@ -23,7 +27,14 @@ class Sandbox(Protocol):
 
 
 def new_request_id() -> str:
-    return str(uuid.uuid4())
+    """A lowercase version-4 UUID, as AWS's request ids are.
+
+    Built from `random` rather than `os.urandom` (uuid4): ids need to be unique, not secret,
+    and this is several times cheaper on the invoke path.
+    """
+    bits = (_random_bits(128) & _CLEAR_VERSION) | _VERSION_4
+    h = f"{bits:032x}"
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 class Invoker:
