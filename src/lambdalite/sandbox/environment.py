@@ -79,7 +79,7 @@ class Environment:
     def pid(self) -> int | None:
         return self.proc.pid
 
-    async def invoke(self, request: InvocationRequest) -> InvocationResult:
+    async def invoke(self, request: InvocationRequest, linger: bool = False) -> InvocationResult:
         """Run one invocation (cold-starting first if new). Always returns a result: function
         failures, timeouts and crashes are results, as AWS reports them."""
         if self.state not in (State.NEW, State.IDLE):
@@ -93,7 +93,7 @@ class Environment:
             failure: bytes | None = None
             if cold:
                 init_ms, failure = await self._init(request)
-            return await self._run(request, init_ms, failure)
+            return await self._run(request, init_ms, failure, linger)
         except BaseException:
             self.discard()  # cancelled mid-invocation: the environment's state is unknown
             raise
@@ -135,7 +135,11 @@ class Environment:
         return init_ms, failure
 
     async def _run(
-        self, request: InvocationRequest, init_ms: float | None, failure: bytes | None
+        self,
+        request: InvocationRequest,
+        init_ms: float | None,
+        failure: bytes | None,
+        linger: bool = False,
     ) -> InvocationResult:
         spec = self.spec
         rid = request.request_id
@@ -144,7 +148,7 @@ class Environment:
         self.log.line(f"START RequestId: {rid} Version: {spec.function_version}\n")
         started = time.perf_counter()
         if failure is None:
-            payload, error = await self._call(request)
+            payload, error = await self._call(request, linger)
         else:
             payload, error = failure, "Unhandled"
         duration_ms = (time.perf_counter() - started) * 1000
@@ -171,13 +175,15 @@ class Environment:
             log_tail=self.log.take_tail(),
         )
 
-    async def _call(self, request: InvocationRequest) -> tuple[bytes, str | None]:
+    async def _call(self, request: InvocationRequest, linger: bool) -> tuple[bytes, str | None]:
         spec = self.spec
         meta = {
             "id": request.request_id,
             "arn": request.invoked_function_arn,
             "deadline_ms": int(time.time() * 1000) + spec.timeout_s * 1000,
         }
+        if linger:
+            meta["linger"] = 1
         for key, value in (
             ("cc", request.client_context),
             ("ci", request.cognito_identity),
