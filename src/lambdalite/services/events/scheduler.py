@@ -9,56 +9,32 @@ slot fires once even across a crash.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from collections.abc import Callable
 
-from lambdalite.clock import Clock, wait_until
+from lambdalite.clock import Clock
 from lambdalite.services.events.model import Rule
 from lambdalite.services.events.schedule import ScheduleError, due_slots, parse_schedule
 from lambdalite.services.events.store import EventsStore
+from lambdalite.services.loop import DueLoop
 
 log = logging.getLogger(__name__)
 
 Fire = Callable[[Rule, float], None]
 
 
-class Scheduler:
+class Scheduler(DueLoop):
+    name = "events-scheduler"
+
     def __init__(self, store: EventsStore, clock: Clock, fire: Fire) -> None:
+        super().__init__(clock)
         self._store = store
-        self._clock = clock
         self._fire = fire
-        self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
 
-    def wake(self) -> None:
-        self._wake.set()
+    async def run_due(self) -> float | None:
+        return self.fire_due(self._clock.now())
 
-    async def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="events-scheduler")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
-
-    async def _run(self) -> None:
-        while True:
-            self._wake.clear()
-            try:
-                next_at = self.run_due(self._clock.now())
-            except Exception:
-                log.exception("scheduler pass failed; trying again in a minute")
-                next_at = self._clock.now() + 60
-            if next_at is None:
-                await self._wake.wait()
-            else:
-                await wait_until(self._clock, self._wake, next_at)
-
-    def run_due(self, now: float) -> float | None:
+    def fire_due(self, now: float) -> float | None:
         """Fire what is due at `now`; the earliest next fire time of any rule."""
         earliest: float | None = None
         for rule in self._store.scheduled_rules():

@@ -7,11 +7,10 @@ runs every minute of clock time, so a virtual clock moved forward trims at once.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from typing import TYPE_CHECKING
 
-from lambdalite.clock import sleep
+from lambdalite.services.loop import DueLoop
 
 if TYPE_CHECKING:
     from lambdalite.services.kinesis.service import KinesisService
@@ -21,28 +20,16 @@ log = logging.getLogger(__name__)
 TRIM_INTERVAL_S = 60.0
 
 
-class RetentionTrimmer:
+class RetentionTrimmer(DueLoop):
+    name = "kinesis-retention"
+
     def __init__(self, service: KinesisService) -> None:
+        super().__init__(service.clock)
         self._service = service
-        self._task: asyncio.Task[None] | None = None
 
-    async def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="kinesis-retention")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
-
-    async def _run(self) -> None:
-        while True:
-            await sleep(self._service.clock, TRIM_INTERVAL_S)
-            try:
-                await self.trim_once()
-            except Exception:
-                log.exception("kinesis retention trimming failed")
+    async def run_due(self) -> float | None:
+        await self.trim_once()
+        return self._clock.now() + TRIM_INTERVAL_S
 
     async def trim_once(self) -> int:
         """Delete expired records of every stream; yields between batches."""

@@ -11,13 +11,12 @@ has one, and is dropped with a warning otherwise.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import json
 import logging
 
-from lambdalite.clock import Clock, wait_until
+from lambdalite.clock import Clock
 from lambdalite.services.directory import ServiceDirectory
+from lambdalite.services.loop import DueLoop
 from lambdalite.services.sns.envelope import lambda_event, notification, raw_attributes
 from lambdalite.services.sns.model import Delivery
 from lambdalite.services.sns.retry import AWS_MANAGED, RetrySchedule
@@ -37,7 +36,9 @@ class TargetUnavailable(Exception):
     """The service that would receive a delivery is not served (yet)."""
 
 
-class DeliveryLoop:
+class DeliveryLoop(DueLoop):
+    name = "sns-delivery"
+
     def __init__(
         self,
         store: SnsStore,
@@ -46,41 +47,20 @@ class DeliveryLoop:
         base_url: str,
         schedule: RetrySchedule = AWS_MANAGED,
     ) -> None:
+        super().__init__(clock)
         self._store = store
-        self._clock = clock
         self._directory = directory
         self._base_url = base_url
         self._schedule = schedule
-        self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
 
     def notify(self) -> None:
-        self._wake.set()
+        self.wake()
 
-    async def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="sns-delivery")
+    async def run_due(self) -> float | None:
+        await self.deliver_due()
+        return self._store.next_due()
 
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
-
-    async def _run(self) -> None:
-        while True:
-            self._wake.clear()
-            try:
-                await self.run_due()
-            except Exception:  # a storage hiccup must not end delivery for good
-                log.exception("SNS delivery pass failed; retrying at the next wake-up")
-            next_due = self._store.next_due()
-            if next_due is None:
-                await self._wake.wait()
-            else:
-                await wait_until(self._clock, self._wake, next_due)
-
-    async def run_due(self) -> int:
+    async def deliver_due(self) -> int:
         """Attempt every delivery that is due now; returns how many were attempted."""
         attempted = 0
         while True:
