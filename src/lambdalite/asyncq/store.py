@@ -13,7 +13,6 @@ import json
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
-from importlib import resources
 from typing import Any
 
 from lambdalite.asyncq.groupcommit import Statement
@@ -27,6 +26,7 @@ from lambdalite.asyncq.model import (
     Reschedule,
 )
 from lambdalite.asyncq.records import Response
+from lambdalite.store.sqlite.tables import apply_schema
 
 _EVENT_COLUMNS = (
     "id, request_id, function_name, qualifier, payload, source, enqueued_at, attempts, "
@@ -71,8 +71,7 @@ class AsyncStore:
         return self._db()
 
     def open(self) -> None:
-        schema = resources.files("lambdalite.asyncq").joinpath("schema.sql").read_text()
-        self.db.executescript(schema)
+        apply_schema(self.db, "lambdalite.asyncq")
         self.db.execute(
             "UPDATE async_events SET lease_owner = NULL, lease_until = NULL "
             "WHERE state = 'queued' AND lease_owner IS NOT NULL"

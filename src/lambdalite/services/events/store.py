@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
-from importlib import resources
+from collections.abc import Iterable, Sequence
+from contextlib import AbstractContextManager
 from typing import Any
 
-from lambdalite.errors import StorageError
 from lambdalite.services.events.model import DEFAULT_BUS, Bus, Delivery, Rule
 from lambdalite.store.sqlite.store import SqliteStore
+from lambdalite.store.sqlite.tables import apply_schema, transaction
 
 _RULE_COLUMNS = (
     "bus, name, event_pattern, schedule, state, description, role_arn, anchor, last_fired"
@@ -36,27 +35,15 @@ class EventsStore:
         return self._store.db
 
     def open(self, now: float) -> None:
-        schema = resources.files("lambdalite.services.events").joinpath("schema.sql").read_text()
-        self.db.executescript(schema)
+        apply_schema(self.db, "lambdalite.services.events")
         self.db.execute(
             "INSERT OR IGNORE INTO event_buses (name, description, created_at, modified_at) "
             "VALUES (?, NULL, ?, ?)",
             (DEFAULT_BUS, now, now),
         )
 
-    @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        db = self.db
-        try:
-            db.execute("BEGIN IMMEDIATE")
-            yield db
-            db.execute("COMMIT")
-        except BaseException as exc:
-            if db.in_transaction:
-                db.execute("ROLLBACK")
-            if isinstance(exc, sqlite3.Error):
-                raise StorageError(str(exc)) from exc
-            raise
+    def _transaction(self) -> AbstractContextManager[sqlite3.Connection]:
+        return transaction(self.db)
 
     # buses -----------------------------------------------------------------------------
 

@@ -7,12 +7,11 @@ single-row writes run inline (autocommit). Nothing here awaits inside a transact
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Generator, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Generator, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from importlib import resources
 
-from lambdalite.errors import StorageError
+from lambdalite.store.sqlite.tables import apply_schema, transaction
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,22 +48,10 @@ class KinesisStore:
         return self._connection()
 
     def create_schema(self) -> None:
-        schema = resources.files(__package__).joinpath("schema.sql").read_text()
-        self.db.executescript(schema)
+        apply_schema(self.db, "lambdalite.services.kinesis")
 
-    @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        db = self.db
-        try:
-            db.execute("BEGIN IMMEDIATE")
-            yield db
-            db.execute("COMMIT")
-        except BaseException as exc:
-            if db.in_transaction:
-                db.execute("ROLLBACK")
-            if isinstance(exc, sqlite3.Error):
-                raise StorageError(str(exc)) from exc
-            raise
+    def _transaction(self) -> AbstractContextManager[sqlite3.Connection]:
+        return transaction(self.db)
 
     # streams -----------------------------------------------------------------------------
 

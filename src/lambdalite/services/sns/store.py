@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import replace
-from importlib import resources
 from typing import Protocol
 
-from lambdalite.errors import StorageError
 from lambdalite.services.sns.model import Delivery, Publication, Subscription, Topic
+from lambdalite.store.sqlite.tables import apply_schema, transaction
 
 Fanout = tuple[Publication, Sequence[Subscription]]
 
@@ -37,22 +36,10 @@ class SnsStore:
 
     @staticmethod
     def create_tables(db: sqlite3.Connection) -> None:
-        schema = resources.files("lambdalite.services.sns").joinpath("schema.sql").read_text()
-        db.executescript(schema)
+        apply_schema(db, "lambdalite.services.sns")
 
-    @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        db = self.db
-        try:
-            db.execute("BEGIN IMMEDIATE")
-            yield db
-            db.execute("COMMIT")
-        except BaseException as exc:
-            if db.in_transaction:
-                db.execute("ROLLBACK")
-            if isinstance(exc, sqlite3.Error):
-                raise StorageError(str(exc)) from exc
-            raise
+    def _transaction(self) -> AbstractContextManager[sqlite3.Connection]:
+        return transaction(self.db)
 
     # topics -----------------------------------------------------------------------------
 

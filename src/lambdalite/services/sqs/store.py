@@ -13,29 +13,17 @@ import secrets
 import sqlite3
 import uuid
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from importlib import resources
 from typing import Any, Literal
 
 from lambdalite.services.sqs.messages import md5_of_attributes, md5_of_body
 from lambdalite.services.sqs.model import DEDUP_INTERVAL_S, NewMessage, Queue, Received, Sent
+from lambdalite.store.sqlite.tables import apply_schema, transaction
 
 _COLUMNS = (
     "id, message_id, body, md5_body, attributes, system, sent, receive_count, first_receive, "
     "group_id, dedup_id, sequence, dlq_source"
 )
 Outcome = Literal["ok", "gone", "stale", "not_in_flight"]
-
-
-@contextmanager
-def transaction(db: sqlite3.Connection) -> Iterator[None]:
-    db.execute("BEGIN IMMEDIATE")
-    try:
-        yield
-    except BaseException:
-        db.execute("ROLLBACK")
-        raise
-    db.execute("COMMIT")
 
 
 def _dump(attributes: dict[str, dict[str, Any]]) -> str | None:
@@ -77,8 +65,7 @@ class SqsStore:
         self.db = db
 
     def create_schema(self) -> None:
-        sql = resources.files("lambdalite.services.sqs").joinpath("schema.sql").read_text()
-        self.db.executescript(sql)
+        apply_schema(self.db, "lambdalite.services.sqs")
 
     # queues -----------------------------------------------------------------------------
 
