@@ -283,3 +283,18 @@ def test_server_keeps_serving_after_malformed_requests(server: Server, lam: Any)
 def test_boto3_side_validation_still_applies(lam: Any) -> None:
     with pytest.raises(ParamValidationError):
         lam.create_function(FunctionName="x")
+
+
+def test_unknown_and_mistyped_members_are_invalid_request_content(server: Server) -> None:
+    base = {
+        "FunctionName": "typed",
+        "Runtime": "python3.11",
+        "Role": ROLE,
+        "Handler": "app.handler",
+        "Code": {"ZipFile": base64.b64encode(zip_source(ECHO)).decode()},
+    }
+    for body in ({**base, "Foo": 1}, {**base, "MemorySize": "lots"}, {**base, "Code": []}):
+        response = httpx.post(f"{server.endpoint}/2015-03-31/functions", json=body)
+        assert response.status_code == 400
+        assert response.headers["x-amzn-errortype"] == "InvalidRequestContentException"
+        assert response.json()["message"].startswith("Could not parse request body into json")
