@@ -63,6 +63,12 @@ def throughput(host: str, port: int, path: str, clients: int, seconds: float) ->
     return sum(counts) / seconds
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def rss_kb(pid: int) -> int:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -127,7 +133,17 @@ def main() -> None:
             print(f"ratio p50    {o50 / f50:.2f}")
 
             echo_rps = throughput("127.0.0.1", echo_port, "/echo", args.clients, args.seconds)
+            def environments() -> list[int]:
+                return [p for fs in children(server.process.pid) for p in children(fs)]
+
+            before = {p: cpu_seconds(p) for p in [server.process.pid, *environments()]}
             ours_rps = throughput("127.0.0.1", port, path, args.clients, args.seconds)
+            invokes = ours_rps * args.seconds
+            server_cpu = cpu_seconds(server.process.pid) - before[server.process.pid]
+            env_cpu = sum(cpu_seconds(p) - before.get(p, 0.0) for p in environments())
+            print(f"cpu/invoke   server {server_cpu / invokes * 1e6:.0f} us, "
+                  f"environments {env_cpu / invokes * 1e6:.0f} us "
+                  "(the rest of the machine: clients and kernel)")
             print(
                 f"throughput   {ours_rps:7.0f} invokes/s with {args.clients} clients; "
                 f"echo {echo_rps:7.0f} req/s; ratio {ours_rps / echo_rps:.2f}"
