@@ -109,3 +109,33 @@ def test_context_values() -> None:
     assert ctx.identity.cognito_identity_id is None
     assert ctx.client_context is not None and ctx.client_context.client.app_title == "t"
     assert ctx.client_context.custom is None
+
+
+def test_frame_reader_splits_and_joins_chunks() -> None:
+    import socket
+
+    from lambdalite.runtime import framing
+
+    ours, theirs = socket.socketpair()
+    try:
+        frames = [
+            (framing.INVOKE, {"id": "a"}, b"{}"),
+            (framing.INVOKE, {"id": "b"}, b"x" * 200_000),  # larger than one recv
+            (framing.INVOKE, None, b""),
+        ]
+        blob = b"".join(
+            b"".join(framing.frame_parts(kind, framing.encode_meta(meta), payload))
+            for kind, meta, payload in frames
+        )
+        reader = framing.FrameReader(theirs)
+        import threading
+
+        writer = threading.Thread(target=ours.sendall, args=(blob,))
+        writer.start()
+        got = [reader.read() for _ in frames]
+        writer.join()
+        assert got == [(k, m or {}, p) for k, m, p in frames]
+        ours.close()
+        assert reader.read() is None  # clean EOF at a frame boundary
+    finally:
+        theirs.close()

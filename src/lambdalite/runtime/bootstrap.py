@@ -271,11 +271,12 @@ def run(cfg: dict[str, Any], sock: socket.socket) -> int:
         framing.write_frame(sock, framing.INIT_ERROR, None, to_json(doc))
         return 1
     framing.write_frame(sock, framing.READY, None, b"")
+    frames = framing.FrameReader(sock)
     linger = False
     while True:
         if linger:
             _linger(sock)
-        frame = framing.read_frame(sock)
+        frame = frames.read()
         if frame is None:
             return 0
         kind, meta, payload = frame

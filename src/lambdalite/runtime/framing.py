@@ -40,35 +40,40 @@ def frame_parts(kind: int, meta: bytes, payload: bytes) -> list[bytes]:
     return [head + meta, payload]
 
 
-def recv_exact(sock: socket.socket, n: int) -> bytes:
-    """Blocking read of exactly n bytes from a socket; b"" on a clean EOF at a frame start."""
-    if n == 0:
-        return b""
-    buf = bytearray(n)
-    view = memoryview(buf)
-    got = 0
-    while got < n:
-        try:
-            k = sock.recv_into(view[got:])
-        except ConnectionResetError:
-            k = 0  # the server went away: same as EOF
-        if k == 0:
-            if got == 0:
-                return b""
-            raise EOFError("channel closed mid-frame")
-        got += k
-    return bytes(buf)
+class FrameReader:
+    """Reads frames with as few system calls as possible: one recv for a typical invocation
+    (header, meta and a small payload arrive together), more only for large payloads."""
 
+    CHUNK = 65536
 
-def read_frame(sock: socket.socket) -> Optional[Frame]:
-    """Blocking read of one frame: (kind, meta dict, payload) or None at EOF."""
-    head = recv_exact(sock, HEADER.size)
-    if not head:
-        return None
-    kind, meta_len, payload_len = HEADER.unpack(head)
-    meta_raw = recv_exact(sock, meta_len)
-    meta = json.loads(meta_raw) if meta_raw else {}
-    return kind, meta, recv_exact(sock, payload_len)
+    def __init__(self, sock: socket.socket) -> None:
+        self._sock = sock
+        self._buf = bytearray()
+
+    def _fill(self, need: int) -> bool:
+        while len(self._buf) < need:
+            try:
+                data = self._sock.recv(max(self.CHUNK, need - len(self._buf)))
+            except ConnectionResetError:
+                data = b""  # the server went away: same as EOF
+            if not data:
+                if not self._buf:
+                    return False
+                raise EOFError("channel closed mid-frame")
+            self._buf += data
+        return True
+
+    def read(self) -> Optional[Frame]:
+        if not self._fill(HEADER.size):
+            return None
+        kind, meta_len, payload_len = HEADER.unpack_from(self._buf)
+        end = HEADER.size + meta_len + payload_len
+        self._fill(end)
+        buf = self._buf
+        meta_raw = bytes(buf[HEADER.size : HEADER.size + meta_len])
+        payload = bytes(buf[HEADER.size + meta_len : end])
+        del buf[:end]
+        return kind, (json.loads(meta_raw) if meta_raw else {}), payload
 
 
 def write_frame(
