@@ -150,11 +150,11 @@ class Environment:
         rid = request.request_id
         if failure is None and request.want_log_tail:
             self.log.start_tail()  # init output of a successful cold start is not in the tail
-        self.log.line(f"START RequestId: {rid} Version: {spec.function_version}\n")
         started = time.perf_counter()
         if failure is None:
             payload, error = await self._call(request, linger)
         else:
+            self.log.line(self._start_line(rid))
             payload, error = failure, "Unhandled"
         duration_ms = (time.perf_counter() - started) * 1000
         if self._timed_out:
@@ -199,6 +199,9 @@ class Environment:
                 meta[key] = value
         waiter = self.proc.arm(float(spec.timeout_s))
         self.proc.send(INVOKE, encode_meta(meta), request.payload)
+        # Logged once the request is on its way: the environment works meanwhile, and its
+        # output is read only after this coroutine yields, so START still comes first.
+        self.log.line(self._start_line(request.request_id))
         if linger:
             self.proc.spin_until_answer(SPIN_FOR_ANSWER_S)
         outcome = await waiter
@@ -213,6 +216,9 @@ class Environment:
             return outcomes.timed_out(request.request_id, spec.timeout_s), "Unhandled"
         self.proc.kill()
         return self._crash(request.request_id, outcome), "Unhandled"
+
+    def _start_line(self, request_id: str) -> str:
+        return f"START RequestId: {request_id} Version: {self.spec.function_version}\n"
 
     def _crash(self, request_id: str, outcome: Outcome) -> bytes:
         code = outcome.exit_code if outcome.died else None

@@ -24,6 +24,7 @@ from typing import Any, TypeVar, cast
 from lambdalite.errors import StorageError
 from lambdalite.model.function import LATEST, Alias, FunctionConfig, FunctionRecord
 from lambdalite.store.base import Page, PublishFn, StoredLogEvent
+from lambdalite.store.sqlite.logs import SqliteLogStore
 
 _MISSING = object()
 VERSION_CHECK_S = 0.05
@@ -47,6 +48,7 @@ class SqliteStore:
     def __init__(self, path: Path) -> None:
         self._path = path
         self._db: sqlite3.Connection | None = None
+        self.logs = SqliteLogStore(path.with_name("logs.sqlite3"))
         self._cache: dict[tuple[str, str, str], Any] = {}
         self._cache_version = -1
         self._version_checked_at = 0.0
@@ -85,8 +87,10 @@ class SqliteStore:
         schema = resources.files("lambdalite.store.sqlite").joinpath("schema.sql").read_text()
         db.executescript(schema)
         self._db = db
+        self.logs.open()
 
     async def close(self) -> None:
+        self.logs.close()
         if self._db is not None:
             self._db.close()
             self._db = None
@@ -316,24 +320,10 @@ class SqliteStore:
         items = [Alias.from_record(json.loads(r[1])) for r in rows[:limit]]
         return Page(items, rows[limit - 1][0] if len(rows) > limit else None)
 
-    # logs ----------------------------------------------------------------------------------
+    # logs (a file of their own: see logs.py) ----------------------------------------------
 
     async def append_log_events(self, events: list[tuple[str, str, int, str]]) -> None:
-        if not events:
-            return
-        now_ms = int(time.time() * 1000)
-        db = self.db
-        db.execute("BEGIN")
-        try:
-            db.executemany(
-                "INSERT INTO log_events (log_group, log_stream, timestamp_ms, ingestion_ms, "
-                "message) VALUES (?,?,?,?,?)",
-                [(g, s, t, now_ms, m) for g, s, t, m in events],
-            )
-            db.execute("COMMIT")
-        except sqlite3.Error as exc:
-            db.execute("ROLLBACK")
-            raise StorageError(str(exc)) from exc
+        await self.logs.append(events)
 
     async def log_events(
         self,
@@ -345,31 +335,7 @@ class SqliteStore:
         after_id: int = 0,
         limit: int = 10_000,
     ) -> list[StoredLogEvent]:
-        rows = self.db.execute(
-            "SELECT log_group, log_stream, timestamp_ms, ingestion_ms, message, id "
-            "FROM log_events WHERE log_group = ? AND id > ? "
-            "AND (? IS NULL OR substr(log_stream, 1, length(?)) = ?) "
-            "AND (? IS NULL OR timestamp_ms >= ?) AND (? IS NULL OR timestamp_ms <= ?) "
-            "ORDER BY id LIMIT ?",
-            (
-                log_group,
-                after_id,
-                stream_prefix,
-                stream_prefix,
-                stream_prefix,
-                start_ms,
-                start_ms,
-                end_ms,
-                end_ms,
-                limit,
-            ),
-        ).fetchall()
-        return [StoredLogEvent(*row) for row in rows]
+        return self.logs.events(log_group, stream_prefix, start_ms, end_ms, after_id, limit)
 
     async def log_streams(self, log_group: str) -> list[tuple[str, int, int]]:
-        rows = self.db.execute(
-            "SELECT log_stream, MIN(timestamp_ms), MAX(timestamp_ms) FROM log_events "
-            "WHERE log_group = ? GROUP BY log_stream ORDER BY MAX(id) DESC",
-            (log_group,),
-        ).fetchall()
-        return [(r[0], r[1], r[2]) for r in rows]
+        return self.logs.streams(log_group)

@@ -1,0 +1,9 @@
+CREATE TABLE IF NOT EXISTS log_events (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    log_group TEXT NOT NULL,
+    log_stream TEXT NOT NULL,
+    timestamp_ms INTEGER NOT NULL,
+    ingestion_ms INTEGER NOT NULL,
+    message TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS log_events_by_group ON log_events (log_group, id);
