@@ -133,6 +133,7 @@ def main() -> None:
             print(f"ratio p50    {o50 / f50:.2f}")
 
             echo_rps = throughput("127.0.0.1", echo_port, "/echo", args.clients, args.seconds)
+
             def environments() -> list[int]:
                 return [p for fs in children(server.process.pid) for p in children(fs)]
 
@@ -141,9 +142,11 @@ def main() -> None:
             invokes = ours_rps * args.seconds
             server_cpu = cpu_seconds(server.process.pid) - before[server.process.pid]
             env_cpu = sum(cpu_seconds(p) - before.get(p, 0.0) for p in environments())
-            print(f"cpu/invoke   server {server_cpu / invokes * 1e6:.0f} us, "
-                  f"environments {env_cpu / invokes * 1e6:.0f} us "
-                  "(the rest of the machine: clients and kernel)")
+            print(
+                f"cpu/invoke   server {server_cpu / invokes * 1e6:.0f} us, "
+                f"environments {env_cpu / invokes * 1e6:.0f} us "
+                "(the rest of the machine: clients and kernel)"
+            )
             print(
                 f"throughput   {ours_rps:7.0f} invokes/s with {args.clients} clients; "
                 f"echo {echo_rps:7.0f} req/s; ratio {ours_rps / echo_rps:.2f}"

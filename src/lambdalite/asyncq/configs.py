@@ -16,7 +16,6 @@ from lambdalite.store.base import Store
 AT_LEAST_ONE = "You must specify at least one of error handling or destination setting."
 SELF_DESTINATION = "You can't specify the function as a destination for itself."
 FUNCTION_MISSING = "The function doesn't exist."
-_UNSET = object()
 
 
 class EventInvokeConfigs:
@@ -27,17 +26,24 @@ class EventInvokeConfigs:
         self._async = async_store
         self._region = region
         self._account = account
-        self._cache: dict[tuple[str, str], EventInvokeConfig | None] = {}
+        # (function, qualifier) -> (the function record it was read under, config)
+        self._cache: dict[tuple[str, str], tuple[object, EventInvokeConfig | None]] = {}
 
-    def effective(self, function_name: str, qualifier: str) -> EventInvokeConfig | None:
+    def effective(
+        self, function_name: str, qualifier: str, record: object
+    ) -> EventInvokeConfig | None:
+        """`record` is the function's record as the store handed it out just now. The store
+        decodes a new one after any change to functions, versions or aliases, deletions
+        included (whose triggers also drop configs), so a different object means re-read."""
         key = (function_name, qualifier)
-        hit = self._cache.get(key, _UNSET)
-        if hit is _UNSET:
-            hit = self._async.get_config(function_name, qualifier)
-            if len(self._cache) > 10_000:
-                self._cache.clear()
-            self._cache[key] = hit
-        return hit  # type: ignore[return-value]
+        hit = self._cache.get(key)
+        if hit is not None and hit[0] is record:
+            return hit[1]
+        config = self._async.get_config(function_name, qualifier)
+        if len(self._cache) > 10_000:
+            self._cache.clear()
+        self._cache[key] = (record, config)
+        return config
 
     def arn(self, name: str, qualifier: str) -> str:
         return function_arn(self._region, self._account, name, qualifier)

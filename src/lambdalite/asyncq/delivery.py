@@ -17,7 +17,7 @@ import uuid
 from lambdalite.asyncq.groupcommit import GroupCommitter, Statement
 from lambdalite.asyncq.model import Journal
 from lambdalite.asyncq.policy import throttle_delay
-from lambdalite.asyncq.records import destination_kind, event_entry
+from lambdalite.asyncq.records import destination_kind, event_entry, oversize
 from lambdalite.asyncq.store import AsyncStore, Delivery
 from lambdalite.clock import Clock, wait_until
 from lambdalite.services.directory import AsyncInvoker, ServiceDirectory
@@ -108,6 +108,13 @@ class Deliverer:
             self._wake.set()
 
     async def _attempt(self, d: Delivery) -> list[Statement]:
+        excess = oversize(d.target_arn, d.body, json.loads(d.attributes) if d.attributes else None)
+        if excess:  # permanent: retrying cannot help
+            self.failures += 1
+            detail = f"{d.role} {d.target_arn}: message is {excess} bytes over the limit; dropped"
+            log.warning("request %s: %s", d.request_id, detail)
+            now = self._clock.now()
+            return AsyncStore.delivered(d, now, Journal("delivery", "DeliveryFailed", detail))
         try:
             message_id = await self._send(d)
         except Exception as exc:

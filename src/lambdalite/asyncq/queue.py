@@ -161,7 +161,9 @@ class EventQueue:
                 event, [Complete("Dropped", event.attempts), Journal("final", "Dropped", reason)]
             )
             return
-        config = self.configs.effective(event.function_name, event.qualifier or LATEST)
+        config = self.configs.effective(
+            event.function_name, event.qualifier or LATEST, target.record
+        )
         retry = config.retry_config() if config else RetryConfig()
         outcome: Outcome | None = None
         response, error = event.last_response, ""

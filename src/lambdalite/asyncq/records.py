@@ -113,6 +113,18 @@ def record_body(record: dict[str, Any], target_arn: str) -> str:
     return json.dumps(slim, separators=(",", ":"))
 
 
+def oversize(target_arn: str, body: str, attributes: dict[str, dict[str, str]] | None) -> int:
+    """Bytes over what the target accepts (body plus attribute names, types and values, as
+    SNS and SQS count them), or 0. Only a dead-letter message can be over: it carries the
+    event unchanged (up to 1 MB), and AWS drops it rather than retrying (spec 3.5)."""
+    size = len(body.encode())
+    for name, value in (attributes or {}).items():
+        size += len(name.encode()) + len(value.get("DataType", "").encode())
+        size += len(value.get("StringValue", "").encode())
+    limit = MESSAGE_LIMITS.get(destination_kind(target_arn), LARGE_MESSAGE_LIMIT)
+    return max(0, size - limit)
+
+
 def error_message(response: Response | None, fallback: str) -> str:
     """The DLQ's ErrorMessage: the error document's errorMessage, first 1 KB."""
     text = fallback

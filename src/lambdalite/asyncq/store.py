@@ -72,6 +72,11 @@ class AsyncStore:
 
     def open(self) -> None:
         apply_schema(self.db, "lambdalite.asyncq")
+        has_functions = self.db.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'functions'"
+        ).fetchone()
+        if has_functions:
+            apply_schema(self.db, "lambdalite.asyncq", "config_lifetime.sql")
         self.db.execute(
             "UPDATE async_events SET lease_owner = NULL, lease_until = NULL "
             "WHERE state = 'queued' AND lease_owner IS NOT NULL"
