@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Protocol
 
 from lambdalite.asyncq.queue import EventQueue
@@ -31,6 +32,8 @@ class Component(Protocol):
 
 class Platform:
     def __init__(self, settings: Settings) -> None:
+        # Environments chdir into code directories under data_dir: paths must be absolute.
+        settings = dataclasses.replace(settings, data_dir=settings.data_dir.resolve())
         self.settings = settings
         self.clock: Clock = make_clock(settings.clock)
         self.directory = ServiceDirectory()

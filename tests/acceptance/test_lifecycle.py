@@ -123,3 +123,42 @@ def test_system_clock_cannot_be_advanced(server: Any) -> None:
     response = httpx.post(f"{server.endpoint}/_lambdalite/clock", json={"advance": 1})
     assert response.status_code == 400
     assert response.headers["x-amzn-errortype"] == "InvalidParameterValueException"
+
+
+def test_readme_first_command_serves_the_example_from_a_relative_data_dir(tmp_path: Path) -> None:
+    """`lambdalite serve` with no flags: data in ./.lambdalite, example 'hello' deployed."""
+    import subprocess
+    import sys
+
+    from tests.acceptance.conftest import free_port
+
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LAMBDALITE_")}
+    env["LAMBDALITE_PORT"] = str(port)
+    with open(tmp_path / "serve.log", "wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "lambdalite.cli.main", "serve"],
+            cwd=tmp_path,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{url}/_lambdalite/health", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.05)
+        response = httpx.post(
+            f"{url}/2015-03-31/functions/hello/invocations", content=b'{"name": "Ada"}', timeout=30
+        )
+        assert response.status_code == 200
+        assert "x-amz-function-error" not in response.headers, response.text
+        assert response.json()["message"] == "Hello, Ada!"
+        assert (tmp_path / ".lambdalite" / "lambdalite.sqlite3").exists()
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=30)

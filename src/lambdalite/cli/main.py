@@ -140,7 +140,7 @@ def serve(
         defaults.Settings(
             host=host,
             port=port,
-            data_dir=data_dir,
+            data_dir=data_dir.resolve(),
             region=region,
             account_id=account_id,
             account_concurrency=account_concurrency,

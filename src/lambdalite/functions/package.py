@@ -37,6 +37,7 @@ def store_zip(zip_bytes: bytes, code_root: Path) -> Code:
             f"Zipped size must be smaller than {MAX_ZIPPED_BYTES} bytes"
         )
     digest = hashlib.sha256(zip_bytes).hexdigest()
+    code_root = code_root.resolve()  # environments chdir into it: it must not be relative
     target = code_root / digest
     zip_path = code_root / f"{digest}.zip"
     if not target.is_dir():
