@@ -146,3 +146,38 @@ def test_logs_follow_prints_new_lines(server: Server, lam: Any) -> None:
     finally:
         follower.kill()
         follower.communicate()
+
+
+def test_deploy_local_directory_runs_in_place(server: Server, tmp_path: Path) -> None:
+    code = tmp_path / "local"
+    code.mkdir()
+    (code / "app.py").write_text("def handler(event, context):\n    return 'v1'\n")
+    first = run(
+        server, "deploy", "local-fn", "--code", str(code), "--handler", "app.handler", "--local"
+    )
+    assert first.returncode == 0, first.stderr
+    assert json.loads(run(server, "invoke", "local-fn").stdout) == "v1"
+    (code / "app.py").write_text("def handler(event, context):\n    return 'v2'\n")
+    again = run(
+        server, "deploy", "local-fn", "--code", str(code), "--handler", "app.handler", "--local"
+    )
+    assert again.returncode == 0, again.stderr
+    assert json.loads(run(server, "invoke", "local-fn").stdout) == "v2"
+
+
+def test_serve_help_names_every_environment_variable() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "lambdalite.cli.main", "serve", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    for variable in (
+        "LAMBDALITE_HOST",
+        "LAMBDALITE_PORT",
+        "LAMBDALITE_DATA_DIR",
+        "LAMBDALITE_CLOCK",
+        "LAMBDALITE_IDLE_TTL",
+        "LAMBDALITE_SHUTDOWN_GRACE",
+    ):
+        assert variable in result.stdout
