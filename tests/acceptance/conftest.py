@@ -123,6 +123,6 @@ def create(
     )
     if wait:
         lam.get_waiter("function_active_v2").wait(
-            FunctionName=name, WaiterConfig={"Delay": 0.05, "MaxAttempts": 100}
+            FunctionName=name, WaiterConfig={"Delay": 0.05, "MaxAttempts": 400}
         )
     return name

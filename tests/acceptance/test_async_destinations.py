@@ -334,7 +334,7 @@ def test_configs_do_not_outlive_their_function(srv: Server, lam: Any, sqs: Any) 
     lam.publish_version(FunctionName=name)
     lam.update_function_configuration(FunctionName=name, Timeout=7)
     lam.get_waiter("function_updated_v2").wait(
-        FunctionName=name, WaiterConfig={"Delay": 0.05, "MaxAttempts": 100}
+        FunctionName=name, WaiterConfig={"Delay": 0.05, "MaxAttempts": 400}
     )
     assert lam.publish_version(FunctionName=name)["Version"] == "2"
     lam.create_alias(FunctionName=name, Name="live", FunctionVersion="1")

@@ -30,7 +30,7 @@ def test_warm_environment_is_reused_and_update_retires_it(lam: Any) -> None:
     assert same_pid == first_pid and calls == 2  # module state survives while warm
     lam.update_function_configuration(FunctionName=name, MemorySize=256)
     lam.get_waiter("function_updated_v2").wait(
-        FunctionName=name, WaiterConfig={"Delay": 0.05, "MaxAttempts": 50}
+        FunctionName=name, WaiterConfig={"Delay": 0.05, "MaxAttempts": 400}
     )
     new_pid, calls = call(lam, name)
     assert new_pid != first_pid and calls == 1

@@ -36,7 +36,7 @@ def test_create_reports_pending_then_active(lam: Any) -> None:
     )
     created = lam.get_function_configuration(FunctionName=name)
     lam.get_waiter("function_active_v2").wait(
-        FunctionName=name, WaiterConfig={"Delay": 0.05, "MaxAttempts": 50}
+        FunctionName=name, WaiterConfig={"Delay": 0.05, "MaxAttempts": 400}
     )
     got = lam.get_function(FunctionName=name)
     config = got["Configuration"]
@@ -102,7 +102,7 @@ def test_update_configuration_and_code(lam: Any) -> None:
     )
     assert updated["LastUpdateStatus"] == "InProgress"
     lam.get_waiter("function_updated_v2").wait(
-        FunctionName=name, WaiterConfig={"Delay": 0.05, "MaxAttempts": 50}
+        FunctionName=name, WaiterConfig={"Delay": 0.05, "MaxAttempts": 400}
     )
     config = lam.get_function_configuration(FunctionName=name)
     assert (config["Timeout"], config["MemorySize"], config["Handler"]) == (7, 512, "app.other")
@@ -121,7 +121,7 @@ def test_publish_versions_and_list(lam: Any) -> None:
     assert again["Version"] == "1"  # nothing changed since version 1
     lam.update_function_configuration(FunctionName=name, Timeout=9)
     lam.get_waiter("function_updated_v2").wait(
-        FunctionName=name, WaiterConfig={"Delay": 0.05, "MaxAttempts": 50}
+        FunctionName=name, WaiterConfig={"Delay": 0.05, "MaxAttempts": 400}
     )
     v2 = lam.publish_version(FunctionName=name)
     assert v2["Version"] == "2"
@@ -158,7 +158,7 @@ def test_aliases_with_routing(lam: Any) -> None:
     lam.publish_version(FunctionName=name)
     lam.update_function_configuration(FunctionName=name, Timeout=5)
     lam.get_waiter("function_updated_v2").wait(
-        FunctionName=name, WaiterConfig={"Delay": 0.05, "MaxAttempts": 50}
+        FunctionName=name, WaiterConfig={"Delay": 0.05, "MaxAttempts": 400}
     )
     lam.publish_version(FunctionName=name)
     alias = lam.create_alias(

@@ -117,7 +117,7 @@ def test_weighted_alias_routes_to_both_versions(lam: Any) -> None:
     lam.publish_version(FunctionName=name)
     lam.update_function_configuration(FunctionName=name, Timeout=4)
     lam.get_waiter("function_updated_v2").wait(
-        FunctionName=name, WaiterConfig={"Delay": 0.05, "MaxAttempts": 50}
+        FunctionName=name, WaiterConfig={"Delay": 0.05, "MaxAttempts": 400}
     )
     lam.publish_version(FunctionName=name)
     lam.create_alias(

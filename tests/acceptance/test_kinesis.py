@@ -47,7 +47,7 @@ def make_stream(kin: Any, shards: int = 1, **extra: Any) -> str:
     else:
         kin.create_stream(StreamName=name, ShardCount=shards, **extra)
     kin.get_waiter("stream_exists").wait(
-        StreamName=name, WaiterConfig={"Delay": 0.05, "MaxAttempts": 100}
+        StreamName=name, WaiterConfig={"Delay": 0.05, "MaxAttempts": 400}
     )
     return name
 
