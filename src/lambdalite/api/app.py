@@ -7,6 +7,7 @@ import logging
 import re
 from collections.abc import Awaitable, Callable
 from typing import Any
+from urllib.parse import unquote
 
 from lambdalite.api import codes, events_api, kinesis_api, logs_api, sns_api, sqs_api
 from lambdalite.api.dispatch import Dispatcher, ServiceSpec
@@ -129,8 +130,4 @@ class LambdaliteApp:
 
 
 def _unquote(segment: str) -> str:
-    if "%" not in segment:
-        return segment
-    from urllib.parse import unquote
-
-    return unquote(segment)
+    return unquote(segment) if "%" in segment else segment

@@ -123,9 +123,7 @@ def check_input(
                 raise wire_error("MissingParameter")(
                     f"The request must contain the parameter {wire}."
                 )
-    errors = collect_errors(shape, params)
-    if model.service_name in _NO_ENUM_CHECK:
-        errors = [e for e in errors if "enum value set" not in e]
+    errors = collect_errors(shape, params, enums=model.service_name not in _NO_ENUM_CHECK)
     if errors:
         raise wire_error(code)(format_errors(errors))
 

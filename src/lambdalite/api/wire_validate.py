@@ -90,13 +90,13 @@ def _java_length(value: Any) -> int:
     return len(value)
 
 
-def _scalar_violations(shape: Shape, value: Any) -> list[str]:
+def _scalar_violations(shape: Shape, value: Any, enums: bool) -> list[str]:
     """Violated constraints of one non-null value, in AWS's order (pattern, length, range)."""
     meta = shape.metadata
     out: list[str] = []
     kind = shape.type_name
     if kind == "string" and isinstance(value, str):
-        if shape.enum and value not in shape.enum:
+        if enums and shape.enum and value not in shape.enum:
             out.append("Member must satisfy enum value set: [" + ", ".join(shape.enum) + "]")
         pattern = meta.get("pattern")
         if pattern is not None and _compiled(pattern).fullmatch(value) is None:
@@ -115,7 +115,7 @@ def _scalar_violations(shape: Shape, value: Any) -> list[str]:
     return out
 
 
-def _all_constraints(shape: Shape) -> str:
+def _all_constraints(shape: Shape, enums: bool) -> str:
     """Every constraint of an element shape, the bracketed list AWS prints for collections."""
     meta = shape.metadata
     parts: list[str] = []
@@ -126,42 +126,46 @@ def _all_constraints(shape: Shape) -> str:
         parts.append(f"Member must have {word} greater than or equal to {meta['min']}")
     if "pattern" in meta:
         parts.append(f"Member must satisfy regular expression pattern: {meta['pattern']}")
-    if shape.type_name == "string" and shape.enum:
+    if enums and shape.type_name == "string" and shape.enum:
         parts.append("Member must satisfy enum value set: [" + ", ".join(shape.enum) + "]")
     parts.append(_NOT_NULL)
     return "[" + ", ".join(parts) + "]"
 
 
-def _element_fails(shape: Shape, value: Any) -> bool:
-    return value is None or bool(_scalar_violations(shape, value))
+def _element_fails(shape: Shape, value: Any, enums: bool) -> bool:
+    return value is None or bool(_scalar_violations(shape, value, enums))
 
 
-def _check_list(shape: Shape, value: list[Any], path: str, errors: list[str]) -> None:
+def _check_list(shape: Shape, value: list[Any], path: str, errors: list[str], enums: bool) -> None:
     member = shape.member
     if member.type_name in ("structure", "list", "map"):
         for i, item in enumerate(value, start=1):
             if item is not None:
-                _check(member, item, f"{path}.{i}.member", errors)
-    elif any(_element_fails(member, item) for item in value):
-        constraint = "Member must satisfy constraint: " + _all_constraints(member)
+                _check(member, item, f"{path}.{i}.member", errors, enums)
+    elif any(_element_fails(member, item, enums) for item in value):
+        constraint = "Member must satisfy constraint: " + _all_constraints(member, enums)
         errors.append(_error(shape, path, value, constraint))
 
 
-def _check_map(shape: Shape, value: Mapping[str, Any], path: str, errors: list[str]) -> None:
+def _check_map(
+    shape: Shape, value: Mapping[str, Any], path: str, errors: list[str], enums: bool
+) -> None:
     key_shape, value_shape = shape.key, shape.value
-    if any(_element_fails(key_shape, k) for k in value):
-        constraint = "Map keys must satisfy constraint: " + _all_constraints(key_shape)
+    if any(_element_fails(key_shape, k, enums) for k in value):
+        constraint = "Map keys must satisfy constraint: " + _all_constraints(key_shape, enums)
         errors.append(_error(shape, path, value, constraint))
     if value_shape.type_name in ("structure", "list", "map"):
         for k, item in value.items():
             if item is not None:
-                _check(value_shape, item, f"{path}.{k}.member", errors)
-    elif any(_element_fails(value_shape, v) for v in value.values()):
-        constraint = "Map value must satisfy constraint: " + _all_constraints(value_shape)
+                _check(value_shape, item, f"{path}.{k}.member", errors, enums)
+    elif any(_element_fails(value_shape, v, enums) for v in value.values()):
+        constraint = "Map value must satisfy constraint: " + _all_constraints(value_shape, enums)
         errors.append(_error(shape, path, value, constraint))
 
 
-def _check_structure(shape: Shape, value: Mapping[str, Any], path: str, errors: list[str]) -> None:
+def _check_structure(
+    shape: Shape, value: Mapping[str, Any], path: str, errors: list[str], enums: bool
+) -> None:
     required = shape.required_members
     for name, member in shape.members.items():
         child = member_path(path, name)
@@ -170,24 +174,27 @@ def _check_structure(shape: Shape, value: Mapping[str, Any], path: str, errors: 
             if name in required:
                 errors.append(_error(member, child, None, _NOT_NULL))
             continue
-        _check(member, item, child, errors)
+        _check(member, item, child, errors, enums)
 
 
-def _check(shape: Shape, value: Any, path: str, errors: list[str]) -> None:
-    errors.extend(_error(shape, path, value, c) for c in _scalar_violations(shape, value))
+def _check(shape: Shape, value: Any, path: str, errors: list[str], enums: bool) -> None:
+    errors.extend(_error(shape, path, value, c) for c in _scalar_violations(shape, value, enums))
     kind = shape.type_name
     if kind == "structure" and isinstance(value, Mapping):
-        _check_structure(shape, value, path, errors)
+        _check_structure(shape, value, path, errors, enums)
     elif kind == "list" and isinstance(value, list):
-        _check_list(shape, value, path, errors)
+        _check_list(shape, value, path, errors, enums)
     elif kind == "map" and isinstance(value, Mapping):
-        _check_map(shape, value, path, errors)
+        _check_map(shape, value, path, errors, enums)
 
 
-def collect_errors(shape: Shape, params: Mapping[str, Any]) -> list[str]:
-    """Every constraint violation of ``params`` (an input structure), in model member order."""
+def collect_errors(shape: Shape, params: Mapping[str, Any], *, enums: bool = True) -> list[str]:
+    """Every constraint violation of ``params`` (an input structure), in model member order.
+
+    ``enums=False`` skips the model's enum sets, for services that check names themselves.
+    """
     errors: list[str] = []
-    _check_structure(shape, params, "", errors)
+    _check_structure(shape, params, "", errors, enums)
     return errors
 
 
