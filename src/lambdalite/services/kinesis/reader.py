@@ -10,6 +10,7 @@ than the stream's retention period, whether or not it has been deleted yet.
 from __future__ import annotations
 
 import asyncio
+import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -152,6 +153,10 @@ class KinesisReader:
         return parsed[2]
 
     def _after_timestamp(self, stream: Stream, shard: Shard, timestamp: float) -> int:
+        # Arrival times are milliseconds on the wire; compare at that grain, so a client
+        # that echoes a record's own arrival time back (rounded to microseconds by newer
+        # botocore) still finds that record.
+        timestamp = math.floor(timestamp * 1000) / 1000
         db = self._service.db
         first = db.first_counter_at(stream.id, shard.index, timestamp)
         if first is not None:
