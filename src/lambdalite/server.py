@@ -11,6 +11,7 @@ import uvicorn
 
 from lambdalite.api.app import LambdaliteApp
 from lambdalite.api.lambda_api.functions import create_function
+from lambdalite.api.server_protocol import CoalescingHttpToolsProtocol
 from lambdalite.config import Settings
 from lambdalite.platform import Platform
 
@@ -50,22 +51,27 @@ def build_app(settings: Settings) -> LambdaliteApp:
     return LambdaliteApp(platform, on_started=deploy_example if settings.deploy_example else None)
 
 
-def serve(settings: Settings) -> None:
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    config = uvicorn.Config(
+def uvicorn_config(settings: Settings) -> uvicorn.Config:
+    return uvicorn.Config(
         build_app(settings),
         host=settings.host,
         port=settings.port,
         loop="uvloop",
-        http="httptools",
+        http=CoalescingHttpToolsProtocol,
         lifespan="on",
         access_log=False,
+        proxy_headers=False,  # no proxy in front; the middleware would cost every request
+        server_header=False,
         log_level="warning",
         timeout_graceful_shutdown=int(settings.shutdown_grace_s),
     )
-    server = uvicorn.Server(config)
+
+
+def serve(settings: Settings) -> None:
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    server = uvicorn.Server(uvicorn_config(settings))
     log.info(
         "lambdalite listening on http://%s:%d (data in %s)",
         settings.host,

@@ -15,6 +15,7 @@ import time
 import uuid
 from collections.abc import Mapping
 from enum import Enum
+from json.encoder import encode_basestring_ascii
 from pathlib import Path
 
 from lambdalite.sandbox import outcomes
@@ -28,7 +29,7 @@ from lambdalite.sandbox.logstream import (
     stream_name,
 )
 from lambdalite.sandbox.process import EnvProcess, Outcome
-from lambdalite.sandbox.protocol import ERROR, INIT_ERROR, INVOKE, READY, RESULT, encode_meta
+from lambdalite.sandbox.protocol import ERROR, INIT_ERROR, INVOKE, READY, RESULT
 from lambdalite.sandbox.types import (
     EnvironmentSpec,
     InvocationRequest,
@@ -42,6 +43,35 @@ _SHUTDOWN_S = 2.0  # spec 8.2: SIGTERM, then SIGKILL after the shutdown window
 # How long a lone invocation's server side spins for the answer before sleeping in epoll:
 # most no-op and small handlers answer well within it.
 SPIN_FOR_ANSWER_S = 0.0002
+
+
+def invoke_meta(request: InvocationRequest, timeout_s: int, linger: bool) -> bytes:
+    """The INVOKE frame's meta (see runtime/bootstrap.py), built without a dict or dumps:
+    it is encoded once per invocation on the hot path."""
+    deadline_ms = int(time.time() * 1000) + timeout_s * 1000
+    parts = [
+        b'{"id":',
+        _json_string(request.request_id),
+        b',"arn":',
+        _json_string(request.invoked_function_arn),
+        b',"deadline_ms":%d' % deadline_ms,
+    ]
+    if linger:
+        parts.append(b',"linger":1')
+    for key, value in (
+        (b"cc", request.client_context),
+        (b"ci", request.cognito_identity),
+        (b"trace", request.trace_id),
+        (b"tenant", request.tenant_id),
+    ):
+        if value:
+            parts += (b',"', key, b'":', _json_string(value))
+    parts.append(b"}")
+    return b"".join(parts)
+
+
+def _json_string(text: str) -> bytes:
+    return encode_basestring_ascii(text).encode("ascii")
 
 
 class State(Enum):
@@ -182,23 +212,8 @@ class Environment:
 
     async def _call(self, request: InvocationRequest, linger: bool) -> tuple[bytes, str | None]:
         spec = self.spec
-        meta = {
-            "id": request.request_id,
-            "arn": request.invoked_function_arn,
-            "deadline_ms": int(time.time() * 1000) + spec.timeout_s * 1000,
-        }
-        if linger:
-            meta["linger"] = 1
-        for key, value in (
-            ("cc", request.client_context),
-            ("ci", request.cognito_identity),
-            ("trace", request.trace_id),
-            ("tenant", request.tenant_id),
-        ):
-            if value:
-                meta[key] = value
         waiter = self.proc.arm(float(spec.timeout_s))
-        self.proc.send(INVOKE, encode_meta(meta), request.payload)
+        self.proc.send(INVOKE, invoke_meta(request, spec.timeout_s, linger), request.payload)
         # Logged once the request is on its way: the environment works meanwhile, and its
         # output is read only after this coroutine yields, so START still comes first.
         self.log.line(self._start_line(request.request_id))

@@ -52,6 +52,7 @@ class EnvProcess(asyncio.Protocol):
         self._channel_fd = -1
         self._reader = FrameReader(MAX_RESPONSE)
         self._log_fd: int | None = None
+        self._log_poll = select.poll()
         self._eof = False
         self._deadline_passed = False
         self._waiter: asyncio.Future[Outcome] | None = None
@@ -71,6 +72,7 @@ class EnvProcess(asyncio.Protocol):
             pass
         os.set_blocking(log_r, False)
         self._log_fd = log_r
+        self._log_poll.register(log_r, select.POLLIN)
         loop.add_reader(log_r, self._read_output)
         self._forkserver = forkserver
         try:
@@ -252,7 +254,9 @@ class EnvProcess(asyncio.Protocol):
     def drain_output(self) -> None:
         # Whatever was written before a frame or an exit is in the pipe already (at most
         # its capacity); the bound stops a background flood from holding the loop forever.
-        self._read_log(limit=2 * _PIPE_SIZE)
+        # Most invocations write nothing: a poll is far cheaper than a read that fails.
+        if self._log_fd is not None and self._log_poll.poll(0):
+            self._read_log(limit=2 * _PIPE_SIZE)
 
     def _read_log(self, limit: int) -> None:
         fd = self._log_fd
@@ -272,6 +276,7 @@ class EnvProcess(asyncio.Protocol):
 
     def _close_log(self) -> None:
         if self._log_fd is not None:
+            self._log_poll.unregister(self._log_fd)
             self._loop.remove_reader(self._log_fd)
             os.close(self._log_fd)
             self._log_fd = None

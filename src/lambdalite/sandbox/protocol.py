@@ -105,7 +105,8 @@ class FrameReader:
         if meta_end == HEADER.size:
             return {}
         try:
-            meta = json.loads(bytes(buf[HEADER.size : meta_end]))
+            # Decoding first spares json.loads its encoding detection (UTF-8 by contract).
+            meta = json.loads(buf[HEADER.size : meta_end].decode())
         except ValueError as e:
             raise ProtocolError(f"bad frame meta: {e}") from e
         if not isinstance(meta, dict):

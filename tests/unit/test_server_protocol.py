@@ -1,0 +1,104 @@
+"""Each HTTP response leaves in one write (api/server_protocol.py), through uvicorn's own code."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+import uvicorn
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+from uvicorn.server import ServerState
+
+from lambdalite.api.server_protocol import CoalescingHttpToolsProtocol, CoalescingTransport
+from lambdalite.config import Settings
+from lambdalite.server import uvicorn_config
+
+REQUEST = b'POST /echo HTTP/1.1\r\nHost: test\r\nContent-Length: 7\r\n\r\n{"a":1}'
+
+
+class RecordingTransport(asyncio.Transport):
+    def __init__(self) -> None:
+        super().__init__()
+        self.writes: list[bytes] = []
+        self.closed = False
+
+    def write(self, data: Any) -> None:
+        self.writes.append(bytes(data))
+
+    def close(self) -> None:
+        self.closed = True
+
+    def is_closing(self) -> bool:
+        return self.closed
+
+    def get_extra_info(self, name: str, default: Any = None) -> Any:
+        return {"sockname": ("127.0.0.1", 4566), "peername": ("127.0.0.1", 50000)}.get(
+            name, default
+        )
+
+    def pause_reading(self) -> None:
+        pass
+
+    def resume_reading(self) -> None:
+        pass
+
+
+async def echo_app(scope: Any, receive: Any, send: Any) -> None:
+    body = (await receive())["body"]
+    headers = [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(body))]
+    await send({"type": "http.response.start", "status": 200, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+async def serve_one(protocol_class: type[HttpToolsProtocol]) -> RecordingTransport:
+    config = uvicorn.Config(echo_app, http=protocol_class, log_level="warning")
+    config.load()
+    protocol = protocol_class(config=config, server_state=ServerState(), app_state={})
+    transport = RecordingTransport()
+    protocol.connection_made(transport)
+    protocol.data_received(REQUEST)
+    for _ in range(20):
+        await asyncio.sleep(0)
+    protocol.connection_lost(None)
+    return transport
+
+
+def test_uvicorn_alone_writes_headers_and_body_apart() -> None:
+    transport = asyncio.run(serve_one(HttpToolsProtocol))
+    assert len(transport.writes) == 2  # what the coalescing protocol exists to avoid
+
+
+def test_coalescing_protocol_sends_the_response_in_one_write() -> None:
+    transport = asyncio.run(serve_one(CoalescingHttpToolsProtocol))
+    assert len(transport.writes) == 1
+    response = transport.writes[0]
+    assert response.startswith(b"HTTP/1.1 200 OK\r\n")
+    assert response.endswith(b'\r\n\r\n{"a":1}')
+
+
+def test_writes_keep_their_order_and_close_flushes_first() -> None:
+    asyncio.run(_order_and_close())
+
+
+async def _order_and_close() -> None:
+    inner = RecordingTransport()
+    transport = CoalescingTransport(inner, asyncio.get_running_loop())
+    transport.write(b"one ")
+    transport.write(bytearray(b"two"))
+    assert inner.writes == []  # nothing leaves before the turn ends
+    transport.write(b" three")
+    transport.close()
+    assert inner.writes == [b"one two three"] and inner.closed
+    await asyncio.sleep(0)
+    assert inner.writes == [b"one two three"]  # the scheduled flush finds nothing left
+
+
+def test_the_server_uses_the_coalescing_protocol(tmp_path: Any) -> None:
+    config = uvicorn_config(Settings(data_dir=tmp_path, deploy_example=False))
+    assert config.http is CoalescingHttpToolsProtocol
+
+
+@pytest.fixture(autouse=True)
+def _quiet_uvicorn(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level("WARNING", logger="uvicorn")
