@@ -10,7 +10,9 @@ import uvicorn
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from uvicorn.server import ServerState
 
-from lambdalite.api.server_protocol import CoalescingHttpToolsProtocol, CoalescingTransport
+from lambdalite.api.app import LambdaliteApp
+from lambdalite.api.http import Headers, Request
+from lambdalite.api.server_protocol import CoalescingTransport, LambdaliteHttpProtocol
 from lambdalite.config import Settings
 from lambdalite.server import uvicorn_config
 
@@ -51,13 +53,15 @@ async def echo_app(scope: Any, receive: Any, send: Any) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
-async def serve_one(protocol_class: type[HttpToolsProtocol]) -> RecordingTransport:
-    config = uvicorn.Config(echo_app, http=protocol_class, log_level="warning")
+async def serve_one(
+    protocol_class: type[HttpToolsProtocol], app: Any = echo_app, request: bytes = REQUEST
+) -> RecordingTransport:
+    config = uvicorn.Config(app, http=protocol_class, log_level="warning", proxy_headers=False)
     config.load()
     protocol = protocol_class(config=config, server_state=ServerState(), app_state={})
     transport = RecordingTransport()
     protocol.connection_made(transport)
-    protocol.data_received(REQUEST)
+    protocol.data_received(request)
     for _ in range(20):
         await asyncio.sleep(0)
     protocol.connection_lost(None)
@@ -70,7 +74,7 @@ def test_uvicorn_alone_writes_headers_and_body_apart() -> None:
 
 
 def test_coalescing_protocol_sends_the_response_in_one_write() -> None:
-    transport = asyncio.run(serve_one(CoalescingHttpToolsProtocol))
+    transport = asyncio.run(serve_one(LambdaliteHttpProtocol))
     assert len(transport.writes) == 1
     response = transport.writes[0]
     assert response.startswith(b"HTTP/1.1 200 OK\r\n")
@@ -96,9 +100,47 @@ async def _order_and_close() -> None:
 
 def test_the_server_uses_the_coalescing_protocol(tmp_path: Any) -> None:
     config = uvicorn_config(Settings(data_dir=tmp_path, deploy_example=False))
-    assert config.http is CoalescingHttpToolsProtocol
+    assert config.http is LambdaliteHttpProtocol
 
 
 @pytest.fixture(autouse=True)
 def _quiet_uvicorn(caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level("WARNING", logger="uvicorn")
+
+
+class InvokeOnly(LambdaliteApp):
+    """Answers Invoke directly; fails any request that reaches it through ASGI."""
+
+    def __init__(self) -> None:
+        self.asgi_calls: list[str] = []
+        self.invoked: list[tuple[str, bytes]] = []
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        self.asgi_calls.append(scope["path"])
+        await echo_app(scope, receive, send)
+
+    async def invoke(self, request: Request, raw_name: str) -> tuple[int, Headers, bytes]:
+        self.invoked.append((raw_name, request.body))
+        return 200, [(b"x-amz-executed-version", b"$LATEST")], b'"done"'
+
+
+def test_invoke_is_answered_without_an_asgi_cycle() -> None:
+    app = InvokeOnly()
+    request = (
+        b"POST /2015-03-31/functions/my%2Dfn/invocations HTTP/1.1\r\nHost: t\r\n"
+        b"Content-Length: 2\r\n\r\n{}"
+    )
+    transport = asyncio.run(serve_one(LambdaliteHttpProtocol, app, request))
+    assert app.invoked == [("my-fn", b"{}")] and app.asgi_calls == []
+    assert len(transport.writes) == 1
+    response = transport.writes[0]
+    assert response.startswith(b"HTTP/1.1 200 OK\r\n")
+    assert b"x-amz-executed-version: $LATEST\r\n" in response
+    assert response.endswith(b'content-length: 6\r\n\r\n"done"')
+
+
+def test_other_routes_still_go_through_asgi() -> None:
+    app = InvokeOnly()
+    transport = asyncio.run(serve_one(LambdaliteHttpProtocol, app))
+    assert app.asgi_calls == ["/echo"] and app.invoked == []
+    assert transport.writes[0].endswith(b'{"a":1}')

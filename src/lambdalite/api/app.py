@@ -16,6 +16,7 @@ from lambdalite.api.http import (
     JSON,
     Headers,
     Receive,
+    Request,
     Scope,
     Send,
     read_request,
@@ -90,21 +91,32 @@ class LambdaliteApp:
                 return
 
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
-        request_id = ""
         try:
-            path = scope["path"]
-            invoke_match = _INVOKE_PATH.match(path) if scope["method"] == "POST" else None
-            if invoke_match is not None:
+            raw_name = self.invoke_target(scope["method"], scope["path"])
+            if raw_name is not None:
                 request = await read_request(scope, receive, SYNC_PAYLOAD_LIMIT, "InvokeFunction")
-                status, headers, body = await invoke(
-                    self.platform, request, _unquote(invoke_match.group(1))
-                )
+                status, headers, body = await self.invoke(request, raw_name)
             else:
                 status, headers, body = await self._other(scope, receive)
         except Exception as exc:
-            request_id = request_id or new_request_id()
-            status, headers, body = error_response(exc, request_id)
+            status, headers, body = error_response(exc, new_request_id())
         await respond(send, status, headers, body)
+
+    @staticmethod
+    def invoke_target(method: str, path: str) -> str | None:
+        """The FunctionName path member when this request is an Invoke, else None."""
+        if method != "POST":
+            return None
+        match = _INVOKE_PATH.match(path)
+        return None if match is None else _unquote(match.group(1))
+
+    async def invoke(self, request: Request, raw_name: str) -> tuple[int, Headers, bytes]:
+        """Invoke, with any failure as its AWS error document. Also called straight from
+        the HTTP protocol (api/server_protocol.py), without an ASGI cycle."""
+        try:
+            return await invoke(self.platform, request, raw_name)
+        except Exception as exc:
+            return error_response(exc, new_request_id())
 
     async def _other(self, scope: Scope, receive: Receive) -> tuple[int, Headers, bytes]:
         request = await read_request(scope, receive, CONTROL_BODY_LIMIT, "Lambda")
