@@ -137,8 +137,12 @@ def _json_default(obj: Any) -> Any:
     raise TypeError("Object of type %s is not JSON serializable" % type(obj).__name__)
 
 
+# One encoder for the life of the environment: json.dumps with options builds a new one per call.
+_ENCODER = json.JSONEncoder(ensure_ascii=_ENSURE_ASCII, default=_json_default)
+
+
 def to_json(obj: Any) -> bytes:
-    return json.dumps(obj, ensure_ascii=_ENSURE_ASCII, default=_json_default).encode("utf-8")
+    return _ENCODER.encode(obj).encode("utf-8")
 
 
 class _RequestFilter(logging.Filter):
@@ -190,8 +194,8 @@ def _json_header(text: Optional[str], name: str) -> Any:
 def _set_trace_id(trace_id: Optional[str]) -> None:
     if trace_id:
         os.environ["_X_AMZN_TRACE_ID"] = trace_id
-    else:
-        os.environ.pop("_X_AMZN_TRACE_ID", None)
+    elif "_X_AMZN_TRACE_ID" in os.environ:
+        del os.environ["_X_AMZN_TRACE_ID"]
 
 
 def invoke(handler: Handler, meta: dict[str, Any], payload: bytes) -> Tuple[int, bytes]:
@@ -286,4 +290,4 @@ def run(cfg: dict[str, Any], sock: socket.socket) -> int:
         out_kind, body = invoke(handler, meta, payload)
         _current["request_id"] = ""
         rss_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        framing.write_frame(sock, out_kind, {"rss_kb": rss_kb}, body)
+        framing.write_frame_raw(sock, out_kind, b'{"rss_kb":%d}' % rss_kb, body)

@@ -73,11 +73,17 @@ class FrameReader:
         meta_raw = bytes(buf[HEADER.size : HEADER.size + meta_len])
         payload = bytes(buf[HEADER.size + meta_len : end])
         del buf[:end]
-        return kind, (json.loads(meta_raw) if meta_raw else {}), payload
+        # Decoded first: json.loads would otherwise sniff the encoding (it is UTF-8).
+        return kind, (json.loads(meta_raw.decode("utf-8")) if meta_raw else {}), payload
 
 
 def write_frame(
     sock: socket.socket, kind: int, meta: dict[str, Any] | None, payload: bytes
 ) -> None:
-    for part in frame_parts(kind, encode_meta(meta), payload):
+    write_frame_raw(sock, kind, encode_meta(meta), payload)
+
+
+def write_frame_raw(sock: socket.socket, kind: int, meta: bytes, payload: bytes) -> None:
+    """A frame whose meta is already encoded JSON."""
+    for part in frame_parts(kind, meta, payload):
         sock.sendall(part)
