@@ -18,7 +18,7 @@ from lambdalite.store.base import Store
 MAX_NAME_LENGTH = 64
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: built per invocation (see sandbox/types.py)
 class Target:
     """A resolved invocation target."""
 

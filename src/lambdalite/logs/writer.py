@@ -24,7 +24,7 @@ class LogWriter:
         self._task: asyncio.Task[None] | None = None
 
     def emit(self, log_group: str, log_stream: str, events: list[LogEvent]) -> None:
-        self._pending.extend((log_group, log_stream, e.timestamp_ms, e.message) for e in events)
+        self._pending += [(log_group, log_stream, t, m) for t, m in events]
         self._wake.set()
 
     async def start(self) -> None:

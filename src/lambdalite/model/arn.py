@@ -13,7 +13,7 @@ _FUNCTION_ID = re.compile(
 )
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen: parsed on every invoke (see sandbox/types.py)
 class FunctionId:
     name: str
     qualifier: str | None

@@ -196,8 +196,10 @@ class Environment:
             self.state = State.IDLE
         billed = math.ceil(duration_ms + (init_ms or 0.0))  # init is billed since Aug 2025
         used_mb = math.ceil(self.proc.max_rss / (1024 * 1024))
-        self.log.line(f"END RequestId: {rid}\n")
-        self.log.line(report_line(rid, duration_ms, billed, spec.memory_mb, used_mb, init_ms))
+        self.log.line(
+            f"END RequestId: {rid}\n",
+            report_line(rid, duration_ms, billed, spec.memory_mb, used_mb, init_ms),
+        )
         self.log.flush()
         return InvocationResult(
             payload=payload,

@@ -86,15 +86,17 @@ class LogStream:
         del partial[:start]
         self.flush()
 
-    def line(self, text: str) -> None:
-        """A platform line (START, END, REPORT, ...); ends any unterminated output first."""
+    def line(self, *texts: str) -> None:
+        """Platform lines (START, END, REPORT, ...); ends any unterminated output first."""
         now = int(time.time() * 1000)
+        pending = self._pending
         if self._partial:
-            self._pending.append(LogEvent(now, self._partial.decode("utf-8", "replace")))
+            pending.append(LogEvent(now, self._partial.decode("utf-8", "replace")))
             self._partial.clear()
-        self._pending.append(LogEvent(now, text))
-        if self._tail is not None:
-            self._append_tail(text.encode())
+        for text in texts:
+            pending.append(LogEvent(now, text))
+            if self._tail is not None:
+                self._append_tail(text.encode())
 
     def flush(self) -> None:
         if not self._pending:

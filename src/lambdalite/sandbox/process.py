@@ -30,7 +30,7 @@ WATCHDOG_EVERY_S = 0.01
 _EOF_GRACE_S = 0.2  # after an exit, how long to wait for frames still in flight
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: built per invocation (see sandbox/types.py)
 class Outcome:
     frame: Frame | None = None
     timed_out: bool = False

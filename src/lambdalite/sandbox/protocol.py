@@ -40,7 +40,7 @@ class ProtocolError(Exception):
     """The environment sent bytes that are not a valid frame."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: built per invocation (see sandbox/types.py)
 class Frame:
     kind: int
     meta: dict[str, Any]
