@@ -157,12 +157,17 @@ def test_deploy_local_directory_runs_in_place(server: Server, tmp_path: Path) ->
     )
     assert first.returncode == 0, first.stderr
     assert json.loads(run(server, "invoke", "local-fn").stdout) == "v1"
-    (code / "app.py").write_text("def handler(event, context):\n    return 'v2'\n")
+    # An edit within the same second: same size, same mtime (Python's .pyc check).
+    source = code / "app.py"
+    stamp = source.stat()
+    source.write_text("def handler(event, context):\n    return 'v2'\n")
+    os.utime(source, ns=(stamp.st_atime_ns, stamp.st_mtime_ns))
     again = run(
         server, "deploy", "local-fn", "--code", str(code), "--handler", "app.handler", "--local"
     )
     assert again.returncode == 0, again.stderr
     assert json.loads(run(server, "invoke", "local-fn").stdout) == "v2"
+    assert not (code / "__pycache__").exists()  # the user's directory is left as it was
 
 
 def test_serve_help_names_every_environment_variable() -> None:

@@ -61,6 +61,7 @@ class Invoker:
                 runtime=config.runtime,
                 interpreter=interpreter_for(config.runtime).path,
                 code_dir=Path(config.code.directory),
+                code_is_local=config.code.local,
                 memory_mb=config.memory_size,
                 timeout_s=config.timeout,
                 ephemeral_storage_mb=config.ephemeral_storage,

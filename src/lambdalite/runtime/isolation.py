@@ -101,6 +101,12 @@ def setup_process(cfg: dict[str, Any], log_fd: int) -> None:
     hides_code = any(os.path.realpath(p).startswith("/tmp/") for p in needed if p)
     if hides_code or not (cfg.get("private_tmp") and _bind_private_tmp(tmp_dir)):
         os.environ["TMPDIR"] = tmp_dir
+    if cfg.get("pycache"):
+        # Local code is edited in place. Python trusts a cached .pyc whose source has the
+        # same size and mtime (in whole seconds), so an edit within the second of the last
+        # import would run the old code; bytecode private to this environment never is stale,
+        # and the user's directory gets no __pycache__ from us.
+        sys.pycache_prefix = cfg["pycache"]
     time.tzset()
     os.chdir(cfg["cwd"])
     extra = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]

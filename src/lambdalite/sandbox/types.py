@@ -25,6 +25,9 @@ class EnvironmentSpec:
     runtime: str  # e.g. "python3.12"
     interpreter: str  # path of the python executable that runs this runtime
     code_dir: Path
+    # Code run in place from a directory of the user's (non-AWS): edited between versions,
+    # so its compiled bytecode must not outlive one environment (see runtime/isolation.py).
+    code_is_local: bool = False
     memory_mb: int = 128
     timeout_s: int = 3
     ephemeral_storage_mb: int = 512
