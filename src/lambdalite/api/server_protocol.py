@@ -27,7 +27,7 @@ import httptools
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 
 from lambdalite.api.app import LambdaliteApp
-from lambdalite.api.http import Headers, Request
+from lambdalite.api.http import Headers, Request, decode_headers
 from lambdalite.api.lambda_api.invoke import SYNC_PAYLOAD_LIMIT
 
 log = logging.getLogger(__name__)
@@ -180,7 +180,7 @@ class LambdaliteHttpProtocol(HttpToolsProtocol):
             path=exchange.path,
             raw_path=exchange.raw_path,
             query_string=exchange.query,
-            headers={k.decode("latin-1"): v.decode("latin-1") for k, v in exchange.headers},
+            headers=decode_headers(exchange.headers),
             body=bytes(exchange.body),
         )
         try:

@@ -102,7 +102,8 @@ class Environment:
         self.log = LogStream(sink, log_group(spec), stream_name(spec.function_version, self.id))
         self.proc = EnvProcess(self.log.feed, spec.memory_mb)
         self.tmp_dir = tmp_root / self.id
-        self.pycache_dir = tmp_root / f"{self.id}.pycache"
+        # Only code run in place needs bytecode of its own (see runtime/isolation.py).
+        self.pycache_dir = tmp_root / f"{self.id}.pycache" if spec.code_is_local else None
         self._forkserver = forkserver
         self._private_tmp = private_tmp
         self._platform_env = platform_env
@@ -144,7 +145,7 @@ class Environment:
             "env": build_env(spec, self.log.name, self._platform_env),
             "cwd": str(spec.code_dir),
             "tmp": str(self.tmp_dir),
-            "pycache": str(self.pycache_dir) if spec.code_is_local else None,
+            "pycache": str(self.pycache_dir) if self.pycache_dir else None,
             "private_tmp": self._private_tmp,
             "memory_mb": spec.memory_mb,
             "handler": spec.handler,
@@ -265,4 +266,5 @@ class Environment:
         self.proc.close()
         self.log.flush()
         for directory in (self.tmp_dir, self.pycache_dir):
-            self._loop.run_in_executor(None, shutil.rmtree, directory, True)
+            if directory is not None:
+                self._loop.run_in_executor(None, shutil.rmtree, directory, True)
