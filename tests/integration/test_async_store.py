@@ -90,3 +90,73 @@ def test_completion_and_outbox_in_one_group_commit(tmp_path: Path) -> None:
     assert [j["outcome"] for j in doc["journal"]] == ["Delivered"]
     store.prune(T0 + 31)
     assert store.journey(delivery.request_id) is None
+
+
+def test_a_group_commit_hands_each_caller_its_insert_rowid(tmp_path: Path) -> None:
+    db, _ = _open(tmp_path / "q.db")
+    committer = GroupCommitter(lambda: db)
+
+    async def accept_three() -> list[int]:
+        statements = [AsyncStore.enqueue(f"r{i}", "fn", None, b"{}", "", T0) for i in range(3)]
+        return list(await asyncio.gather(*(committer.submit((s,)) for s in statements)))
+
+    rowids = asyncio.run(accept_three())
+    assert committer.commits == 1
+    by_request = dict(db.execute("SELECT request_id, id FROM async_events").fetchall())
+    assert rowids == [by_request["r0"], by_request["r1"], by_request["r2"]]
+
+
+def test_an_accepting_insert_can_take_the_lease_itself(tmp_path: Path) -> None:
+    db, store = _open(tmp_path / "q.db")
+    sql, params = AsyncStore.enqueue("mine", "fn", None, b"{}", "", T0, ("a", T0 + 960))
+    db.execute(sql, params)
+    _enqueue(db, 1)
+    assert [e.request_id for e in store.claim("b", T0 + 1, T0 + 5000, 10)] == ["r0"]
+    assert store.next_wake() == T0 + 960  # the born-leased event's lease
+    (back,) = store.claim("b", T0 + 960, T0 + 2000, 10)  # ... which can run out like any
+    assert back.request_id == "mine"
+
+
+def test_an_older_data_directory_keeps_its_journeys(tmp_path: Path) -> None:
+    """Journeys used to be rows of async_journal; opening the store folds them in."""
+    path = tmp_path / "q.db"
+    old = sqlite3.connect(path, isolation_level=None)
+    old.executescript(
+        """
+        CREATE TABLE async_events (
+            id INTEGER PRIMARY KEY, request_id TEXT NOT NULL UNIQUE,
+            function_name TEXT NOT NULL, qualifier TEXT, payload BLOB NOT NULL,
+            source TEXT NOT NULL DEFAULT '', enqueued_at REAL NOT NULL, due_at REAL NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0, throttle_retries INTEGER NOT NULL DEFAULT 0,
+            last_response TEXT, lease_owner TEXT, lease_until REAL,
+            state TEXT NOT NULL DEFAULT 'queued', condition TEXT, finished_at REAL);
+        CREATE INDEX async_events_due ON async_events (due_at) WHERE state = 'queued';
+        CREATE TABLE async_journal (id INTEGER PRIMARY KEY, request_id TEXT NOT NULL,
+            at REAL NOT NULL, kind TEXT NOT NULL, outcome TEXT NOT NULL,
+            detail TEXT NOT NULL DEFAULT '');
+        INSERT INTO async_events (request_id, function_name, payload, enqueued_at, due_at,
+            state, condition, attempts) VALUES ('old', 'fn', X'', 1, 1, 'done', 'Success', 1);
+        INSERT INTO async_events (request_id, function_name, payload, enqueued_at, due_at)
+            VALUES ('quiet', 'fn', X'7B7D', 2, 2);
+        INSERT INTO async_journal (request_id, at, kind, outcome, detail) VALUES
+            ('old', 5, 'attempt', 'FunctionError', 'boom'),
+            ('old', 6, 'attempt', 'Success', ''),
+            ('old', 7, 'final', 'Success', 'no destination: discarded');
+        """
+    )
+    old.close()
+    db, store = _open(path)
+    doc = store.journey("old")
+    assert doc is not None
+    assert [(j["at"], j["kind"], j["outcome"], j["detail"]) for j in doc["journal"]] == [
+        (5, "attempt", "FunctionError", "boom"),
+        (6, "attempt", "Success", ""),
+        (7, "final", "Success", "no destination: discarded"),
+    ]
+    quiet = store.journey("quiet")
+    assert quiet is not None and quiet["journal"] == []
+    tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert "async_journal" not in tables
+    assert [e.request_id for e in store.claim("a", 10, 100, 10)] == ["quiet"]
+    db.close()
+    _open(path)  # a second open finds nothing left to migrate

@@ -66,3 +66,16 @@ def test_request_ids_are_lowercase_uuid4() -> None:
             r"[a-f0-9]{8}-[a-f0-9]{4}-4[a-f0-9]{3}-[89ab][a-f0-9]{3}-[a-f0-9]{12}", request_id
         )
         assert uuid.UUID(request_id).version == 4
+
+
+def test_request_ids_sort_by_creation_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Time first, so the async queue's request-id index grows at one end."""
+    from lambdalite.invoke import invoker
+
+    ids = []
+    for ms in (1_700_000_000_000, 1_700_000_000_001, 1_700_000_000_999, 1_700_000_001_000):
+        monkeypatch.setattr(invoker.time, "time_ns", lambda ms=ms: ms * 1_000_000 + 123)
+        ids += [invoker.new_request_id() for _ in range(3)]
+    by_time = [ids[i : i + 3] for i in range(0, 12, 3)]
+    assert [group[0][:13] for group in by_time] == sorted({i[:13] for i in ids})
+    assert sorted(ids)[:3] == sorted(by_time[0]) and sorted(ids)[-3:] == sorted(by_time[-1])

@@ -1,11 +1,13 @@
 """EventQueue: accepts Event invocations durably and runs them (spec 3.1-3.3).
 
-accept -> one row in async_events, committed (group commit) before the caller sees 202;
-a dispatcher claims due rows with an expiring lease, woken by an asyncio.Event when rows
-are added or rescheduled and by the platform clock when the next one falls due; each
-claimed event runs one round: admit, invoke through the shared Invoker (same concurrency
-ledger and request id as every other attempt), decide (policy.py), plan effects
-(effects.py) and write them in one transaction.
+accept -> one row in async_events, committed (group commit) before the caller sees 202.
+When this consumer has a free slot and nothing older is waiting, the row is inserted
+already leased to it and the event starts its first round as soon as the COMMIT is done:
+no claim, no dispatcher turn. Otherwise the row waits unleased and the dispatcher claims
+due rows with an expiring lease, woken when rows wait for a slot, when one is rescheduled,
+and by the platform clock when the next one falls due. Each round: admit, invoke through
+the shared Invoker (same concurrency ledger and request id as every other attempt), decide
+(policy.py), plan effects (effects.py) and write them in one transaction.
 """
 
 from __future__ import annotations
@@ -65,7 +67,11 @@ class EventQueue:
         self.max_in_flight = max_in_flight
         self._owner = uuid.uuid4().hex
         self._wake = asyncio.Event()
-        self._in_flight: set[int] = set()
+        self._in_flight: set[int] = set()  # ids of the events this consumer is running
+        self._slots = 0  # events running or about to: accepts still committing count too
+        # True while the store may hold due events nobody has claimed: new events then
+        # queue behind them instead of taking a free slot directly.
+        self._backlog = True
         self._tasks: set[asyncio.Task[None]] = set()
         self._dispatcher: asyncio.Task[None] | None = None
         self._finished = 0
@@ -97,11 +103,35 @@ class EventQueue:
     ) -> str:
         """Commit one event; returns its request id once it is durable."""
         request_id = request_id or new_request_id()
-        statement = AsyncStore.enqueue(
-            request_id, target.record.name, target.qualifier, payload, source, self.clock.now()
+        now = self.clock.now()
+        name, qualifier = target.record.name, target.qualifier
+        if self._backlog or self._slots >= self.max_in_flight:
+            self._backlog = True
+            statement = AsyncStore.enqueue(request_id, name, qualifier, payload, source, now)
+            await self.committer.submit((statement,))
+            self._wake.set()
+            return request_id
+        self._slots += 1
+        lease = (self._owner, now + LEASE_S)
+        statement = AsyncStore.enqueue(request_id, name, qualifier, payload, source, now, lease)
+        try:
+            rowid = await self.committer.submit((statement,))
+        except BaseException:
+            self._release_slot()
+            raise
+        event = QueuedEvent(
+            id=rowid,
+            request_id=request_id,
+            function_name=name,
+            qualifier=qualifier,
+            payload=payload,
+            source=source,
+            enqueued_at=now,
+            attempts=0,
+            throttle_retries=0,
+            last_response=None,
         )
-        await self.committer.submit((statement,))
-        self._wake.set()
+        self._start(event, target)
         return request_id
 
     async def invoke_async(self, function: str, payload: bytes, *, source: str = "") -> str:
@@ -113,48 +143,62 @@ class EventQueue:
     # dispatch ------------------------------------------------------------------------
 
     async def _dispatch(self) -> None:
-        loop = asyncio.get_running_loop()
         while True:
             self._wake.clear()
-            wake_at: float | None = None
-            free = self.max_in_flight - len(self._in_flight)
-            if free > 0:
+            if self._backlog:
+                free = self.max_in_flight - self._slots
+                if free <= 0:
+                    await self._wake.wait()  # a finishing event frees a slot
+                    continue
                 wanted = min(free, CLAIM_BATCH)
                 now = self.clock.now()
                 batch = self.async_store.claim(self._owner, now, now + LEASE_S, wanted)
                 for event in batch:
                     if event.id not in self._in_flight:  # a clock jump can outrun a lease
-                        self._in_flight.add(event.id)
-                        task = loop.create_task(self._run(event))
-                        self._tasks.add(task)
-                        task.add_done_callback(self._tasks.discard)
+                        self._slots += 1
+                        self._start(event, None)
                 if len(batch) == wanted:
                     await asyncio.sleep(0)
                     continue
-                wake_at = self.async_store.next_wake()
+                self._backlog = False
+            wake_at = self.async_store.next_wake()
             if wake_at is None:
                 await self._wake.wait()
             elif wake_at > self.clock.now():
                 await wait_until(self.clock, self._wake, wake_at)
             else:
-                await asyncio.sleep(0)
+                self._backlog = True
 
-    async def _run(self, event: QueuedEvent) -> None:
+    def _start(self, event: QueuedEvent, target: Target | None) -> None:
+        """Run one round of an event this consumer holds a slot and a lease for."""
+        self._in_flight.add(event.id)
+        task = asyncio.get_running_loop().create_task(self._run(event, target))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def _release_slot(self) -> None:
+        self._slots -= 1
+        if self._backlog:
+            self._wake.set()
+
+    async def _run(self, event: QueuedEvent, target: Target | None) -> None:
         try:
-            await self._round(event)
+            await self._round(event, target)
         except Exception:
             # Left leased: claimed again when the lease runs out (or at the next start).
             log.exception("async event %s: round failed", event.request_id)
         finally:
             self._in_flight.discard(event.id)
-            self._wake.set()
+            self._release_slot()
 
-    async def _round(self, event: QueuedEvent) -> None:
+    async def _round(self, event: QueuedEvent, target: Target | None) -> None:
+        """One attempt (or none) and its effects; `target` as resolved at accept, if just now."""
         s = self._settings
         try:
-            target = await resolve_target(
-                self._store, event.function_name, event.qualifier, s.region, s.account_id
-            )
+            if target is None:
+                target = await resolve_target(
+                    self._store, event.function_name, event.qualifier, s.region, s.account_id
+                )
         except ResourceNotFoundException as exc:
             reason = f"the function or qualifier no longer exists ({exc.message})"
             await self._write(
@@ -214,7 +258,7 @@ class EventQueue:
         if any(isinstance(e, Outbox) for e in effects):
             self.deliverer.wake()
         if any(isinstance(e, Reschedule) for e in effects):
-            self._wake.set()
+            self._wake.set()  # the dispatcher's next wake-up may now be sooner
         if any(isinstance(e, Complete) for e in effects):
             self._finished += 1
             if self._finished % PRUNE_EVERY == 0:

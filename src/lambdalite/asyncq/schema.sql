@@ -1,5 +1,6 @@
--- Asynchronous invocation: the durable event queue, its journal, the outbox of records
--- owed to destinations and dead-letter queues, and per-qualifier event invoke configs.
+-- Asynchronous invocation: the durable event queue (each event's journey kept on its row),
+-- the outbox of records owed to destinations and dead-letter queues, and per-qualifier
+-- event invoke configs.
 
 CREATE TABLE IF NOT EXISTS async_events (
     id               INTEGER PRIMARY KEY,
@@ -17,23 +18,21 @@ CREATE TABLE IF NOT EXISTS async_events (
     lease_until      REAL,
     state            TEXT    NOT NULL DEFAULT 'queued',  -- queued | done
     condition        TEXT,
-    finished_at      REAL
+    finished_at      REAL,
+    -- The journey: one JSON array [at, kind, outcome, detail] per line, appended in the
+    -- same statement that changes the row, so a round costs one UPDATE and no extra rows.
+    journal          TEXT    NOT NULL DEFAULT ''
 );
-CREATE INDEX IF NOT EXISTS async_events_due ON async_events (due_at) WHERE state = 'queued';
+-- A queued row sits in exactly one of two partial indexes: ready (no lease, by due time)
+-- or leased (by lease expiry). An event accepted straight into a consumer's lease enters
+-- only the second; a claim moves a row from the first to the second.
+DROP INDEX IF EXISTS async_events_due;  -- older data directories: it covered leased rows too
+CREATE INDEX IF NOT EXISTS async_events_ready ON async_events (due_at)
+    WHERE state = 'queued' AND lease_until IS NULL;
 CREATE INDEX IF NOT EXISTS async_events_leased ON async_events (lease_until)
     WHERE state = 'queued' AND lease_until IS NOT NULL;
 CREATE INDEX IF NOT EXISTS async_events_function ON async_events (function_name, id);
 CREATE INDEX IF NOT EXISTS async_events_finished ON async_events (finished_at) WHERE state = 'done';
-
-CREATE TABLE IF NOT EXISTS async_journal (
-    id         INTEGER PRIMARY KEY,
-    request_id TEXT NOT NULL,
-    at         REAL NOT NULL,
-    kind       TEXT NOT NULL,
-    outcome    TEXT NOT NULL,
-    detail     TEXT NOT NULL DEFAULT ''
-);
-CREATE INDEX IF NOT EXISTS async_journal_request ON async_journal (request_id, id);
 
 CREATE TABLE IF NOT EXISTS async_outbox (
     id           INTEGER PRIMARY KEY,

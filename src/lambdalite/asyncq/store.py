@@ -1,9 +1,14 @@
 """SQL of the asynchronous path, over the platform's one SQLite connection.
 
 Reads and claims run inline (microseconds); writes that callers wait for go through the
-GroupCommitter so concurrent ones share a commit. Claims take an expiring lease; this
-store is single-node (one server per data file), so at start every lease left by an
-earlier, crashed process is released at once instead of waiting for it to expire.
+GroupCommitter so concurrent ones share a commit. A consumer owns an event through an
+expiring lease, taken either by a claim or, when the consumer has room, by the accepting
+INSERT itself (no claim round trip). This store is single-node (one server per data file),
+so at start every lease left by an earlier, crashed process is released at once instead of
+waiting for it to expire.
+
+Per event the hot path writes two statements: the INSERT at accept and one UPDATE that
+finishes the round (its journal lines ride along in that UPDATE).
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from lambdalite.asyncq.groupcommit import Statement
+from lambdalite.asyncq.migrations import fold_journal_table
 from lambdalite.asyncq.model import (
     Complete,
     Effect,
@@ -72,6 +78,7 @@ class AsyncStore:
 
     def open(self) -> None:
         apply_schema(self.db, "lambdalite.asyncq")
+        fold_journal_table(self.db)
         has_functions = self.db.execute(
             "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'functions'"
         ).fetchone()
@@ -87,21 +94,35 @@ class AsyncStore:
 
     @staticmethod
     def enqueue(
-        request_id: str, name: str, qualifier: str | None, payload: bytes, source: str, now: float
+        request_id: str,
+        name: str,
+        qualifier: str | None,
+        payload: bytes,
+        source: str,
+        now: float,
+        lease: tuple[str, float] | None = None,
     ) -> Statement:
+        """The accepting INSERT; with `lease` (owner, until) the row is born claimed."""
+        owner, until = lease if lease else (None, None)
         return (
             "INSERT INTO async_events (request_id, function_name, qualifier, payload, source, "
-            "enqueued_at, due_at) VALUES (?,?,?,?,?,?,?)",
-            (request_id, name, qualifier, payload, source, now, now),
+            "enqueued_at, due_at, lease_owner, lease_until) VALUES (?,?,?,?,?,?,?,?,?)",
+            (request_id, name, qualifier, payload, source, now, now, owner, until),
         )
 
     def claim(self, owner: str, now: float, lease_until: float, limit: int) -> list[QueuedEvent]:
+        """Lease up to `limit` events that are due and unleased, or whose lease ran out."""
         rows = self.db.execute(
-            "UPDATE async_events SET lease_owner = ?, lease_until = ? WHERE id IN ("
-            " SELECT id FROM async_events WHERE state = 'queued' AND due_at <= ?"
-            " AND (lease_until IS NULL OR lease_until <= ?) ORDER BY due_at LIMIT ?)"
+            "WITH up_for_grabs AS ("
+            " SELECT id, due_at FROM async_events"
+            "  WHERE state = 'queued' AND lease_until IS NULL AND due_at <= ?"
+            " UNION ALL SELECT id, due_at FROM async_events"
+            "  WHERE state = 'queued' AND lease_until IS NOT NULL AND lease_until <= ?"
+            " ORDER BY due_at LIMIT ?)"
+            " UPDATE async_events SET lease_owner = ?, lease_until = ?"
+            " WHERE id IN (SELECT id FROM up_for_grabs)"
             f" RETURNING {_EVENT_COLUMNS}",
-            (owner, lease_until, now, now, limit),
+            (now, now, limit, owner, lease_until),
         ).fetchall()
         return [_event(r) for r in rows]
 
@@ -119,44 +140,38 @@ class AsyncStore:
 
     @staticmethod
     def effect_statements(event: QueuedEvent, effects: list[Effect], now: float) -> list[Statement]:
+        """One UPDATE of the event row (its new state and journal lines), plus outbox rows."""
         out: list[Statement] = []
-        rid = event.request_id
+        journal = ""
+        assignments = ""
+        params: list[Any] = []
         for effect in effects:
             if isinstance(effect, Journal):
-                out.append(_journal(rid, now, effect))
+                journal += journal_line(now, effect)
             elif isinstance(effect, Reschedule):
+                assignments = (
+                    "due_at = ?, attempts = ?, throttle_retries = ?, last_response = ?, "
+                    "lease_owner = NULL, lease_until = NULL, "
+                )
                 response = effect.response.to_json() if effect.response else None
-                out.append(
-                    (
-                        "UPDATE async_events SET due_at = ?, attempts = ?, throttle_retries = ?, "
-                        "last_response = ?, lease_owner = NULL, lease_until = NULL WHERE id = ?",
-                        (effect.at, effect.attempts, effect.throttle_retries, response, event.id),
-                    )
-                )
+                params = [effect.at, effect.attempts, effect.throttle_retries, response]
             elif isinstance(effect, Outbox):
-                out.append(_outbox(rid, effect, now))
+                out.append(_outbox(event.request_id, effect, now))
             elif isinstance(effect, Complete):
-                out.append(
-                    (
-                        "UPDATE async_events SET state = 'done', condition = ?, attempts = ?, "
-                        "finished_at = ?, payload = X'', last_response = NULL, "
-                        "lease_owner = NULL, lease_until = NULL WHERE id = ?",
-                        (effect.condition, effect.attempts, now, event.id),
-                    )
+                assignments = (
+                    "state = 'done', condition = ?, attempts = ?, finished_at = ?, "
+                    "payload = X'', last_response = NULL, lease_owner = NULL, lease_until = NULL, "
                 )
+                params = [effect.condition, effect.attempts, now]
+        if assignments or journal:
+            sql = f"UPDATE async_events SET {assignments}journal = journal || ? WHERE id = ?"
+            out.insert(0, (sql, (*params, journal, event.id)))
         return out
 
     def prune(self, before: float) -> None:
         """Forget finished events (and their journals) older than `before`."""
         db = self.db
-        db.execute("BEGIN IMMEDIATE")
-        db.execute(
-            "DELETE FROM async_journal WHERE request_id IN (SELECT request_id FROM async_events"
-            " WHERE state = 'done' AND finished_at < ?)",
-            (before,),
-        )
         db.execute("DELETE FROM async_events WHERE state = 'done' AND finished_at < ?", (before,))
-        db.execute("COMMIT")
 
     # outbox ---------------------------------------------------------------------------
 
@@ -217,21 +232,18 @@ class AsyncStore:
     def journey(self, request_id: str) -> dict[str, Any] | None:
         row = self.db.execute(
             "SELECT request_id, function_name, qualifier, source, enqueued_at, state, attempts, "
-            "condition, finished_at, due_at FROM async_events WHERE request_id = ?",
+            "condition, finished_at, due_at, journal FROM async_events WHERE request_id = ?",
             (request_id,),
         ).fetchone()
         if row is None:
             return None
         keys: tuple[str, ...] = ("requestId", "functionName", "qualifier", "source")
         keys += ("acceptedAt", "state", "attempts", "condition", "finishedAt", "dueAt")
-        doc: dict[str, Any] = dict(zip(keys, row, strict=True))
+        doc: dict[str, Any] = dict(zip(keys, row[:-1], strict=True))
+        journal: str = row[-1]
         doc["journal"] = [
             {"at": at, "kind": kind, "outcome": outcome, "detail": detail}
-            for at, kind, outcome, detail in self.db.execute(
-                "SELECT at, kind, outcome, detail FROM async_journal WHERE request_id = ? "
-                "ORDER BY id",
-                (request_id,),
-            )
+            for at, kind, outcome, detail in map(json.loads, journal.splitlines())
         ]
         doc["pendingDeliveries"] = [
             {"role": role, "target": target, "attempts": attempts, "dueAt": due}
@@ -283,10 +295,15 @@ class AsyncStore:
         return items, (rows[limit - 1][0] if len(rows) > limit else None)
 
 
+def journal_line(now: float, entry: Journal) -> str:
+    return json.dumps([now, entry.kind, entry.outcome, entry.detail]) + "\n"
+
+
 def _journal(request_id: str, now: float, entry: Journal) -> Statement:
+    """A journey line for an event known only by request id (the outbox's deliveries)."""
     return (
-        "INSERT INTO async_journal (request_id, at, kind, outcome, detail) VALUES (?,?,?,?,?)",
-        (request_id, now, entry.kind, entry.outcome, entry.detail),
+        "UPDATE async_events SET journal = journal || ? WHERE request_id = ?",
+        (journal_line(now, entry), request_id),
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import time
 from pathlib import Path
 from typing import Protocol
 
@@ -27,12 +28,16 @@ class Sandbox(Protocol):
 
 
 def new_request_id() -> str:
-    """A lowercase version-4 UUID, as AWS's request ids are.
+    """A lowercase UUID in the version-4 layout of AWS's request ids, whose first 48 bits
+    are the time in milliseconds and the other 74 random.
 
-    Built from `random` rather than `os.urandom` (uuid4): ids need to be unique, not secret,
-    and this is several times cheaper on the invoke path.
+    Time first makes ids sort by creation, so the async queue's unique request-id index
+    grows at its right edge: random ids dirtied a different index page per accepted event,
+    ~10 us of commit work each (measured in bench/async_invoke.py's setting). Built from
+    `random` rather than `os.urandom`: ids need to be unique, not secret.
     """
-    bits = (_random_bits(128) & _CLEAR_VERSION) | _VERSION_4
+    bits = (time.time_ns() // 1_000_000) << 80 | _random_bits(80)
+    bits = (bits & _CLEAR_VERSION) | _VERSION_4
     h = f"{bits:032x}"
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 

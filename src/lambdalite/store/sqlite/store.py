@@ -24,6 +24,7 @@ from typing import Any, TypeVar, cast
 from lambdalite.errors import StorageError
 from lambdalite.model.function import LATEST, Alias, FunctionConfig, FunctionRecord
 from lambdalite.store.base import Page, PublishFn, StoredLogEvent
+from lambdalite.store.sqlite.checkpointer import Checkpointer
 from lambdalite.store.sqlite.logs import SqliteLogStore
 
 _MISSING = object()
@@ -49,6 +50,7 @@ class SqliteStore:
         self._path = path
         self._db: sqlite3.Connection | None = None
         self.logs = SqliteLogStore(path.with_name("logs.sqlite3"))
+        self._checkpointer = Checkpointer(path)
         self._cache: dict[tuple[str, str, str], Any] = {}
         self._cache_version = -1
         self._version_checked_at = 0.0
@@ -87,10 +89,12 @@ class SqliteStore:
         schema = resources.files("lambdalite.store.sqlite").joinpath("schema.sql").read_text()
         db.executescript(schema)
         self._db = db
+        self._checkpointer.start(db)
         self.logs.open()
 
     async def close(self) -> None:
         self.logs.close()
+        self._checkpointer.stop()
         if self._db is not None:
             self._db.close()
             self._db = None

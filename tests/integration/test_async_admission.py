@@ -1,0 +1,155 @@
+"""How an accepted event reaches a consumer (asyncq/queue.py), in-process over a real store
+and real environments: straight into this consumer's lease when it has a free slot, or
+into the queue (unleased, claimed later in due order) when it has none."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import zipfile
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import uvloop
+
+from lambdalite.api.lambda_api.functions import create_function
+from lambdalite.config import Settings
+from lambdalite.invoke.resolve import Target, resolve_target
+from lambdalite.platform import Platform
+
+HANDLER = """
+import time
+def handler(event, context):
+    time.sleep(event.get("sleep", 0))
+    return event
+"""
+
+
+def _zip() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("app.py", HANDLER)
+    return buffer.getvalue()
+
+
+def _with_platform(tmp_path: Path, scenario: Callable[[Platform], Awaitable[None]]) -> None:
+    async def main() -> None:
+        p = Platform(Settings(data_dir=tmp_path, deploy_example=False))
+        await p.start()
+        try:
+            await create_function(
+                p,
+                {
+                    "FunctionName": "fn",
+                    "Runtime": "python3.11",
+                    "Handler": "app.handler",
+                    "Role": "arn:aws:iam::000000000000:role/r",
+                    "Code": {"ZipFile": _zip()},
+                },
+            )
+            await p.functions.wait_settled()
+            await _until_idle(p)
+            await scenario(p)
+        finally:
+            await p.stop()
+
+    uvloop.run(main())
+
+
+async def _target(p: Platform) -> Target:
+    s = p.settings
+    return await resolve_target(p.store, "fn", None, s.region, s.account_id)
+
+
+def _row(p: Platform, request_id: str) -> tuple[str | None, str]:
+    owner, state = p.store.db.execute(
+        "SELECT lease_owner, state FROM async_events WHERE request_id = ?", (request_id,)
+    ).fetchone()
+    return owner, state
+
+
+async def _until_done(p: Platform, request_ids: list[str]) -> list[str]:
+    """Request ids in the order their events finished."""
+    marks = ",".join("?" * len(request_ids))
+    for _ in range(1000):
+        rows = p.store.db.execute(
+            f"SELECT request_id FROM async_events WHERE request_id IN ({marks}) "
+            "AND state = 'done' ORDER BY finished_at, id",
+            request_ids,
+        ).fetchall()
+        if len(rows) == len(request_ids):
+            return [r[0] for r in rows]
+        await asyncio.sleep(0.01)
+    raise AssertionError("events did not finish")
+
+
+def test_with_a_free_slot_the_accepting_insert_takes_the_lease(tmp_path: Path) -> None:
+    _with_platform(tmp_path, _free_slot)
+
+
+async def _free_slot(platform: Platform) -> None:
+    queue = platform.async_queue
+    target = await _target(platform)
+    claims = 0
+    claim = queue.async_store.claim
+
+    def counting_claim(*args: object, **kwargs: object) -> list[object]:
+        nonlocal claims
+        claims += 1
+        return claim(*args, **kwargs)  # type: ignore[arg-type]
+
+    queue.async_store.claim = counting_claim  # type: ignore[method-assign]
+    rid = await queue.accept(target, b'{"sleep": 0.2}')
+    owner, state = _row(platform, rid)
+    assert (owner, state) == (queue._owner, "queued")  # leased from its first commit
+    assert await _until_done(platform, [rid]) == [rid]
+    assert claims == 0  # nobody had to claim it
+    doc = queue.async_store.journey(rid)
+    assert doc is not None and doc["condition"] == "Success"
+    assert [(j["kind"], j["outcome"]) for j in doc["journal"]] == [
+        ("attempt", "Success"),
+        ("final", "Success"),
+    ]
+
+
+def test_without_a_free_slot_events_wait_unleased_and_run_in_order(tmp_path: Path) -> None:
+    _with_platform(tmp_path, _no_free_slot)
+
+
+async def _no_free_slot(platform: Platform) -> None:
+    queue = platform.async_queue
+    queue.max_in_flight = 1
+    target = await _target(platform)
+    first = await queue.accept(target, b'{"sleep": 0.3}')
+    waiting = [await queue.accept(target, b"{}") for _ in range(3)]
+    assert _row(platform, first)[0] is not None
+    assert [_row(platform, rid) for rid in waiting] == [(None, "queued")] * 3
+    order = await _until_done(platform, [first, *waiting])
+    assert order == [first, *waiting]
+
+
+def test_while_older_events_wait_a_new_one_queues_behind_them(tmp_path: Path) -> None:
+    _with_platform(tmp_path, _behind_the_backlog)
+
+
+async def _behind_the_backlog(platform: Platform) -> None:
+    queue = platform.async_queue
+    queue.max_in_flight = 1
+    target = await _target(platform)
+    first = await queue.accept(target, b'{"sleep": 0.3}')
+    second = await queue.accept(target, b"{}")  # no slot: queued
+    queue.max_in_flight = 3  # slots free up, but the queue is not drained yet
+    third = await queue.accept(target, b"{}")
+    assert _row(platform, third)[0] is None  # behind `second`, not around it
+    assert sorted(await _until_done(platform, [first, second, third])) == sorted(
+        [first, second, third]
+    )
+
+
+async def _until_idle(p: Platform) -> None:
+    """Let the dispatcher's start-up claim find the store empty."""
+    for _ in range(100):
+        if not p.async_queue._backlog:
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("dispatcher never went idle")
