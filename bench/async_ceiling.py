@@ -1,0 +1,226 @@
+#!/usr/bin/env python3
+"""How high can durable Event-invoke throughput go on this machine, whatever lambdalite does?
+(run by hand; the figures bound bench/async_invoke.py's end-to-end rate)
+
+    python bench/async_ceiling.py [--events 16000] [--clients 8] [--rounds 2] [--no-peers]
+
+Same clients, same events and the same completion count as bench/async_invoke.py, against
+servers that do only the minimum a durable asynchronous invoke needs:
+
+  raw durable + trivial worker   raw asyncio HTTP server (the floor's parser); per event one
+                                 group-committed INSERT into SQLite (WAL, synchronous=NORMAL,
+                                 the durability lambdalite promises) before the 202, then a
+                                 round trip to one of 8 worker processes that answer at
+                                 once, then one group-committed UPDATE marking it done
+  raw durable + runtime          the same, the workers running lambdalite's real runtime loop
+  lambdalite                     `lambdalite serve`, as bench/async_invoke.py runs it
+
+and, on a local redis-server, Dramatiq and Celery as bench/async_invoke.py runs them. The
+raw servers resolve nothing, keep no journal, retry nothing, enforce no timeout and write no
+logs: each row is an upper bound for a server that does, on the same two CPUs as the clients.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import multiprocessing
+import socket
+import sqlite3
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import uvloop
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.async_invoke import (  # noqa: E402
+    _post_loop,
+    bench_lambdalite,
+    drive,
+    free_port,
+    peers,
+    wait_until,
+)
+from bench.ceiling import NOOP, Worker, runtime_worker, trivial_worker  # noqa: E402
+from lambdalite.asyncq.groupcommit import GroupCommitter  # noqa: E402
+from lambdalite.runtime import framing  # noqa: E402
+
+WORKERS = 8
+PATH = "/2015-03-31/functions/noop/invocations"
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS events (
+    id INTEGER PRIMARY KEY, request_id TEXT NOT NULL UNIQUE, payload BLOB NOT NULL,
+    done INTEGER NOT NULL DEFAULT 0);
+"""
+
+
+class WorkerPool:
+    """8 worker processes; callers beyond 8 wait for one to come free."""
+
+    def __init__(self) -> None:
+        self.idle: asyncio.Queue[Worker] = asyncio.Queue()
+
+    async def start(self, body: Callable[[socket.socket], None], ready_frame: bool) -> None:
+        import os
+
+        loop = asyncio.get_running_loop()
+        for _ in range(WORKERS):
+            ours, theirs = socket.socketpair()
+            if os.fork() == 0:
+                ours.close()
+                body(theirs)
+                os._exit(0)
+            theirs.close()
+            worker = Worker()
+            await loop.create_connection(lambda w=worker: w, sock=ours)  # type: ignore[misc]
+            if ready_frame:
+                worker.waiter = loop.create_future()
+                await worker.waiter
+            self.idle.put_nowait(worker)
+
+    async def call(self, request_id: bytes, body: bytes) -> bytes:
+        worker = await self.idle.get()
+        worker.waiter = asyncio.get_running_loop().create_future()
+        deadline = int(time.time() * 1000) + 3000
+        meta = b'{"id":"%s","arn":"arn:aws:lambda:us-east-1:0:function:noop","deadline_ms":%d}' % (
+            request_id,
+            deadline,
+        )
+        assert worker.transport is not None
+        worker.transport.write(
+            framing.HEADER.pack(framing.INVOKE, len(meta), len(body)) + meta + body
+        )
+        try:
+            return await worker.waiter
+        finally:
+            self.idle.put_nowait(worker)
+
+
+class DurableAsyncHttp(asyncio.Protocol):
+    workers: WorkerPool
+    committer: GroupCommitter
+    ids = itertools.count()
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport: asyncio.Transport = transport  # type: ignore[assignment]
+        self.buffer = b""
+
+    def data_received(self, data: bytes) -> None:
+        self.buffer += data
+        while b"\r\n\r\n" in self.buffer:
+            head, rest = self.buffer.split(b"\r\n\r\n", 1)
+            length = 0
+            for line in head.split(b"\r\n")[1:]:
+                key, _, value = line.partition(b":")
+                if key.strip().lower() == b"content-length":
+                    length = int(value)
+            if len(rest) < length:
+                return
+            body, self.buffer = rest[:length], rest[length:]
+            asyncio.ensure_future(self.accept(body))
+
+    async def accept(self, body: bytes) -> None:
+        request_id = b"%016x-%08d" % (time.time_ns(), next(self.ids))
+        insert = ("INSERT INTO events (request_id, payload) VALUES (?,?)", (request_id, body))
+        rowid = await self.committer.submit((insert,))
+        self.transport.write(b"HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\n\r\n")
+        await self.workers.call(request_id, body)
+        done = ("UPDATE events SET done = 1, payload = X'' WHERE id = ?", (rowid,))
+        await self.committer.submit((done,))
+
+
+def serve_durable(worker: str, code_dir: str, database: str, port: int) -> None:
+    async def main() -> None:
+        db = sqlite3.connect(database, isolation_level=None, check_same_thread=False)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=NORMAL")
+        db.executescript(SCHEMA)
+        DurableAsyncHttp.committer = GroupCommitter(lambda: db)
+        workers = WorkerPool()
+        if worker == "trivial":
+            await workers.start(trivial_worker, ready_frame=False)
+        else:
+            await workers.start(runtime_worker(code_dir), ready_frame=True)
+        DurableAsyncHttp.workers = workers
+        loop = asyncio.get_running_loop()
+        server = await loop.create_server(DurableAsyncHttp, "127.0.0.1", port)
+        await server.serve_forever()
+
+    uvloop.run(main())
+
+
+def _done(database: str) -> int:
+    with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as db:
+        return int(db.execute("SELECT COUNT(*) FROM events WHERE done = 1").fetchone()[0])
+
+
+def wait_listening(port: int) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise SystemExit(f"nothing listening on {port}")
+
+
+def bench_durable(worker: str, events: int, clients: int, tmp: Path) -> float:
+    """End-to-end events/s: from the first POST to the last event marked done."""
+    code_dir = tmp / f"code-{worker}"
+    code_dir.mkdir()
+    (code_dir / "app.py").write_text(NOOP)
+    database = str(tmp / f"{worker}.sqlite3")
+    port = free_port()
+    spawn = multiprocessing.get_context("spawn")
+    process = spawn.Process(target=serve_durable, args=(worker, str(code_dir), database, port))
+    process.start()
+    try:
+        wait_listening(port)
+        headers = {"X-Amz-Invocation-Type": "Event"}
+        drive(clients, _post_loop, [(port, PATH, 200, headers)] * clients)  # warm up
+        wait_until(lambda: _done(database) >= 200 * clients, 60, "warm-up events")
+        per = events // clients
+        before = _done(database)
+        start = time.perf_counter()
+        drive(clients, _post_loop, [(port, PATH, per, headers)] * clients)
+        wait_until(lambda: _done(database) - before >= per * clients, 300, "events")
+        return per * clients / (time.perf_counter() - start)
+    finally:
+        process.kill()
+        process.join()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--events", type=int, default=16000)
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--no-peers", action="store_true")
+    args = parser.parse_args()
+    rows: dict[str, list[float]] = {}
+    with tempfile.TemporaryDirectory() as tmp_name:
+        for round_ in range(args.rounds):
+            tmp = Path(tmp_name) / f"round{round_}"
+            tmp.mkdir()
+            for worker in ("trivial", "runtime"):
+                rate = bench_durable(worker, args.events, args.clients, tmp)
+                rows.setdefault(f"raw durable + {worker} worker", []).append(rate)
+            figures = bench_lambdalite(args.events, args.clients, tmp)
+            rows.setdefault("lambdalite", []).append(figures["end-to-end/s"])
+            if not args.no_peers:
+                for name, peer in peers(args.events, args.clients, tmp).items():
+                    rows.setdefault(name, []).append(peer["end-to-end/s"])
+    print(f"{args.events} events, {args.clients} clients, end-to-end events/s per round")
+    for label, rates in rows.items():
+        print(f"{label:34} " + "  ".join(f"{r:7,.0f}" for r in rates))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,38 @@
+"""The function-log file: a batch lands in one statement, every character intact."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from lambdalite.store.sqlite.logs import SqliteLogStore
+
+MESSAGES = [
+    "START RequestId: 1 Version: $LATEST\n",
+    "tabs\tand\nnewlines\r\n",
+    'quotes " and \\ backslashes',
+    "emoji 😀, accents é, CJK 中文",
+    "",
+]
+
+
+@pytest.mark.parametrize("with_nul", [False, True])
+def test_a_batch_keeps_order_timestamps_and_text(tmp_path: Path, with_nul: bool) -> None:
+    store = SqliteLogStore(tmp_path / "logs.sqlite3")
+    store.open()
+    try:
+        messages = MESSAGES + (["binary \x00 output"] if with_nul else [])
+        rows = [("/aws/lambda/fn", "stream-a", 1_000 + i, m) for i, m in enumerate(messages)]
+        rows.append(("/aws/lambda/other", "stream-b", 5, "elsewhere"))
+        asyncio.run(store.append(rows))
+        events = store.events("/aws/lambda/fn", None, None, None, 0, 100)
+        assert [(e.log_stream, e.timestamp_ms, e.message) for e in events] == [
+            ("stream-a", 1_000 + i, m) for i, m in enumerate(messages)
+        ]
+        assert [e.message for e in store.events("/aws/lambda/other", None, None, None, 0, 9)] == [
+            "elsewhere"
+        ]
+    finally:
+        store.close()
