@@ -19,7 +19,7 @@ from lambdalite.asyncq.records import Response
 THROTTLED_ERROR = (429, "Rate Exceeded.")
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(slots=True, kw_only=True)  # not frozen: one per round, and frozen __init__ costs 2x
 class Round:
     """Everything known once an event's round is decided."""
 

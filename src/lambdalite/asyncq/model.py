@@ -32,7 +32,7 @@ class EventInvokeConfig:
         )
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(slots=True, kw_only=True)  # not frozen: one per event, and frozen __init__ costs 2x
 class QueuedEvent:
     id: int
     request_id: str

@@ -255,11 +255,12 @@ class EventQueue:
     async def _write(self, event: QueuedEvent, effects: list[Effect]) -> None:
         now = self.clock.now()
         await self.committer.submit(AsyncStore.effect_statements(event, effects, now))
-        if any(isinstance(e, Outbox) for e in effects):
+        kinds = {type(e) for e in effects}
+        if Outbox in kinds:
             self.deliverer.wake()
-        if any(isinstance(e, Reschedule) for e in effects):
+        if Reschedule in kinds:
             self._wake.set()  # the dispatcher's next wake-up may now be sooner
-        if any(isinstance(e, Complete) for e in effects):
+        if Complete in kinds:
             self._finished += 1
             if self._finished % PRUNE_EVERY == 0:
                 self.async_store.prune(now - RETENTION_S)
