@@ -36,3 +36,18 @@ def test_a_batch_keeps_order_timestamps_and_text(tmp_path: Path, with_nul: bool)
         ]
     finally:
         store.close()
+
+
+def test_batches_larger_than_one_statement_keep_every_row_in_order(tmp_path: Path) -> None:
+    store = SqliteLogStore(tmp_path / "logs.sqlite3")
+    store.open()
+    try:
+        rows = [("/aws/lambda/fn", f"s{i % 3}", i, f"line {i}") for i in range(257)]
+        asyncio.run(store.append(rows))
+        events = store.events("/aws/lambda/fn", None, None, None, 0, 1000)
+        assert [(e.log_stream, e.timestamp_ms, e.message) for e in events] == [
+            (s, t, m) for _, s, t, m in rows
+        ]
+        assert len({e.event_id for e in events}) == 257
+    finally:
+        store.close()
