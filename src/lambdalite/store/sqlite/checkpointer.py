@@ -19,6 +19,7 @@ from pathlib import Path
 log = logging.getLogger(__name__)
 
 INTERVAL_S = 0.1
+IDLE_INTERVAL_S = 2.0  # an idle store is looked at ever less often, up to this
 BACKSTOP_PAGES = 16_000  # ~64 MB of WAL before the loop's connection checkpoints itself
 
 
@@ -43,15 +44,23 @@ class Checkpointer:
 
     def _run(self) -> None:
         db = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False)
+        interval = self._interval_s
+        seen: tuple[int, int] = (-1, -1)
         try:
             db.execute("PRAGMA busy_timeout=5000")
-            while not self._stop.wait(self._interval_s):
+            while not self._stop.wait(interval):
                 try:
                     row = db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
                 except sqlite3.Error as exc:
                     log.warning("WAL checkpoint of %s failed: %s", self._path.name, exc)
                     continue
-                if row[2] > 0:  # (busy, frames in the WAL, frames copied)
-                    self.checkpoints += 1
+                # (busy, frames in the WAL, frames copied so far): unchanged means no commit
+                # since the last look.
+                if (row[1], row[2]) != seen:
+                    seen = (row[1], row[2])
+                    self.checkpoints += row[2] > 0
+                    interval = self._interval_s
+                else:
+                    interval = min(interval * 2, IDLE_INTERVAL_S)
         finally:
             db.close()
