@@ -160,3 +160,20 @@ def test_an_older_data_directory_keeps_its_journeys(tmp_path: Path) -> None:
     assert [e.request_id for e in store.claim("a", 10, 100, 10)] == ["quiet"]
     db.close()
     _open(path)  # a second open finds nothing left to migrate
+
+
+def test_prune_forgets_only_events_finished_before_the_cutoff(tmp_path: Path) -> None:
+    db, store = _open(tmp_path / "q.db")
+    _enqueue(db, 6)  # r0..r5 accepted at T0 .. T0+5
+    finish = {"r0": T0 + 1, "r1": T0 + 50, "r3": T0 + 4, "r5": T0 + 6}  # r2, r4 still queued
+    for rid, at in finish.items():
+        db.execute(
+            "UPDATE async_events SET state = 'done', finished_at = ? WHERE request_id = ?",
+            (at, rid),
+        )
+    store.prune(T0 + 4.5)
+    left = [r[0] for r in db.execute("SELECT request_id FROM async_events ORDER BY id")]
+    assert left == ["r1", "r2", "r4", "r5"]  # r0, r3 finished before; r1 after; r2, r4 queued
+    store.prune(T0 + 100)  # everything finished by now, nothing accepted since
+    left = [r[0] for r in db.execute("SELECT request_id FROM async_events ORDER BY id")]
+    assert left == ["r2", "r4"]

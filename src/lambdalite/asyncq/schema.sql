@@ -32,7 +32,7 @@ CREATE INDEX IF NOT EXISTS async_events_ready ON async_events (due_at)
 CREATE INDEX IF NOT EXISTS async_events_leased ON async_events (lease_until)
     WHERE state = 'queued' AND lease_until IS NOT NULL;
 CREATE INDEX IF NOT EXISTS async_events_function ON async_events (function_name, id);
-CREATE INDEX IF NOT EXISTS async_events_finished ON async_events (finished_at) WHERE state = 'done';
+DROP INDEX IF EXISTS async_events_finished;  -- pruning reads the oldest ids instead
 
 CREATE TABLE IF NOT EXISTS async_outbox (
     id           INTEGER PRIMARY KEY,
