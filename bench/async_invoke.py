@@ -293,6 +293,11 @@ def main() -> None:
     print(f"{args.events} events, {args.clients} clients")
     for system, figures in results.items():
         print(f"{system:<11} " + "  ".join(f"{k} {v:,.1f}" for k, v in figures.items()))
+    peer_rates = {k: v["end-to-end/s"] for k, v in results.items() if k != "lambdalite"}
+    if peer_rates:
+        fastest = max(peer_rates, key=peer_rates.__getitem__)
+        ratio = results["lambdalite"]["end-to-end/s"] / peer_rates[fastest]
+        print(f"end-to-end: lambdalite / {fastest} (the faster peer) = {ratio:.2f}x (target 2x)")
 
 
 if __name__ == "__main__":
