@@ -120,7 +120,7 @@ async def _no_free_slot(platform: Platform) -> None:
     queue = platform.async_queue
     queue.max_in_flight = 1
     target = await _target(platform)
-    first = await queue.accept(target, b'{"sleep": 0.3}')
+    first = await queue.accept(target, b'{"sleep": 1.0}')  # outlasts the accepts below
     waiting = [await queue.accept(target, b"{}") for _ in range(3)]
     assert _row(platform, first)[0] is not None
     assert [_row(platform, rid) for rid in waiting] == [(None, "queued")] * 3
@@ -136,7 +136,7 @@ async def _behind_the_backlog(platform: Platform) -> None:
     queue = platform.async_queue
     queue.max_in_flight = 1
     target = await _target(platform)
-    first = await queue.accept(target, b'{"sleep": 0.3}')
+    first = await queue.accept(target, b'{"sleep": 1.0}')  # outlasts the accepts below
     second = await queue.accept(target, b"{}")  # no slot: queued
     queue.max_in_flight = 3  # slots free up, but the queue is not drained yet
     third = await queue.accept(target, b"{}")
