@@ -356,3 +356,19 @@ def test_events_cli_lists_and_shows_a_journey(vserver: Server, vlam: Any) -> Non
         [*cli, "--request-id", "nope"], capture_output=True, text=True, env=env
     )
     assert missing.returncode == 1 and "No asynchronous event" in missing.stderr
+
+
+def test_events_cli_shows_an_event_that_is_running(vserver: Server, vlam: Any) -> None:
+    source = "import time\ndef handler(event, context):\n    time.sleep(4)\n"  # outlasts 2 CLI runs
+    name = create(vlam, source, Timeout=10)
+    rid = event(vlam, name)
+    wait_for(lambda: journey(vserver, rid)["state"] == "running")
+    env = {"LAMBDALITE_ENDPOINT": vserver.endpoint, "PATH": "/usr/bin:/bin"}
+    cli = [sys.executable, "-m", "lambdalite.cli.main", "events", name]
+    detail = subprocess.run(
+        [*cli, "--request-id", rid], capture_output=True, text=True, env=env, check=True
+    ).stdout
+    assert "running   attempt 1 in progress" in detail
+    listing = subprocess.run(cli, capture_output=True, text=True, env=env, check=True).stdout
+    assert any(rid in line and "running" in line for line in listing.splitlines())
+    assert wait_for(lambda: finished(vserver, rid))["condition"] == "Success"

@@ -35,6 +35,12 @@ from lambdalite.asyncq.model import (
 from lambdalite.asyncq.records import Response
 from lambdalite.store.sqlite.tables import apply_schema
 
+# queued | running | done, as `lambdalite events` shows it: a leased event is being run (a
+# single-node store releases every lease at start, so none is left over from a crash).
+_SHOWN_STATE = (
+    "CASE WHEN state = 'queued' AND lease_owner IS NOT NULL THEN 'running' ELSE state END"
+)
+
 _EVENT_COLUMNS = (
     "id, request_id, function_name, qualifier, payload, source, enqueued_at, attempts, "
     "throttle_retries, last_response"
@@ -231,9 +237,9 @@ class AsyncStore:
 
     def recent(self, function_name: str, limit: int) -> list[dict[str, Any]]:
         rows = self.db.execute(
-            "SELECT request_id, qualifier, source, enqueued_at, state, attempts, condition, "
-            "finished_at, due_at FROM async_events WHERE function_name = ? ORDER BY id DESC "
-            "LIMIT ?",
+            f"SELECT request_id, qualifier, source, enqueued_at, {_SHOWN_STATE}, attempts, "
+            "condition, finished_at, due_at FROM async_events WHERE function_name = ? "
+            "ORDER BY id DESC LIMIT ?",
             (function_name, limit),
         ).fetchall()
         keys: tuple[str, ...] = ("requestId", "qualifier", "source", "acceptedAt", "state")
@@ -242,8 +248,9 @@ class AsyncStore:
 
     def journey(self, request_id: str) -> dict[str, Any] | None:
         row = self.db.execute(
-            "SELECT request_id, function_name, qualifier, source, enqueued_at, state, attempts, "
-            "condition, finished_at, due_at, journal FROM async_events WHERE request_id = ?",
+            "SELECT request_id, function_name, qualifier, source, enqueued_at, "
+            f"{_SHOWN_STATE}, attempts, condition, finished_at, due_at, journal "
+            "FROM async_events WHERE request_id = ?",
             (request_id,),
         ).fetchone()
         if row is None:

@@ -399,6 +399,8 @@ def _print_journey(doc: dict[str, Any]) -> None:
         )
     if doc["state"] == "done":
         click.echo(f"final     {doc['condition']} after {doc['attempts']} attempt(s)")
+    elif doc["state"] == "running":
+        click.echo(f"running   attempt {doc['attempts'] + 1} in progress")
     else:
         click.echo(f"queued    {doc['attempts']} attempt(s) so far, next {_when(doc['dueAt'])}")
 
