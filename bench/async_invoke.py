@@ -95,7 +95,8 @@ def bench_lambdalite(events: int, clients: int, tmp: Path) -> dict[str, float]:
         name = _create(port)
         path = f"/2015-03-31/functions/{name}/invocations"
         per = events // clients
-        sync_args = [(port, path, per // 2, {})] * clients
+        sync_args: list[tuple[int, str, int, dict[str, str]]] = [(port, path, per // 2, {})]
+        sync_args *= clients
         drive(clients, _post_loop, sync_args)  # warm environments
         sync_wall, sync_p50 = drive(clients, _post_loop, sync_args)
         event_args = [(port, path, per, {"X-Amz-Invocation-Type": "Event"})] * clients
@@ -200,7 +201,7 @@ except ImportError:
 def _enqueue(args: tuple[str, int, str]) -> list[float]:
     kind, count, tasks_dir = args
     sys.path.insert(0, tasks_dir)
-    import celery_tasks  # type: ignore[import-not-found]
+    import celery_tasks
 
     send = celery_tasks.noop.delay if kind == "celery" else celery_tasks.dnoop.send
     latencies = []

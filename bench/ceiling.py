@@ -258,7 +258,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as code_dir:
         Path(code_dir, "app.py").write_text(NOOP)
         echo_port = floor.start_echo()
-        rows = {
+        rows: dict[str, tuple[Callable[..., None], tuple[Any, ...]]] = {
             "raw + trivial worker": (serve_raw, ("trivial", code_dir)),
             "raw + runtime": (serve_raw, ("runtime", code_dir)),
             "uvicorn + runtime": (serve_uvicorn, (code_dir, False)),

@@ -152,8 +152,7 @@ def main() -> None:
                 f"echo {echo_rps:7.0f} req/s; ratio {ours_rps / echo_rps:.2f}"
             )
 
-            environments = [p for fs in children(server.process.pid) for p in children(fs)]
-            env_rss = [rss_kb(p) for p in environments]
+            env_rss = [rss_kb(p) for p in environments()]
             print(
                 f"memory       idle server RSS {idle_rss / 1024:.1f} MiB; "
                 f"{len(env_rss)} warm environments, median RSS "
