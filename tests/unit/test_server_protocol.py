@@ -144,3 +144,34 @@ def test_other_routes_still_go_through_asgi() -> None:
     transport = asyncio.run(serve_one(LambdaliteHttpProtocol, app))
     assert app.asgi_calls == ["/echo"] and app.invoked == []
     assert transport.writes[0].endswith(b'{"a":1}')
+
+
+def test_a_direct_answer_is_sent_in_the_turn_it_is_ready() -> None:
+    """Not a loop turn later: under load a turn is a turn's worth of other work."""
+    seen: list[int] = []
+    transport = RecordingTransport()
+
+    class Snapshot(InvokeOnly):
+        async def invoke(self, request: Request, raw_name: str) -> tuple[int, Headers, bytes]:
+            # Runs right after this coroutine's step, before anything scheduled later.
+            asyncio.get_running_loop().call_soon(lambda: seen.append(len(transport.writes)))
+            return 202, [], b""
+
+    async def scenario() -> None:
+        config = uvicorn.Config(
+            Snapshot(), http=LambdaliteHttpProtocol, log_level="warning", proxy_headers=False
+        )
+        config.load()
+        protocol = LambdaliteHttpProtocol(config=config, server_state=ServerState(), app_state={})
+        protocol.connection_made(transport)
+        protocol.data_received(
+            b"POST /2015-03-31/functions/fn/invocations HTTP/1.1\r\nHost: t\r\n"
+            b"Content-Length: 2\r\n\r\n{}"
+        )
+        for _ in range(20):
+            await asyncio.sleep(0)
+        protocol.connection_lost(None)
+
+    asyncio.run(scenario())
+    assert seen == [1]
+    assert transport.writes[0].startswith(b"HTTP/1.1 202 Accepted\r\n")
