@@ -175,3 +175,25 @@ def test_a_direct_answer_is_sent_in_the_turn_it_is_ready() -> None:
     asyncio.run(scenario())
     assert seen == [1]
     assert transport.writes[0].startswith(b"HTTP/1.1 202 Accepted\r\n")
+
+
+def test_a_direct_invoke_starts_in_the_turn_its_request_completes() -> None:
+    app = InvokeOnly()
+    transport = RecordingTransport()
+
+    async def scenario() -> None:
+        config = uvicorn.Config(
+            app, http=LambdaliteHttpProtocol, log_level="warning", proxy_headers=False
+        )
+        config.load()
+        protocol = LambdaliteHttpProtocol(config=config, server_state=ServerState(), app_state={})
+        protocol.connection_made(transport)
+        protocol.data_received(
+            b"POST /2015-03-31/functions/fn/invocations HTTP/1.1\r\nHost: t\r\n"
+            b"Content-Length: 2\r\n\r\n{}"
+        )
+        assert app.invoked == [("fn", b"{}")]  # no loop turn has passed
+        assert len(transport.writes) == 1  # nor for the answer, which needed no waiting
+        protocol.connection_lost(None)
+
+    asyncio.run(scenario())

@@ -14,6 +14,9 @@ Two costs of the stock protocol matter on the invoke hot path:
 
 The direct exchange stands in for uvicorn's cycle in the few attributes the protocol reads
 (shutdown, connection loss, pipelining), so graceful shutdown and keep-alive behave alike.
+It starts in the turn its request completes (api/eager.py) and its answer leaves in the
+turn it is ready: under load each skipped turn is a lap of other work not waited behind
+(async accept p50 1.25 -> 1.1 ms, end-to-end +4-13% with 8 clients).
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ import httptools
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 
 from lambdalite.api.app import LambdaliteApp
+from lambdalite.api.eager import start_eagerly
 from lambdalite.api.http import Headers, Request, decode_headers
 from lambdalite.api.lambda_api.invoke import SYNC_PAYLOAD_LIMIT
 
@@ -141,9 +145,12 @@ class LambdaliteHttpProtocol(HttpToolsProtocol):
     def on_message_complete(self) -> None:
         cycle = self.cycle
         if isinstance(cycle, DirectExchange):
-            task = self.loop.create_task(self._answer(cycle))
-            task.add_done_callback(self.tasks.discard)
-            self.tasks.add(task)  # graceful shutdown waits for it like for any request
+            # Started now, not on the next turn (api/eager.py); graceful shutdown waits
+            # for it like for any request's task.
+            run = start_eagerly(self.loop, self._answer(cycle))
+            if not run.done():
+                run.add_done_callback(self.tasks.discard)
+                self.tasks.add(run)
         else:
             super().on_message_complete()
 
