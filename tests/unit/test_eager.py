@@ -7,6 +7,7 @@ import asyncio
 import pytest
 
 from lambdalite.api.eager import start_eagerly
+from lambdalite.inline import InlineFuture
 
 
 def test_the_first_step_runs_before_start_eagerly_returns() -> None:
@@ -80,5 +81,48 @@ def test_cancelling_the_future_cancels_the_coroutine_where_it_waits() -> None:
         for _ in range(3):
             await asyncio.sleep(0)
         assert run.cancelled() and cleaned == [True]
+
+    asyncio.run(scenario())
+
+
+def test_a_waiter_on_an_inline_future_resumes_inside_resolve() -> None:
+    steps: list[str] = []
+
+    async def body(gate: InlineFuture[int]) -> None:
+        steps.append(f"got {await gate}")
+
+    async def waiting_task(gate: InlineFuture[int]) -> None:
+        steps.append(f"task got {await gate}")
+
+    async def scenario() -> None:
+        loop = asyncio.get_running_loop()
+        gate: InlineFuture[int] = InlineFuture(loop)
+        task = loop.create_task(waiting_task(gate))
+        await asyncio.sleep(0)  # the task now waits too
+        run = start_eagerly(loop, body(gate))
+        gate.resolve(7)
+        assert steps == ["got 7"] and run.done()  # before any loop turn
+        await task  # tasks are woken the usual way
+        assert steps == ["got 7", "task got 7"]
+
+    asyncio.run(scenario())
+
+
+def test_an_inline_future_that_fails_or_is_cancelled_still_resumes_its_waiter() -> None:
+    async def body(gate: InlineFuture[int]) -> int:
+        return await gate
+
+    async def scenario() -> None:
+        loop = asyncio.get_running_loop()
+        failing: InlineFuture[int] = InlineFuture(loop)
+        run = start_eagerly(loop, body(failing))
+        failing.fail(LookupError("gone"))
+        assert run.done() and isinstance(run.exception(), LookupError)
+        cancelled: InlineFuture[int] = InlineFuture(loop)
+        run = start_eagerly(loop, body(cancelled))
+        cancelled.cancel()  # no inline call: the usual callback resumes it a turn later
+        await asyncio.sleep(0)
+        await asyncio.sleep(0)
+        assert run.cancelled()
 
     asyncio.run(scenario())

@@ -20,11 +20,12 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from lambdalite.errors import StorageError
+from lambdalite.inline import InlineFuture
 
 log = logging.getLogger(__name__)
 
 Statement = tuple[str, Sequence[Any]]
-Work = tuple[Sequence[Statement], asyncio.Future[int]]
+Work = tuple[Sequence[Statement], InlineFuture[int]]
 
 
 class GroupCommitter:
@@ -35,9 +36,9 @@ class GroupCommitter:
         self.commits = 0  # counters for benchmarks and tests
         self.batches = 0
 
-    def submit(self, statements: Sequence[Statement]) -> asyncio.Future[int]:
+    def submit(self, statements: Sequence[Statement]) -> InlineFuture[int]:
         loop = asyncio.get_running_loop()
-        future: asyncio.Future[int] = loop.create_future()
+        future: InlineFuture[int] = InlineFuture(loop)
         self._pending.append((statements, future))
         if not self._scheduled:
             self._scheduled = True
@@ -60,8 +61,7 @@ class GroupCommitter:
                 self._commit_alone(item)
             return
         for (_, future), rowid in zip(work, rowids, strict=True):
-            if not future.done():
-                future.set_result(rowid)
+            future.resolve(rowid)  # an eagerly driven accept answers from here (inline.py)
 
     def _commit(self, work: list[Work]) -> list[int]:
         db = self._db()
@@ -88,8 +88,6 @@ class GroupCommitter:
             (rowid,) = self._commit([item])
         except sqlite3.Error as exc:
             log.error("async queue write failed: %s", exc)
-            if not future.done():
-                future.set_exception(StorageError(str(exc)))
+            future.fail(StorageError(str(exc)))
             return
-        if not future.done():
-            future.set_result(rowid)
+        future.resolve(rowid)
