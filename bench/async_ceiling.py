@@ -186,8 +186,7 @@ def bench_durable(worker: str, events: int, clients: int, tmp: Path) -> float:
         wait_until(lambda: _done(database) >= 200 * clients, 60, "warm-up events")
         per = events // clients
         before = _done(database)
-        start = time.perf_counter()
-        drive(clients, _post_loop, [(port, PATH, per, headers)] * clients)
+        start = drive(clients, _post_loop, [(port, PATH, per, headers)] * clients).started
         wait_until(lambda: _done(database) - before >= per * clients, 300, "events")
         return per * clients / (time.perf_counter() - start)
     finally:

@@ -28,7 +28,7 @@ import textwrap
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 NOOP = "def handler(event, context):\n    return None\n"
 
@@ -67,13 +67,49 @@ def _post_loop(args: tuple[int, str, int, dict[str, str]]) -> list[float]:
     return latencies
 
 
-def drive(clients: int, job: Callable[[Any], list[float]], args: list[Any]) -> tuple[float, float]:
-    """Run `job` in `clients` processes; returns (wall seconds, p50 latency ms)."""
-    with multiprocessing.get_context("fork").Pool(clients) as pool:
-        start = time.perf_counter()
-        results = pool.map(job, args)
-        wall = time.perf_counter() - start
-    return wall, statistics.median(x for r in results for x in r) * 1000
+class Drive(NamedTuple):
+    wall: float  # seconds from the clients' start to the last answer
+    p50_ms: float  # median latency of one call
+    started: float  # perf_counter when every client was ready and began
+
+
+def drive(
+    clients: int,
+    job: Callable[[Any], list[float]],
+    args: list[Any],
+    prepare: Callable[[Any], None] | None = None,
+) -> Drive:
+    """Run `job(args[i])` in client process i, all started together once each is forked
+    and prepared (imports, connections): only the calls themselves are timed."""
+    context = multiprocessing.get_context("fork")
+    barrier = context.Barrier(clients + 1)
+    results: multiprocessing.Queue[list[float]] = context.Queue()
+    workers = [
+        context.Process(target=_client, args=(job, arg, prepare, barrier, results))
+        for arg in args[:clients]
+    ]
+    for worker in workers:
+        worker.start()
+    barrier.wait()
+    start = time.perf_counter()
+    latencies = [results.get() for _ in workers]
+    wall = time.perf_counter() - start
+    for worker in workers:
+        worker.join()
+    return Drive(wall, statistics.median(x for r in latencies for x in r) * 1000, start)
+
+
+def _client(
+    job: Callable[[Any], list[float]],
+    arg: Any,
+    prepare: Callable[[Any], None] | None,
+    barrier: Any,
+    results: Any,
+) -> None:
+    if prepare is not None:
+        prepare(arg)
+    barrier.wait()
+    results.put(job(arg))
 
 
 # ------------------------------------------------------------------------------ lambdalite
@@ -98,18 +134,17 @@ def bench_lambdalite(events: int, clients: int, tmp: Path) -> dict[str, float]:
         sync_args: list[tuple[int, str, int, dict[str, str]]] = [(port, path, per // 2, {})]
         sync_args *= clients
         drive(clients, _post_loop, sync_args)  # warm environments
-        sync_wall, sync_p50 = drive(clients, _post_loop, sync_args)
+        sync_wall, sync_p50, _ = drive(clients, _post_loop, sync_args)
         event_args = [(port, path, per, {"X-Amz-Invocation-Type": "Event"})] * clients
         database = data / "lambdalite.sqlite3"
         before = _done(database)
-        start = time.perf_counter()
-        accept_wall, accept_p50 = drive(clients, _post_loop, event_args)
+        accept_wall, accept_p50, start = drive(clients, _post_loop, event_args)
         total = per * clients
         wait_until(lambda: _done(database) - before >= total, 300, "events to finish")
         e2e_wall = time.perf_counter() - start
         # The accept path alone: with reserved concurrency 0 each event ends at once (no run).
         _lambda(port).put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=0)
-        only_wall, only_p50 = drive(clients, _post_loop, event_args)
+        only_wall, only_p50, _ = drive(clients, _post_loop, event_args)
         return {
             "accept-only/s": total / only_wall,
             "accept-only p50 ms": only_p50,
@@ -198,6 +233,11 @@ except ImportError:
 """
 
 
+def _import_tasks(args: tuple[str, int, str]) -> None:
+    sys.path.insert(0, args[2])
+    import celery_tasks  # noqa: F401
+
+
 def _enqueue(args: tuple[str, int, str]) -> list[float]:
     kind, count, tasks_dir = args
     sys.path.insert(0, tasks_dir)
@@ -235,8 +275,8 @@ def bench_peer(kind: str, events: int, clients: int, tmp: Path, url: str) -> dic
         drive(clients, _enqueue, [(kind, 20, str(tasks_dir))] * clients)  # warm up
         wait_until(lambda: int(counter.get("done") or 0) >= 20 * clients, 60, f"{kind} worker")
         counter.set("done", 0)
-        start = time.perf_counter()
-        wall, p50 = drive(clients, _enqueue, [(kind, per, str(tasks_dir))] * clients)
+        jobs = [(kind, per, str(tasks_dir))] * clients
+        wall, p50, start = drive(clients, _enqueue, jobs, prepare=_import_tasks)
         wait_until(lambda: int(counter.get("done") or 0) >= per * clients, 300, f"{kind} tasks")
         e2e = time.perf_counter() - start
         return {
