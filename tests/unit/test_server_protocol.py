@@ -197,3 +197,41 @@ def test_a_direct_invoke_starts_in_the_turn_its_request_completes() -> None:
         protocol.connection_lost(None)
 
     asyncio.run(scenario())
+
+
+def test_a_request_pipelined_behind_an_instant_answer_is_not_cut_by_keep_alive() -> None:
+    """The first answer completes inside the parser's callback and arms uvicorn's idle
+    timer; the request parsed right after it must disarm it, or a long second request
+    would be closed under it after timeout_keep_alive seconds."""
+    transport = RecordingTransport()
+
+    async def scenario() -> None:
+        gate: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+        class FirstInstantSecondSlow(InvokeOnly):
+            async def invoke(self, request: Request, raw_name: str) -> tuple[int, Headers, bytes]:
+                if raw_name == "slow":
+                    await gate
+                return 200, [], b'"ok"'
+
+        config = uvicorn.Config(
+            FirstInstantSecondSlow(),
+            http=LambdaliteHttpProtocol,
+            log_level="warning",
+            proxy_headers=False,
+        )
+        config.load()
+        protocol = LambdaliteHttpProtocol(config=config, server_state=ServerState(), app_state={})
+        protocol.connection_made(transport)
+        request = b"POST /2015-03-31/functions/%s/invocations HTTP/1.1\r\nHost: t\r\n"
+        body = b"Content-Length: 2\r\n\r\n{}"
+        protocol.data_received(request % b"fast" + body + request % b"slow" + body)
+        assert len(transport.writes) == 1  # the first answer; the second is running
+        assert protocol.timeout_keep_alive_task is None
+        gate.set_result(None)
+        for _ in range(5):
+            await asyncio.sleep(0)
+        assert len(transport.writes) == 2 and protocol.timeout_keep_alive_task is not None
+        protocol.connection_lost(None)
+
+    asyncio.run(scenario())

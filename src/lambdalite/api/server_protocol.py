@@ -128,6 +128,12 @@ class LambdaliteHttpProtocol(HttpToolsProtocol):
         loop = asyncio.get_running_loop()
         super().connection_made(CoalescingTransport(transport, loop))  # type: ignore[arg-type]
 
+    def on_message_begin(self) -> None:
+        # An earlier answer may have completed inside this same feed (eager start) and
+        # armed the idle timer; a request is arriving, so the connection is not idle.
+        self._unset_keepalive_if_required()
+        super().on_message_begin()
+
     def on_headers_complete(self) -> None:
         exchange = self._direct_exchange()
         if exchange is None:
