@@ -126,3 +126,26 @@ def test_an_inline_future_that_fails_or_is_cancelled_still_resumes_its_waiter() 
         assert run.cancelled()
 
     asyncio.run(scenario())
+
+
+def test_context_changes_stay_inside_the_coroutine_as_in_a_task() -> None:
+    import contextvars
+
+    var: contextvars.ContextVar[str] = contextvars.ContextVar("var", default="outside")
+    seen: list[str] = []
+
+    async def body(gate: asyncio.Future[None]) -> None:
+        var.set("inside")
+        await gate
+        seen.append(var.get())
+
+    async def scenario() -> None:
+        loop = asyncio.get_running_loop()
+        gate: asyncio.Future[None] = loop.create_future()
+        run = start_eagerly(loop, body(gate))
+        assert var.get() == "outside"
+        gate.set_result(None)
+        await run
+        assert seen == ["inside"] and var.get() == "outside"
+
+    asyncio.run(scenario())

@@ -17,6 +17,7 @@ current task (wait_for on 3.11 does not).
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import sys
 from collections.abc import Coroutine
 from typing import Any, Generic, TypeVar
@@ -38,11 +39,12 @@ def start_eagerly(
 
 
 class _EagerRun(Generic[T]):
-    __slots__ = ("_coro", "_loop", "_waiting", "future")
+    __slots__ = ("_context", "_coro", "_loop", "_waiting", "future")
 
     def __init__(self, loop: asyncio.AbstractEventLoop, coro: Coroutine[Any, Any, T]) -> None:
         self._loop = loop
         self._coro = coro
+        self._context = contextvars.copy_context()  # as a task's: context changes stay inside
         self._waiting: asyncio.Future[Any] | None = None
         self.future: asyncio.Future[T] = loop.create_future()
         self.future.add_done_callback(self._on_done)
@@ -56,9 +58,9 @@ class _EagerRun(Generic[T]):
         self._waiting = None
         try:
             if self.future.cancelled():
-                yielded = self._coro.throw(asyncio.CancelledError())
-            else:
-                yielded = self._coro.send(None)  # a resumed await reads its future's result
+                yielded = self._context.run(self._coro.throw, asyncio.CancelledError())
+            else:  # a resumed await reads its future's result
+                yielded = self._context.run(self._coro.send, None)
         except StopIteration as stop:
             if not self.future.done():
                 self.future.set_result(stop.value)
