@@ -26,12 +26,10 @@ import argparse
 import asyncio
 import itertools
 import multiprocessing
-import socket
 import sqlite3
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import uvloop
@@ -45,11 +43,16 @@ from bench.async_invoke import (  # noqa: E402
     peers,
     wait_until,
 )
-from bench.ceiling import NOOP, Worker, runtime_worker, trivial_worker  # noqa: E402
+from bench.ceiling import (  # noqa: E402
+    NOOP,
+    RawHttp,
+    Workers,
+    runtime_worker,
+    trivial_worker,
+    wait_listening,
+)
 from lambdalite.asyncq.groupcommit import GroupCommitter  # noqa: E402
-from lambdalite.runtime import framing  # noqa: E402
 
-WORKERS = 8
 PATH = "/2015-03-31/functions/noop/invocations"
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS events (
@@ -58,77 +61,18 @@ CREATE TABLE IF NOT EXISTS events (
 """
 
 
-class WorkerPool:
-    """8 worker processes; callers beyond 8 wait for one to come free."""
+class DurableAsyncHttp(RawHttp):
+    """The raw server's parser; each body is accepted durably, then run, then marked done."""
 
-    def __init__(self) -> None:
-        self.idle: asyncio.Queue[Worker] = asyncio.Queue()
-
-    async def start(self, body: Callable[[socket.socket], None], ready_frame: bool) -> None:
-        import os
-
-        loop = asyncio.get_running_loop()
-        for _ in range(WORKERS):
-            ours, theirs = socket.socketpair()
-            if os.fork() == 0:
-                ours.close()
-                body(theirs)
-                os._exit(0)
-            theirs.close()
-            worker = Worker()
-            await loop.create_connection(lambda w=worker: w, sock=ours)  # type: ignore[misc]
-            if ready_frame:
-                worker.waiter = loop.create_future()
-                await worker.waiter
-            self.idle.put_nowait(worker)
-
-    async def call(self, request_id: bytes, body: bytes) -> bytes:
-        worker = await self.idle.get()
-        worker.waiter = asyncio.get_running_loop().create_future()
-        deadline = int(time.time() * 1000) + 3000
-        meta = b'{"id":"%s","arn":"arn:aws:lambda:us-east-1:0:function:noop","deadline_ms":%d}' % (
-            request_id,
-            deadline,
-        )
-        assert worker.transport is not None
-        worker.transport.write(
-            framing.HEADER.pack(framing.INVOKE, len(meta), len(body)) + meta + body
-        )
-        try:
-            return await worker.waiter
-        finally:
-            self.idle.put_nowait(worker)
-
-
-class DurableAsyncHttp(asyncio.Protocol):
-    workers: WorkerPool
     committer: GroupCommitter
     ids = itertools.count()
 
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self.transport: asyncio.Transport = transport  # type: ignore[assignment]
-        self.buffer = b""
-
-    def data_received(self, data: bytes) -> None:
-        self.buffer += data
-        while b"\r\n\r\n" in self.buffer:
-            head, rest = self.buffer.split(b"\r\n\r\n", 1)
-            length = 0
-            for line in head.split(b"\r\n")[1:]:
-                key, _, value = line.partition(b":")
-                if key.strip().lower() == b"content-length":
-                    length = int(value)
-            if len(rest) < length:
-                return
-            body, self.buffer = rest[:length], rest[length:]
-            asyncio.ensure_future(self.accept(body))
-
-    async def accept(self, body: bytes) -> None:
+    async def answer(self, body: bytes) -> None:
         request_id = b"%016x-%08d" % (time.time_ns(), next(self.ids))
         insert = ("INSERT INTO events (request_id, payload) VALUES (?,?)", (request_id, body))
         rowid = await self.committer.submit((insert,))
         self.transport.write(b"HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\n\r\n")
-        await self.workers.call(request_id, body)
+        await self.workers.call(body, request_id)
         done = ("UPDATE events SET done = 1, payload = X'' WHERE id = ?", (rowid,))
         await self.committer.submit((done,))
 
@@ -140,7 +84,7 @@ def serve_durable(worker: str, code_dir: str, database: str, port: int) -> None:
         db.execute("PRAGMA synchronous=NORMAL")
         db.executescript(SCHEMA)
         DurableAsyncHttp.committer = GroupCommitter(lambda: db)
-        workers = WorkerPool()
+        workers = Workers()
         if worker == "trivial":
             await workers.start(trivial_worker, ready_frame=False)
         else:
@@ -156,17 +100,6 @@ def serve_durable(worker: str, code_dir: str, database: str, port: int) -> None:
 def _done(database: str) -> int:
     with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as db:
         return int(db.execute("SELECT COUNT(*) FROM events WHERE done = 1").fetchone()[0])
-
-
-def wait_listening(port: int) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return
-        except OSError:
-            time.sleep(0.05)
-    raise SystemExit(f"nothing listening on {port}")
 
 
 def bench_durable(worker: str, events: int, clients: int, tmp: Path) -> float:

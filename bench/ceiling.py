@@ -96,8 +96,10 @@ class Worker(asyncio.Protocol):
 
 
 class Workers:
+    """WORKERS worker processes; a caller beyond them waits for one to come free."""
+
     def __init__(self) -> None:
-        self.idle: list[Worker] = []
+        self.idle: asyncio.Queue[Worker] = asyncio.Queue()
 
     async def start(self, body: Callable[[socket.socket], None], ready_frame: bool) -> None:
         loop = asyncio.get_running_loop()
@@ -113,14 +115,15 @@ class Workers:
             if ready_frame:
                 worker.waiter = loop.create_future()
                 await worker.waiter
-            self.idle.append(worker)
+            self.idle.put_nowait(worker)
 
-    async def call(self, body: bytes) -> bytes:
-        worker = self.idle.pop()
+    async def call(self, body: bytes, request_id: bytes = b"r") -> bytes:
+        worker = await self.idle.get()
         worker.waiter = asyncio.get_running_loop().create_future()
         deadline = int(time.time() * 1000) + 3000
-        meta = b'{"id":"r","arn":"arn:aws:lambda:us-east-1:0:function:noop","deadline_ms":%d}' % (
-            deadline
+        meta = b'{"id":"%s","arn":"arn:aws:lambda:us-east-1:0:function:noop","deadline_ms":%d}' % (
+            request_id,
+            deadline,
         )
         assert worker.transport is not None
         worker.transport.write(
@@ -129,7 +132,7 @@ class Workers:
         try:
             return await worker.waiter
         finally:
-            self.idle.append(worker)
+            self.idle.put_nowait(worker)
 
 
 # ------------------------------------------------------------------------------- servers

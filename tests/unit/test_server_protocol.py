@@ -53,14 +53,21 @@ async def echo_app(scope: Any, receive: Any, send: Any) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
-async def serve_one(
-    protocol_class: type[HttpToolsProtocol], app: Any = echo_app, request: bytes = REQUEST
-) -> RecordingTransport:
+def connect(
+    protocol_class: type[HttpToolsProtocol], app: Any, transport: RecordingTransport
+) -> HttpToolsProtocol:
     config = uvicorn.Config(app, http=protocol_class, log_level="warning", proxy_headers=False)
     config.load()
     protocol = protocol_class(config=config, server_state=ServerState(), app_state={})
-    transport = RecordingTransport()
     protocol.connection_made(transport)
+    return protocol
+
+
+async def serve_one(
+    protocol_class: type[HttpToolsProtocol], app: Any = echo_app, request: bytes = REQUEST
+) -> RecordingTransport:
+    transport = RecordingTransport()
+    protocol = connect(protocol_class, app, transport)
     protocol.data_received(request)
     for _ in range(20):
         await asyncio.sleep(0)
@@ -158,12 +165,7 @@ def test_a_direct_answer_is_sent_in_the_turn_it_is_ready() -> None:
             return 202, [], b""
 
     async def scenario() -> None:
-        config = uvicorn.Config(
-            Snapshot(), http=LambdaliteHttpProtocol, log_level="warning", proxy_headers=False
-        )
-        config.load()
-        protocol = LambdaliteHttpProtocol(config=config, server_state=ServerState(), app_state={})
-        protocol.connection_made(transport)
+        protocol = connect(LambdaliteHttpProtocol, Snapshot(), transport)
         protocol.data_received(
             b"POST /2015-03-31/functions/fn/invocations HTTP/1.1\r\nHost: t\r\n"
             b"Content-Length: 2\r\n\r\n{}"
@@ -182,12 +184,7 @@ def test_a_direct_invoke_starts_in_the_turn_its_request_completes() -> None:
     transport = RecordingTransport()
 
     async def scenario() -> None:
-        config = uvicorn.Config(
-            app, http=LambdaliteHttpProtocol, log_level="warning", proxy_headers=False
-        )
-        config.load()
-        protocol = LambdaliteHttpProtocol(config=config, server_state=ServerState(), app_state={})
-        protocol.connection_made(transport)
+        protocol = connect(LambdaliteHttpProtocol, app, transport)
         protocol.data_received(
             b"POST /2015-03-31/functions/fn/invocations HTTP/1.1\r\nHost: t\r\n"
             b"Content-Length: 2\r\n\r\n{}"
@@ -214,15 +211,7 @@ def test_a_request_pipelined_behind_an_instant_answer_is_not_cut_by_keep_alive()
                     await gate
                 return 200, [], b'"ok"'
 
-        config = uvicorn.Config(
-            FirstInstantSecondSlow(),
-            http=LambdaliteHttpProtocol,
-            log_level="warning",
-            proxy_headers=False,
-        )
-        config.load()
-        protocol = LambdaliteHttpProtocol(config=config, server_state=ServerState(), app_state={})
-        protocol.connection_made(transport)
+        protocol = connect(LambdaliteHttpProtocol, FirstInstantSecondSlow(), transport)
         request = b"POST /2015-03-31/functions/%s/invocations HTTP/1.1\r\nHost: t\r\n"
         body = b"Content-Length: 2\r\n\r\n{}"
         protocol.data_received(request % b"fast" + body + request % b"slow" + body)
