@@ -6,7 +6,7 @@
 
 Measures, against the same raw asyncio echo floor as bench/invoke.py and with the same
 client code, servers that do nothing but pass each request body to one of 8 worker
-processes over a socket and send back the answer:
+processes over a pair of pipes and send back the answer:
 
   raw + trivial worker    raw asyncio HTTP server; the worker is `recv` then `send`
   raw + runtime           same server; the worker runs lambdalite's real runtime loop
@@ -52,7 +52,7 @@ PATH = "/2015-03-31/functions/noop/invocations"
 # ------------------------------------------------------------------------------- workers
 
 
-def trivial_worker(sock: socket.socket) -> None:
+def trivial_worker(sock: framing.Channel) -> None:
     while True:
         data = sock.recv(65536)
         if not data:
@@ -61,8 +61,8 @@ def trivial_worker(sock: socket.socket) -> None:
         sock.sendall(framing.HEADER.pack(framing.RESULT, 0, 4) + b"null")
 
 
-def runtime_worker(code_dir: str) -> Callable[[socket.socket], None]:
-    def run(sock: socket.socket) -> None:
+def runtime_worker(code_dir: str) -> Callable[[framing.Channel], None]:
+    def run(sock: framing.Channel) -> None:
         sys.path.insert(0, code_dir)
         os.environ["AWS_LAMBDA_FUNCTION_NAME"] = "noop"
         bootstrap.run({"handler": "app.handler"}, sock)
@@ -71,15 +71,12 @@ def runtime_worker(code_dir: str) -> Callable[[socket.socket], None]:
 
 
 class Worker(asyncio.Protocol):
-    """The server's end of one worker's socket: one frame out, one frame back."""
+    """The server's end of one worker's pipes (as lambdalite's): one frame out, one back."""
 
     def __init__(self) -> None:
-        self.transport: asyncio.Transport | None = None
+        self.transport: asyncio.WriteTransport | None = None
         self.waiter: asyncio.Future[bytes] | None = None
         self.buffer = bytearray()
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self.transport = transport  # type: ignore[assignment]
 
     def data_received(self, data: bytes) -> None:
         self.buffer += data
@@ -101,17 +98,23 @@ class Workers:
     def __init__(self) -> None:
         self.idle: asyncio.Queue[Worker] = asyncio.Queue()
 
-    async def start(self, body: Callable[[socket.socket], None], ready_frame: bool) -> None:
+    async def start(self, body: Callable[[framing.Channel], None], ready_frame: bool) -> None:
         loop = asyncio.get_running_loop()
         for _ in range(WORKERS):
-            ours, theirs = socket.socketpair()
+            request_r, request_w = os.pipe()
+            answer_r, answer_w = os.pipe()
             if os.fork() == 0:
-                ours.close()
-                body(theirs)
+                os.close(request_w)
+                os.close(answer_r)
+                body(framing.Channel(request_r, answer_w))
                 os._exit(0)
-            theirs.close()
+            os.close(request_r)
+            os.close(answer_w)
             worker = Worker()
-            await loop.create_connection(lambda w=worker: w, sock=ours)  # type: ignore[misc]
+            answers = os.fdopen(answer_r, "rb", buffering=0)
+            await loop.connect_read_pipe(lambda w=worker: w, answers)  # type: ignore[misc]
+            requests = os.fdopen(request_w, "wb", buffering=0)
+            worker.transport, _ = await loop.connect_write_pipe(asyncio.BaseProtocol, requests)
             if ready_frame:
                 worker.waiter = loop.create_future()
                 await worker.waiter
@@ -168,7 +171,7 @@ class RawHttp(asyncio.Protocol):
 
 
 class BareApp:
-    def __init__(self, worker_body: Callable[[socket.socket], None]) -> None:
+    def __init__(self, worker_body: Callable[[framing.Channel], None]) -> None:
         self.worker_body = worker_body
         self.workers = Workers()
 
@@ -189,7 +192,7 @@ class BareApp:
 class BareInvokeApp(LambdaliteApp):
     """Reached by LambdaliteHttpProtocol's direct Invoke path; no platform behind it."""
 
-    def __init__(self, worker_body: Callable[[socket.socket], None]) -> None:
+    def __init__(self, worker_body: Callable[[framing.Channel], None]) -> None:
         self.bare = BareApp(worker_body)
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:

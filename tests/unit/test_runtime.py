@@ -111,6 +111,35 @@ def test_context_values() -> None:
     assert ctx.client_context.custom is None
 
 
+def test_channel_carries_frames_over_pipes_both_ways() -> None:
+    """The environment's channel: a request pipe in, an answer pipe out, EOF on close."""
+    import os
+    import threading
+
+    from lambdalite.runtime import framing
+
+    request_r, request_w = os.pipe()
+    answer_r, answer_w = os.pipe()
+    env = framing.Channel(request_r, answer_w)
+    server = framing.Channel(answer_r, request_w)
+    big = b"y" * 300_000  # more than a pipe holds: sendall must loop over partial writes
+    try:
+        sender = threading.Thread(
+            target=framing.write_frame, args=(server, framing.INVOKE, {"id": "a"}, big)
+        )
+        sender.start()
+        assert framing.FrameReader(env).read() == (framing.INVOKE, {"id": "a"}, big)
+        sender.join()
+        framing.write_frame_raw(env, framing.RESULT, b'{"rss_kb":1}', b"ok")
+        assert framing.FrameReader(server).read() == (framing.RESULT, {"rss_kb": 1}, b"ok")
+        assert env.fileno() == request_r  # what the runtime polls while it lingers
+        os.close(request_w)
+        assert framing.FrameReader(env).read() is None  # the server went away
+    finally:
+        env.close()
+        os.close(answer_r)
+
+
 def test_frame_reader_splits_and_joins_chunks() -> None:
     import socket
 

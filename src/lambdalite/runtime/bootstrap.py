@@ -15,7 +15,6 @@ import os
 import resource
 import select
 import signal
-import socket
 import sys
 import time
 import traceback
@@ -250,7 +249,7 @@ def init(handler_name: str) -> Tuple[Optional[Handler], Optional[dict[str, Any]]
 LINGER_S = 0.0005
 
 
-def _linger(sock: socket.socket) -> None:
+def _linger(channel: framing.ByteChannel) -> None:
     """Stay on the CPU briefly before blocking for the next invocation.
 
     Waking a blocked process costs tens of microseconds on virtual machines (an
@@ -260,26 +259,26 @@ def _linger(sock: socket.socket) -> None:
     """
     deadline = time.monotonic() + LINGER_S
     poll = select.poll()
-    poll.register(sock, select.POLLIN)
+    poll.register(channel, select.POLLIN)
     while time.monotonic() < deadline:
         if poll.poll(0):
             return
         os.sched_yield()
 
 
-def run(cfg: dict[str, Any], sock: socket.socket) -> int:
+def run(cfg: dict[str, Any], channel: framing.ByteChannel) -> int:
     """Init, then serve invocations one at a time until the server closes the channel."""
     setup_logging()
     handler, doc = init(cfg["handler"])
     if handler is None:
-        framing.write_frame(sock, framing.INIT_ERROR, None, to_json(doc))
+        framing.write_frame(channel, framing.INIT_ERROR, None, to_json(doc))
         return 1
-    framing.write_frame(sock, framing.READY, None, b"")
-    frames = framing.FrameReader(sock)
+    framing.write_frame(channel, framing.READY, None, b"")
+    frames = framing.FrameReader(channel)
     linger = False
     while True:
         if linger:
-            _linger(sock)
+            _linger(channel)
         frame = frames.read()
         if frame is None:
             return 0
@@ -290,4 +289,4 @@ def run(cfg: dict[str, Any], sock: socket.socket) -> int:
         out_kind, body = invoke(handler, meta, payload)
         _current["request_id"] = ""
         rss_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        framing.write_frame_raw(sock, out_kind, b'{"rss_kb":%d}' % rss_kb, body)
+        framing.write_frame_raw(channel, out_kind, b'{"rss_kb":%d}' % rss_kb, body)

@@ -6,8 +6,9 @@ Run as a script by any python3.9+ interpreter::
 
 The control fd is an AF_UNIX SOCK_SEQPACKET socket (one JSON message per packet):
 
-- server -> here: ``{"op": "spawn", "id": n, "cfg": {...}}`` with two fds attached
-  (SCM_RIGHTS): the environment's frame socket and the write end of its log pipe.
+- server -> here: ``{"op": "spawn", "id": n, "cfg": {...}}`` with three fds attached
+  (SCM_RIGHTS): the environment's ends of its frame channel (the read end of the
+  request pipe, the write end of the answer pipe) and the write end of its log pipe.
 - here -> server: ``{"op": "hello", "pid", "version"}`` once ready;
   ``{"op": "spawned", "id", "pid"}`` with a pidfd attached when the kernel has pidfds;
   ``{"op": "exit", "pid", "code"}`` for every child reaped (code < 0: killed by signal -code);
@@ -102,11 +103,10 @@ class ForkServer:
                 if msg is None:
                     self.shutdown()
                     return
-                if msg.get("op") == "spawn" and len(fds) == 2:
-                    self.spawn(msg, fds[0], fds[1])
+                if msg.get("op") == "spawn" and len(fds) == 3:
+                    self.spawn(msg, fds)
                 else:
-                    for fd in fds:
-                        os.close(fd)
+                    _close_all(fds)
 
     def reap(self) -> None:
         while self.children:
@@ -119,18 +119,16 @@ class ForkServer:
             self.children.discard(pid)
             _send(self.ctl, {"op": "exit", "pid": pid, "code": os.waitstatus_to_exitcode(status)})
 
-    def spawn(self, msg: dict[str, Any], frame_fd: int, log_fd: int) -> None:
+    def spawn(self, msg: dict[str, Any], fds: list[int]) -> None:
         try:
             pid = os.fork()
         except OSError as e:
-            os.close(frame_fd)
-            os.close(log_fd)
+            _close_all(fds)
             _send(self.ctl, {"op": "failed", "id": msg["id"], "error": str(e)})
             return
         if pid == 0:
-            self._child(msg["cfg"], frame_fd, log_fd)  # never returns
-        os.close(frame_fd)
-        os.close(log_fd)
+            self._child(msg["cfg"], fds)  # never returns
+        _close_all(fds)
         self.children.add(pid)
         pidfd = -1
         if hasattr(os, "pidfd_open"):
@@ -143,7 +141,8 @@ class ForkServer:
         if pidfd >= 0:
             os.close(pidfd)
 
-    def _child(self, cfg: dict[str, Any], frame_fd: int, log_fd: int) -> None:
+    def _child(self, cfg: dict[str, Any], fds: list[int]) -> None:
+        request_fd, answer_fd, log_fd = fds
         code = 1
         try:
             signal.set_wakeup_fd(-1)
@@ -153,8 +152,8 @@ class ForkServer:
             os.close(self.wake_w)
             isolation = sys.modules[_PKG + ".isolation"]
             isolation.setup_process(cfg, log_fd)
-            sock = socket.socket(fileno=frame_fd)
-            code = self.bootstrap.run(cfg, sock)
+            framing = sys.modules[_PKG + ".framing"]
+            code = self.bootstrap.run(cfg, framing.Channel(request_fd, answer_fd))
         except SystemExit as e:
             code = _exit_code(e)
         except BaseException:
@@ -182,6 +181,11 @@ class ForkServer:
                 os.waitpid(pid, 0)
             except ChildProcessError:
                 pass
+
+
+def _close_all(fds: list[int]) -> None:
+    for fd in fds:
+        os.close(fd)
 
 
 def _limit_malloc_arenas() -> None:

@@ -8,9 +8,9 @@ passed through untouched so JSON is decoded only once, inside the environment).
 from __future__ import annotations
 
 import json
-import socket
+import os
 import struct
-from typing import Any, Optional, Tuple
+from typing import Any, Optional, Protocol, Tuple
 
 Frame = Tuple[int, "dict[str, Any]", bytes]
 
@@ -40,21 +40,63 @@ def frame_parts(kind: int, meta: bytes, payload: bytes) -> list[bytes]:
     return [head + meta, payload]
 
 
+class Channel:
+    """The environment's end of its frame channel: two pipes, one each way.
+
+    Pipes rather than a socket pair: reading from a unix socket wakes whoever sleeps on
+    the peer socket, which is the environment itself, blocked for its next frame. That
+    spurious wake-up (an inter-processor interrupt on a VM) came with every answer the
+    server read; a pipe wakes its writer only when it was full."""
+
+    def __init__(self, read_fd: int, write_fd: int) -> None:
+        self.read_fd = read_fd
+        self.write_fd = write_fd
+
+    def fileno(self) -> int:
+        """The readable end, for poll()."""
+        return self.read_fd
+
+    def recv(self, size: int) -> bytes:
+        return os.read(self.read_fd, size)
+
+    def sendall(self, data: bytes) -> None:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(self.write_fd, view) :]
+
+    def close(self) -> None:
+        for fd in (self.read_fd, self.write_fd):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+
+
+class ByteChannel(Protocol):
+    """What frames travel over: a Channel, or a socket (benchmarks, tests)."""
+
+    def fileno(self) -> int: ...
+
+    def recv(self, size: int, /) -> bytes: ...
+
+    def sendall(self, data: bytes, /) -> None: ...
+
+
 class FrameReader:
-    """Reads frames with as few system calls as possible: one recv for a typical invocation
+    """Reads frames with as few system calls as possible: one read for a typical invocation
     (header, meta and a small payload arrive together), more only for large payloads."""
 
     CHUNK = 65536
 
-    def __init__(self, sock: socket.socket) -> None:
-        self._sock = sock
+    def __init__(self, channel: ByteChannel) -> None:
+        self._channel = channel
         self._buf = bytearray()
 
     def _fill(self, need: int) -> bool:
         while len(self._buf) < need:
             try:
-                data = self._sock.recv(max(self.CHUNK, need - len(self._buf)))
-            except ConnectionResetError:
+                data = self._channel.recv(max(self.CHUNK, need - len(self._buf)))
+            except (ConnectionResetError, BrokenPipeError):
                 data = b""  # the server went away: same as EOF
             if not data:
                 if not self._buf:
@@ -78,12 +120,12 @@ class FrameReader:
 
 
 def write_frame(
-    sock: socket.socket, kind: int, meta: dict[str, Any] | None, payload: bytes
+    channel: ByteChannel, kind: int, meta: dict[str, Any] | None, payload: bytes
 ) -> None:
-    write_frame_raw(sock, kind, encode_meta(meta), payload)
+    write_frame_raw(channel, kind, encode_meta(meta), payload)
 
 
-def write_frame_raw(sock: socket.socket, kind: int, meta: bytes, payload: bytes) -> None:
+def write_frame_raw(channel: ByteChannel, kind: int, meta: bytes, payload: bytes) -> None:
     """A frame whose meta is already encoded JSON."""
     for part in frame_parts(kind, meta, payload):
-        sock.sendall(part)
+        channel.sendall(part)

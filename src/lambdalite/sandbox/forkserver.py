@@ -80,18 +80,19 @@ class ForkServerClient:
             raise ForkServerError(f"fork server {self.interpreter} did not start: {e}") from e
 
     def spawn(
-        self, cfg: dict[str, Any], frame_fd: int, log_fd: int, on_exit: ExitCallback
+        self, cfg: dict[str, Any], fds: tuple[int, int, int], on_exit: ExitCallback
     ) -> asyncio.Future[Spawned]:
-        """Ask for a new environment process; the fds are duplicated into it by the kernel."""
+        """Ask for a new environment process with its (request, answer, log) pipe ends; the
+        kernel duplicates the fds into it."""
         if self._ctl is None:
             raise ForkServerError("fork server is not running")
         self._next_id += 1
         fut: asyncio.Future[Spawned] = asyncio.get_running_loop().create_future()
         self._spawning[self._next_id] = (fut, on_exit)
         data = json.dumps({"op": "spawn", "id": self._next_id, "cfg": cfg}).encode()
-        fds = array.array("i", (frame_fd, log_fd))
         try:
-            self._ctl.sendmsg([data], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, fds)])
+            passed = array.array("i", fds)
+            self._ctl.sendmsg([data], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, passed)])
         except OSError as e:
             del self._spawning[self._next_id]
             self._die()

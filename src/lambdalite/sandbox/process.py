@@ -12,7 +12,6 @@ import fcntl
 import os
 import select
 import signal
-import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -48,7 +47,8 @@ class EnvProcess(asyncio.Protocol):
         self._on_output = on_output
         self._limit = memory_limit_mb * 1024 * 1024
         self._pidfd: int | None = None
-        self._transport: asyncio.Transport | None = None
+        self._transport: asyncio.ReadTransport | None = None  # answers (frames) from it
+        self._requests: asyncio.WriteTransport | None = None
         self._channel_fd = -1
         self._reader = FrameReader(MAX_RESPONSE)
         self._log_fd: int | None = None
@@ -64,7 +64,8 @@ class EnvProcess(asyncio.Protocol):
 
     async def spawn(self, forkserver: ForkServerClient, cfg: dict[str, Any]) -> None:
         loop = self._loop
-        ours, theirs = socket.socketpair()
+        request_r, request_w = os.pipe()
+        answer_r, answer_w = os.pipe()
         log_r, log_w = os.pipe()
         try:
             fcntl.fcntl(log_r, fcntl.F_SETPIPE_SZ, _PIPE_SIZE)
@@ -76,14 +77,26 @@ class EnvProcess(asyncio.Protocol):
         loop.add_reader(log_r, self._read_output)
         self._forkserver = forkserver
         try:
-            fut = forkserver.spawn(cfg, theirs.fileno(), log_w, self._on_exit)
+            fut = forkserver.spawn(cfg, (request_r, answer_w, log_w), self._on_exit)
+        except BaseException:
+            os.close(request_w)
+            os.close(answer_r)
+            raise
         finally:
-            theirs.close()
-            os.close(log_w)
-        spawned = await fut
+            for fd in (request_r, answer_w, log_w):
+                os.close(fd)
+        requests = os.fdopen(request_w, "wb", buffering=0)
+        answers = os.fdopen(answer_r, "rb", buffering=0)
+        try:
+            spawned = await fut
+        except BaseException:
+            requests.close()
+            answers.close()
+            raise
         self.pid, self._pidfd = spawned.pid, spawned.pidfd
-        self._channel_fd = ours.fileno()
-        await loop.create_connection(lambda: self, sock=ours)
+        self._channel_fd = answer_r
+        await loop.connect_read_pipe(lambda: self, answers)
+        self._requests, _ = await loop.connect_write_pipe(asyncio.BaseProtocol, requests)
         if self._deadline_passed:
             self.kill()  # the init deadline passed while we were still spawning
 
@@ -118,7 +131,7 @@ class EnvProcess(asyncio.Protocol):
             pass
 
     def send(self, kind: int, meta: bytes, payload: bytes) -> None:
-        transport = self._transport
+        transport = self._requests
         if transport is None or transport.is_closing():
             return  # the death is reported through the waiter
         for part in frame_parts(kind, meta, payload):
@@ -171,7 +184,7 @@ class EnvProcess(asyncio.Protocol):
     # -- asyncio.Protocol (frame channel) --------------------------------------------------
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self._transport = cast(asyncio.Transport, transport)  # uvloop's is not a subclass
+        self._transport = cast(asyncio.ReadTransport, transport)  # uvloop's: no subclass
 
     def data_received(self, data: bytes) -> None:
         try:
@@ -238,8 +251,10 @@ class EnvProcess(asyncio.Protocol):
 
     def close(self) -> None:
         """Release the server-side resources (call once the process is dead or doomed)."""
+        if self._requests is not None:
+            self._requests.abort()
         if self._transport is not None:
-            self._transport.abort()
+            self._transport.close()
         self.drain_output()
         self._close_log()
         for timer in self._timers:
