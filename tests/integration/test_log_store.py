@@ -51,3 +51,29 @@ def test_batches_larger_than_one_statement_keep_every_row_in_order(tmp_path: Pat
         assert len({e.event_id for e in events}) == 257
     finally:
         store.close()
+
+
+def test_a_large_batch_lets_the_loop_turn_between_slices(tmp_path: Path) -> None:
+    """Written on the loop: other work runs between slices, and each slice is whole."""
+    from lambdalite.store.sqlite.logs import SLICE_ROWS
+
+    store = SqliteLogStore(tmp_path / "logs.sqlite3")
+    store.open()
+    seen: list[int] = []
+
+    async def scenario() -> None:
+        loop = asyncio.get_running_loop()
+        rows = [("/aws/lambda/fn", "s", i, f"line {i}") for i in range(2 * SLICE_ROWS + 1)]
+        # Runs at the first turn the writer gives back: exactly one slice is stored then.
+        loop.call_soon(
+            lambda: seen.append(len(store.events("/aws/lambda/fn", None, None, None, 0, 10_000)))
+        )
+        await store.append(rows)
+
+    try:
+        asyncio.run(scenario())
+        assert seen == [SLICE_ROWS]
+        events = store.events("/aws/lambda/fn", None, None, None, 0, 10_000)
+        assert [e.timestamp_ms for e in events] == list(range(2 * SLICE_ROWS + 1))
+    finally:
+        store.close()
