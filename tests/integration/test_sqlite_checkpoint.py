@@ -29,3 +29,24 @@ def test_the_checkpoint_thread_copies_committed_pages_back(tmp_path: Path) -> No
             await store.close()
 
     asyncio.run(scenario())
+
+
+def test_the_log_file_is_checkpointed_off_the_loop_too(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        store = SqliteStore(tmp_path / "db.sqlite3")
+        await store.open()
+        try:
+            logs = store.logs.reader
+            assert logs.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == BACKSTOP_PAGES
+            rows = [("/aws/lambda/fn", "s", i, "x" * 2000) for i in range(200)]
+            await store.append_log_events(rows)
+            checkpointer = store.logs._checkpointer
+            for _ in range(500):
+                if checkpointer.checkpoints:
+                    break
+                await asyncio.sleep(0.02)
+            assert checkpointer.checkpoints > 0
+        finally:
+            await store.close()
+
+    asyncio.run(scenario())

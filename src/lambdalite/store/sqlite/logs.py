@@ -20,6 +20,7 @@ from pathlib import Path
 
 from lambdalite.errors import StorageError
 from lambdalite.store.base import StoredLogEvent
+from lambdalite.store.sqlite.checkpointer import Checkpointer
 from lambdalite.store.sqlite.tables import apply_schema
 
 LogRow = tuple[str, str, int, str]  # log group, log stream, timestamp ms, message
@@ -49,12 +50,16 @@ class SqliteLogStore:
     def __init__(self, path: Path) -> None:
         self._path = path
         self._db: sqlite3.Connection | None = None
+        # Checkpoints (and their fsyncs) stay off the loop, as the main file's do.
+        self._checkpointer = Checkpointer(path)
 
     def open(self) -> None:
         self._db = _connect(self._path)
         apply_schema(self._db, "lambdalite.store.sqlite", "logs_schema.sql")
+        self._checkpointer.start(self._db)
 
     def close(self) -> None:
+        self._checkpointer.stop()
         if self._db is not None:
             self._db.close()
             self._db = None
