@@ -219,3 +219,22 @@ def test_group_commit_shares_one_transaction_per_loop_turn() -> None:
 
     asyncio.run(main())
     assert db.execute("SELECT COUNT(*) FROM t").fetchone()[0] == 51
+
+
+def test_journal_lines_are_json_for_any_detail_and_the_tail_cache_stays_bounded() -> None:
+    from lambdalite.asyncq import store
+
+    entries = [
+        Journal("attempt", "Success"),
+        Journal("attempt", "FunctionError", 'Boom: "quoted"\nnew line \\ é 😀'),
+        Journal("final", "RetriesExhausted", "OnFailure arn:aws:sqs:us-east-1:000000000000:q"),
+    ]
+    for at in (1.5, 1733030000.123456):
+        for entry in entries:
+            line = store.journal_line(at, entry)
+            assert line.endswith("\n")
+            assert json.loads(line) == [at, entry.kind, entry.outcome, entry.detail]
+    for i in range(3000):  # distinct error details must not grow the cache without bound
+        store.journal_line(2.0, Journal("attempt", "FunctionError", f"error {i}"))
+    assert len(store._JOURNAL_TAILS) <= 1024
+    assert json.loads(store.journal_line(3.0, entries[1]))[3] == entries[1].detail

@@ -17,6 +17,7 @@ from lambdalite.asyncq.policy import Condition, Decision, Fail, Outcome, Retry, 
 from lambdalite.asyncq.records import Response
 
 THROTTLED_ERROR = (429, "Rate Exceeded.")
+NOWHERE = "no destination: discarded"
 
 
 @dataclass(slots=True, kw_only=True)  # not frozen: one per round, and frozen __init__ costs 2x
@@ -101,16 +102,18 @@ class Completion:
         if isinstance(d, Retry):
             return []
         condition = Condition.SUCCESS if isinstance(d, Succeed) else d.condition
-        routes = [
-            f"{name} {arn}"
-            for name, arn, applies in (
-                ("OnSuccess", r.on_success, isinstance(d, Succeed)),
-                ("OnFailure", r.on_failure, isinstance(d, Fail)),
-                ("DeadLetter", r.dead_letter_arn, isinstance(d, Fail)),
-            )
-            if arn and applies
-        ]
-        where = ", ".join(routes) if routes else "no destination: discarded"
+        where = NOWHERE
+        if r.on_success or r.on_failure or r.dead_letter_arn:
+            routes = [
+                f"{name} {arn}"
+                for name, arn, applies in (
+                    ("OnSuccess", r.on_success, isinstance(d, Succeed)),
+                    ("OnFailure", r.on_failure, isinstance(d, Fail)),
+                    ("DeadLetter", r.dead_letter_arn, isinstance(d, Fail)),
+                )
+                if arn and applies
+            ]
+            where = ", ".join(routes) or NOWHERE
         return [Complete(condition.value, d.attempts), Journal("final", condition.value, where)]
 
 

@@ -46,6 +46,9 @@ class RetryConfig:
     max_age_s: int = DEFAULT_MAX_AGE_S
 
 
+DEFAULT_RETRY = RetryConfig()  # a function without an event invoke config
+
+
 @dataclass(frozen=True, slots=True)
 class Progress:
     """An event's history so far: when it was accepted and how often it was tried."""

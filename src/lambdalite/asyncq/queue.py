@@ -21,7 +21,7 @@ from lambdalite.asyncq.delivery import Deliverer
 from lambdalite.asyncq.effects import Round, plan
 from lambdalite.asyncq.groupcommit import GroupCommitter
 from lambdalite.asyncq.model import Complete, Effect, Journal, Outbox, QueuedEvent, Reschedule
-from lambdalite.asyncq.policy import Decision, Outcome, RetryConfig, admit, decide
+from lambdalite.asyncq.policy import DEFAULT_RETRY, Decision, Outcome, admit, decide
 from lambdalite.asyncq.records import Response, parse_payload
 from lambdalite.asyncq.store import AsyncStore
 from lambdalite.clock import Clock, wait_until
@@ -202,22 +202,25 @@ class EventQueue:
         except ResourceNotFoundException as exc:
             reason = f"the function or qualifier no longer exists ({exc.message})"
             await self._write(
-                event, [Complete("Dropped", event.attempts), Journal("final", "Dropped", reason)]
+                event,
+                [Complete("Dropped", event.attempts), Journal("final", "Dropped", reason)],
+                self.clock.now(),
             )
             return
         config = self.configs.effective(
             event.function_name, event.qualifier or LATEST, target.record
         )
-        retry = config.retry_config() if config else RetryConfig()
+        retry = config.retry_config() if config else DEFAULT_RETRY
         outcome: Outcome | None = None
         response, error = event.last_response, ""
-        decision: Decision | None = admit(
-            event.progress, retry, target.record.reserved_concurrency, self.clock.now()
-        )
+        progress = event.progress
+        now = self.clock.now()
+        decision: Decision | None = admit(progress, retry, target.record.reserved_concurrency, now)
         if decision is None:
             outcome, fresh, error = await self._attempt(target, event)
             response = fresh or response
-            decision = decide(outcome, event.progress, retry, self.clock.now())
+            now = self.clock.now()
+            decision = decide(outcome, progress, retry, now)
         version = response.executed_version if response else target.config.version
         r = Round(
             event=event,
@@ -229,9 +232,9 @@ class EventQueue:
             on_success=config.on_success if config else None,
             on_failure=config.on_failure if config else None,
             dead_letter_arn=target.config.dead_letter_target_arn,
-            now=self.clock.now(),
+            now=now,
         )
-        await self._write(event, plan(r))
+        await self._write(event, plan(r), now)
 
     async def _attempt(
         self, target: Target, event: QueuedEvent
@@ -252,18 +255,18 @@ class EventQueue:
             return Outcome.SUCCESS, response, ""
         return Outcome.FUNCTION_ERROR, response, _describe_error(result.payload)
 
-    async def _write(self, event: QueuedEvent, effects: list[Effect]) -> None:
-        now = self.clock.now()
+    async def _write(self, event: QueuedEvent, effects: list[Effect], now: float) -> None:
         await self.committer.submit(AsyncStore.effect_statements(event, effects, now))
-        kinds = {type(e) for e in effects}
-        if Outbox in kinds:
-            self.deliverer.wake()
-        if Reschedule in kinds:
-            self._wake.set()  # the dispatcher's next wake-up may now be sooner
-        if Complete in kinds:
-            self._finished += 1
-            if self._finished % PRUNE_EVERY == 0:
-                self.async_store.prune(now - RETENTION_S)
+        for effect in effects:
+            kind = type(effect)
+            if kind is Outbox:
+                self.deliverer.wake()
+            elif kind is Reschedule:
+                self._wake.set()  # the dispatcher's next wake-up may now be sooner
+            elif kind is Complete:
+                self._finished += 1
+                if self._finished % PRUNE_EVERY == 0:
+                    self.async_store.prune(now - RETENTION_S)
 
 
 def _describe_error(payload: bytes) -> str:

@@ -313,12 +313,19 @@ class AsyncStore:
         return items, (rows[limit - 1][0] if len(rows) > limit else None)
 
 
+_JOURNAL_TAILS: dict[Journal, str] = {}  # most rounds write the same few entries
+
+
 def journal_line(now: float, entry: Journal) -> str:
-    """`[at, kind, outcome, detail]` as JSON, built by hand: two per event on the hot path."""
-    return (
-        f"[{float(now)!r},{_json_str(entry.kind)},{_json_str(entry.outcome)},"
-        f"{_json_str(entry.detail)}]\n"
-    )
+    """`[at, kind, outcome, detail]` as JSON, built by hand: two per event on the hot path,
+    with the encoded `kind, outcome, detail` of each distinct entry kept."""
+    tail = _JOURNAL_TAILS.get(entry)
+    if tail is None:
+        tail = f",{_json_str(entry.kind)},{_json_str(entry.outcome)},{_json_str(entry.detail)}]\n"
+        if len(_JOURNAL_TAILS) >= 1024:  # details of errors vary: stay bounded
+            _JOURNAL_TAILS.clear()
+        _JOURNAL_TAILS[entry] = tail
+    return f"[{float(now)!r}{tail}"
 
 
 def _journal(request_id: str, now: float, entry: Journal) -> Statement:
