@@ -105,6 +105,23 @@ async def _order_and_close() -> None:
     assert inner.writes == [b"one two three"]  # the scheduled flush finds nothing left
 
 
+def test_send_now_writes_after_what_is_pending_and_schedules_nothing() -> None:
+    async def scenario() -> None:
+        loop = asyncio.get_running_loop()
+        inner = RecordingTransport()
+        transport = CoalescingTransport(inner, loop)
+        transport.send_now(b"alone")
+        assert inner.writes == [b"alone"]  # at once, in one write
+        transport.write(b"head ")
+        transport.send_now(b"body")
+        assert inner.writes == [b"alone", b"head body"]  # order kept, still one write
+        assert not transport.is_closing()
+        await asyncio.sleep(0)
+        assert inner.writes == [b"alone", b"head body"]
+
+    asyncio.run(scenario())
+
+
 def test_the_server_uses_the_coalescing_protocol(tmp_path: Any) -> None:
     config = uvicorn_config(Settings(data_dir=tmp_path, deploy_example=False))
     assert config.http is LambdaliteHttpProtocol

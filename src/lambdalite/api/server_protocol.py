@@ -56,6 +56,17 @@ class CoalescingTransport:
         for chunk in chunks:
             self.write(chunk)
 
+    def send_now(self, data: bytes) -> None:
+        """Write `data` after anything pending, at once (no flush scheduled for later)."""
+        if self._pending:
+            self._pending.append(data)
+            self.flush()
+        elif not self._transport.is_closing():
+            self._transport.write(data)
+
+    def is_closing(self) -> bool:  # asked after every response: spare __getattr__
+        return self._transport.is_closing()
+
     def flush(self) -> None:
         if not self._pending:
             return
@@ -222,7 +233,6 @@ class LambdaliteHttpProtocol(HttpToolsProtocol):
         if not exchange.keep_alive:
             parts.append(b"connection: close\r\n")
         parts += (b"\r\n", body)
-        self.transport.write(b"".join(parts))
-        # The whole response is in that one write: send it now rather than on the next
-        # loop turn, which under load is a turn's worth of other work later.
-        cast(CoalescingTransport, self.transport).flush()
+        # The whole response is in this one write: sent now rather than on the next loop
+        # turn, which under load is a turn's worth of other work later.
+        cast(CoalescingTransport, self.transport).send_now(b"".join(parts))
