@@ -76,3 +76,15 @@ def test_other_region_and_account() -> None:
         split_function_name(
             "arn:aws:lambda:us-east-1:111111111111:function:fn", None, REGION, ACCOUNT
         )
+
+
+def test_parsed_names_are_kept_and_immutable_and_bad_ones_fail_every_time() -> None:
+    import dataclasses
+
+    first = split_function_name("my-fn:live", None, "us-east-1", "000000000000")
+    assert split_function_name("my-fn:live", None, "us-east-1", "000000000000") is first
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        first.name = "other"  # type: ignore[misc]
+    for _ in range(2):  # a failure is not remembered as an answer
+        with pytest.raises(ValidationException):
+            split_function_name("bad name!", None, "us-east-1", "000000000000")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import random
 from dataclasses import dataclass
 
@@ -28,6 +29,7 @@ class Target:
     invoked_arn: str  # the ARN as called: unqualified if called unqualified
 
 
+@functools.lru_cache(maxsize=4096)  # pure, and asked on every invoke: most ask for few names
 def split_function_name(raw: str, qualifier: str | None, region: str, account: str) -> FunctionId:
     """Validate the identifier forms and the qualifier rules that need no store."""
     fid = parse_function_id(raw)

@@ -13,7 +13,7 @@ _FUNCTION_ID = re.compile(
 )
 
 
-@dataclass(slots=True)  # not frozen: parsed on every invoke (see sandbox/types.py)
+@dataclass(frozen=True, slots=True)  # shared: invoke/resolve.py keeps the parsed ones
 class FunctionId:
     name: str
     qualifier: str | None
