@@ -32,9 +32,11 @@ def _zip() -> bytes:
     return buffer.getvalue()
 
 
-def _with_platform(tmp_path: Path, scenario: Callable[[Platform], Awaitable[None]]) -> None:
+def _with_platform(
+    tmp_path: Path, scenario: Callable[[Platform], Awaitable[None]], clock: str = "system"
+) -> None:
     async def main() -> None:
-        p = Platform(Settings(data_dir=tmp_path, deploy_example=False))
+        p = Platform(Settings(data_dir=tmp_path, deploy_example=False, clock=clock))
         await p.start()
         try:
             await create_function(
@@ -157,3 +159,42 @@ async def _until_idle(p: Platform) -> None:
             return
         await asyncio.sleep(0.01)
     raise AssertionError("dispatcher never went idle")
+
+
+def test_a_round_that_fails_unexpectedly_keeps_its_event_until_its_lease_runs_out(
+    tmp_path: Path,
+) -> None:
+    _with_platform(tmp_path, _round_fails_once, clock="virtual")
+
+
+async def _round_fails_once(platform: Platform) -> None:
+    from lambdalite.asyncq.queue import LEASE_S
+    from lambdalite.clock import VirtualClock
+
+    queue = platform.async_queue
+    clock = platform.clock
+    assert isinstance(clock, VirtualClock)
+    target = await _target(platform)
+    real_round = queue._round
+    failures = 0
+
+    async def round_failing_once(*args: object) -> None:
+        nonlocal failures
+        if failures == 0:
+            failures += 1
+            raise RuntimeError("a bug in a round")
+        await real_round(*args)  # type: ignore[arg-type]
+
+    queue._round = round_failing_once  # type: ignore[method-assign]
+    rid = await queue.accept(target, b"{}")
+    for _ in range(500):  # the failed round gives the held lease an expiry
+        row = platform.store.db.execute(
+            "SELECT lease_until, state FROM async_events WHERE request_id = ?", (rid,)
+        ).fetchone()
+        if row[0] is not None:
+            break
+        await asyncio.sleep(0.01)
+    assert row == (clock.now() + LEASE_S, "queued")
+    clock.advance(LEASE_S)  # nobody else may take it before; at expiry it is claimed again
+    assert await _until_done(platform, [rid]) == [rid]
+    assert failures == 1

@@ -108,13 +108,33 @@ def test_a_group_commit_hands_each_caller_its_insert_rowid(tmp_path: Path) -> No
 
 def test_an_accepting_insert_can_take_the_lease_itself(tmp_path: Path) -> None:
     db, store = _open(tmp_path / "q.db")
-    sql, params = AsyncStore.enqueue("mine", "fn", None, b"{}", "", T0, ("a", T0 + 960))
+    sql, params = AsyncStore.enqueue("mine", "fn", None, b"{}", "", T0, leased_to="a")
     db.execute(sql, params)
     _enqueue(db, 1)
     assert [e.request_id for e in store.claim("b", T0 + 1, T0 + 5000, 10)] == ["r0"]
-    assert store.next_wake() == T0 + 960  # the born-leased event's lease
-    (back,) = store.claim("b", T0 + 960, T0 + 2000, 10)  # ... which can run out like any
+    # Held without expiry by its own consumer: never claimable by another, and in no index.
+    later = store.claim("b", T0 + 10**6, T0 + 10**6 + 960, 10)
+    assert [e.request_id for e in later] == ["r0"]  # r0's lease ran out; "mine" has none
+    indexed = db.execute(
+        "SELECT count(*) FROM async_events INDEXED BY async_events_leased "
+        "WHERE state = 'queued' AND lease_until IS NOT NULL AND request_id = 'mine'"
+    ).fetchone()[0]
+    assert indexed == 0
+    # A round that failed unexpectedly gives the lease an expiry: claimed again after it.
+    (mine_id,) = db.execute("SELECT id FROM async_events WHERE request_id = 'mine'").fetchone()
+    db.execute(*AsyncStore.give_expiry(mine_id, T0 + 960))
+    assert store.next_wake() == T0 + 960
+    (back,) = store.claim("b", T0 + 960, T0 + 2000, 10)
     assert back.request_id == "mine"
+
+
+def test_a_born_held_event_is_released_at_the_next_start(tmp_path: Path) -> None:
+    db, _ = _open(tmp_path / "q.db")
+    sql, params = AsyncStore.enqueue("mine", "fn", None, b"{}", "", T0, leased_to="dead")
+    db.execute(sql, params)
+    db.close()
+    db, store = _open(tmp_path / "q.db")  # the process that held it is gone
+    assert [e.request_id for e in store.claim("new", T0, T0 + 960, 10)] == ["mine"]
 
 
 def test_an_older_data_directory_keeps_its_journeys(tmp_path: Path) -> None:

@@ -112,8 +112,9 @@ class EventQueue:
             self._wake.set()
             return request_id
         self._slots += 1
-        lease = (self._owner, now + LEASE_S)
-        statement = AsyncStore.enqueue(request_id, name, qualifier, payload, source, now, lease)
+        statement = AsyncStore.enqueue(
+            request_id, name, qualifier, payload, source, now, leased_to=self._owner
+        )
         try:
             rowid = await self.committer.submit((statement,))
         except BaseException:
@@ -176,6 +177,16 @@ class EventQueue:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
+    async def _keep_for_later(self, event: QueuedEvent) -> None:
+        """Left leased, now with an expiry: claimed again when it runs out (or released at
+        the next start), so a failed round never loses its event."""
+        until = self.clock.now() + LEASE_S
+        try:
+            await self.committer.submit((AsyncStore.give_expiry(event.id, until),))
+        except Exception:
+            log.exception("async event %s: lease kept until the next start", event.request_id)
+        self._wake.set()  # the dispatcher's next wake-up may now be sooner
+
     def _release_slot(self) -> None:
         self._slots -= 1
         if self._backlog:
@@ -185,8 +196,8 @@ class EventQueue:
         try:
             await self._round(event, target)
         except Exception:
-            # Left leased: claimed again when the lease runs out (or at the next start).
             log.exception("async event %s: round failed", event.request_id)
+            await self._keep_for_later(event)
         finally:
             self._in_flight.discard(event.id)
             self._release_slot()

@@ -23,12 +23,15 @@ CREATE TABLE IF NOT EXISTS async_events (
     -- same statement that changes the row, so a round costs one UPDATE and no extra rows.
     journal          TEXT    NOT NULL DEFAULT ''
 );
--- A queued row sits in exactly one of two partial indexes: ready (no lease, by due time)
--- or leased (by lease expiry). An event accepted straight into a consumer's lease enters
--- only the second; a claim moves a row from the first to the second.
+-- A queued row sits in at most one of two partial indexes: unleased (by due time) or
+-- leased with an expiry (by lease expiry); a claim moves a row from the first to the second.
+-- An event accepted straight into this consumer's lease has an owner and no expiry, so it
+-- enters neither: each index costs every event a page write per commit, and in this
+-- single-node store such a lease ends with its round or, after a crash, at the next start.
 DROP INDEX IF EXISTS async_events_due;  -- older data directories: it covered leased rows too
-CREATE INDEX IF NOT EXISTS async_events_ready ON async_events (due_at)
-    WHERE state = 'queued' AND lease_until IS NULL;
+DROP INDEX IF EXISTS async_events_ready;  -- older data directories: keyed on lease_until
+CREATE INDEX IF NOT EXISTS async_events_unleased ON async_events (due_at)
+    WHERE state = 'queued' AND lease_owner IS NULL;
 CREATE INDEX IF NOT EXISTS async_events_leased ON async_events (lease_until)
     WHERE state = 'queued' AND lease_until IS NOT NULL;
 CREATE INDEX IF NOT EXISTS async_events_function ON async_events (function_name, id);

@@ -107,22 +107,33 @@ class AsyncStore:
         payload: bytes,
         source: str,
         now: float,
-        lease: tuple[str, float] | None = None,
+        leased_to: str | None = None,
     ) -> Statement:
-        """The accepting INSERT; with `lease` (owner, until) the row is born claimed."""
-        owner, until = lease if lease else (None, None)
+        """The accepting INSERT; with `leased_to` the row is born held by that consumer, with
+        no expiry (see schema.sql): it is neither claimable nor indexed while it runs."""
         return (
             "INSERT INTO async_events (request_id, function_name, qualifier, payload, source, "
-            "enqueued_at, due_at, lease_owner, lease_until) VALUES (?,?,?,?,?,?,?,?,?)",
-            (request_id, name, qualifier, payload, source, now, now, owner, until),
+            "enqueued_at, due_at, lease_owner) VALUES (?,?,?,?,?,?,?,?)",
+            (request_id, name, qualifier, payload, source, now, now, leased_to),
+        )
+
+    @staticmethod
+    def give_expiry(event_id: int, until: float) -> Statement:
+        """An event whose round failed unexpectedly keeps its lease, now with an expiry: it
+        is claimed again when that runs out (or released at the next start)."""
+        return (
+            "UPDATE async_events SET lease_until = ? "
+            "WHERE id = ? AND state = 'queued' AND lease_owner IS NOT NULL",
+            (until, event_id),
         )
 
     def claim(self, owner: str, now: float, lease_until: float, limit: int) -> list[QueuedEvent]:
-        """Lease up to `limit` events that are due and unleased, or whose lease ran out."""
+        """Lease up to `limit` events that are due and unleased, or whose lease ran out (a
+        lease without expiry never runs out: its holder is this process)."""
         rows = self.db.execute(
             "WITH up_for_grabs AS ("
             " SELECT id, due_at FROM async_events"
-            "  WHERE state = 'queued' AND lease_until IS NULL AND due_at <= ?"
+            "  WHERE state = 'queued' AND lease_owner IS NULL AND due_at <= ?"
             " UNION ALL SELECT id, due_at FROM async_events"
             "  WHERE state = 'queued' AND lease_until IS NOT NULL AND lease_until <= ?"
             " ORDER BY due_at LIMIT ?)"
@@ -136,7 +147,7 @@ class AsyncStore:
     def next_wake(self) -> float | None:
         """When the next queued event becomes due, or a lease runs out."""
         due = self.db.execute(
-            "SELECT MIN(due_at) FROM async_events WHERE state = 'queued' AND lease_until IS NULL"
+            "SELECT MIN(due_at) FROM async_events WHERE state = 'queued' AND lease_owner IS NULL"
         ).fetchone()[0]
         lease = self.db.execute(
             "SELECT MIN(lease_until) FROM async_events "
