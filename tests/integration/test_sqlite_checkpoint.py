@@ -5,8 +5,16 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from lambdalite.store.sqlite.checkpointer import BACKSTOP_PAGES
+from lambdalite.store.sqlite.checkpointer import BACKSTOP_PAGES, Checkpointer
 from lambdalite.store.sqlite.store import SqliteStore
+
+
+async def _until_checkpointed(checkpointer: Checkpointer) -> None:
+    for _ in range(500):  # the thread wakes every 0.1 s; allow a slow machine 10 s
+        if checkpointer.checkpoints:
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError("no checkpoint was made")
 
 
 def test_the_checkpoint_thread_copies_committed_pages_back(tmp_path: Path) -> None:
@@ -19,12 +27,7 @@ def test_the_checkpoint_thread_copies_committed_pages_back(tmp_path: Path) -> No
             db.execute("CREATE TABLE filler (x BLOB)")
             for _ in range(50):
                 db.execute("INSERT INTO filler VALUES (zeroblob(8000))")
-            checkpointer = store._checkpointer
-            for _ in range(500):  # the thread wakes every 0.1 s; allow a slow machine 10 s
-                if checkpointer.checkpoints:
-                    break
-                await asyncio.sleep(0.02)
-            assert checkpointer.checkpoints > 0
+            await _until_checkpointed(store._checkpointer)
         finally:
             await store.close()
 
@@ -40,12 +43,7 @@ def test_the_log_file_is_checkpointed_off_the_loop_too(tmp_path: Path) -> None:
             assert logs.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == BACKSTOP_PAGES
             rows = [("/aws/lambda/fn", "s", i, "x" * 2000) for i in range(200)]
             await store.append_log_events(rows)
-            checkpointer = store.logs._checkpointer
-            for _ in range(500):
-                if checkpointer.checkpoints:
-                    break
-                await asyncio.sleep(0.02)
-            assert checkpointer.checkpoints > 0
+            await _until_checkpointed(store.logs._checkpointer)
         finally:
             await store.close()
 
