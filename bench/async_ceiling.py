@@ -47,8 +47,6 @@ from bench.ceiling import (  # noqa: E402
     NOOP,
     RawHttp,
     Workers,
-    runtime_worker,
-    trivial_worker,
     wait_listening,
 )
 from lambdalite.asyncq.groupcommit import GroupCommitter  # noqa: E402
@@ -84,12 +82,7 @@ def serve_durable(worker: str, code_dir: str, database: str, port: int) -> None:
         db.execute("PRAGMA synchronous=NORMAL")
         db.executescript(SCHEMA)
         DurableAsyncHttp.committer = GroupCommitter(lambda: db)
-        workers = Workers()
-        if worker == "trivial":
-            await workers.start(trivial_worker, ready_frame=False)
-        else:
-            await workers.start(runtime_worker(code_dir), ready_frame=True)
-        DurableAsyncHttp.workers = workers
+        DurableAsyncHttp.workers = await Workers.of_kind(worker, code_dir)
         loop = asyncio.get_running_loop()
         server = await loop.create_server(DurableAsyncHttp, "127.0.0.1", port)
         await server.serve_forever()

@@ -120,6 +120,16 @@ class Workers:
                 await worker.waiter
             self.idle.put_nowait(worker)
 
+    @classmethod
+    async def of_kind(cls, worker: str, code_dir: str) -> Workers:
+        """Started workers: "trivial" (recv then send) or the runtime loop on `code_dir`."""
+        workers = cls()
+        if worker == "trivial":
+            await workers.start(trivial_worker, ready_frame=False)
+        else:
+            await workers.start(runtime_worker(code_dir), ready_frame=True)
+        return workers
+
     async def call(self, body: bytes, request_id: bytes = b"r") -> bytes:
         worker = await self.idle.get()
         worker.waiter = asyncio.get_running_loop().create_future()
@@ -205,12 +215,7 @@ class BareInvokeApp(LambdaliteApp):
 
 def serve_raw(worker: str, code_dir: str, port: int) -> None:
     async def main() -> None:
-        workers = Workers()
-        if worker == "trivial":
-            await workers.start(trivial_worker, ready_frame=False)
-        else:
-            await workers.start(runtime_worker(code_dir), ready_frame=True)
-        RawHttp.workers = workers
+        RawHttp.workers = await Workers.of_kind(worker, code_dir)
         server = await asyncio.get_running_loop().create_server(RawHttp, "127.0.0.1", port)
         await server.serve_forever()
 

@@ -13,6 +13,7 @@ from pathlib import Path
 import uvloop
 
 from lambdalite.api.lambda_api.functions import create_function
+from lambdalite.asyncq.queue import EventQueue
 from lambdalite.config import Settings
 from lambdalite.invoke.resolve import Target, resolve_target
 from lambdalite.platform import Platform
@@ -118,11 +119,17 @@ def test_without_a_free_slot_events_wait_unleased_and_run_in_order(tmp_path: Pat
     _with_platform(tmp_path, _no_free_slot)
 
 
-async def _no_free_slot(platform: Platform) -> None:
+async def _one_slot_taken(platform: Platform) -> tuple[EventQueue, Target, str]:
+    """A consumer with one slot, taken by an event that outlasts the accepts after it."""
     queue = platform.async_queue
     queue.max_in_flight = 1
     target = await _target(platform)
-    first = await queue.accept(target, b'{"sleep": 1.0}')  # outlasts the accepts below
+    first = await queue.accept(target, b'{"sleep": 1.0}')
+    return queue, target, first
+
+
+async def _no_free_slot(platform: Platform) -> None:
+    queue, target, first = await _one_slot_taken(platform)
     waiting = [await queue.accept(target, b"{}") for _ in range(3)]
     assert _row(platform, first)[0] is not None
     assert [_row(platform, rid) for rid in waiting] == [(None, "queued")] * 3
@@ -139,10 +146,7 @@ def test_while_older_events_wait_a_new_one_queues_behind_them(tmp_path: Path) ->
 
 
 async def _behind_the_backlog(platform: Platform) -> None:
-    queue = platform.async_queue
-    queue.max_in_flight = 1
-    target = await _target(platform)
-    first = await queue.accept(target, b'{"sleep": 1.0}')  # outlasts the accepts below
+    queue, target, first = await _one_slot_taken(platform)
     second = await queue.accept(target, b"{}")  # no slot: queued
     queue.max_in_flight = 3  # slots free up, but the queue is not drained yet
     third = await queue.accept(target, b"{}")
