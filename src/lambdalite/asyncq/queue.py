@@ -67,12 +67,12 @@ class EventQueue:
         self.max_in_flight = max_in_flight
         self._owner = uuid.uuid4().hex
         self._wake = asyncio.Event()
-        self._in_flight: set[int] = set()  # ids of the events this consumer is running
+        # The round of each event this consumer is running, by event id.
+        self._running: dict[int, asyncio.Task[None]] = {}
         self._slots = 0  # events running or about to: accepts still committing count too
         # True while the store may hold due events nobody has claimed: new events then
         # queue behind them instead of taking a free slot directly.
         self._backlog = True
-        self._tasks: set[asyncio.Task[None]] = set()
         self._dispatcher: asyncio.Task[None] | None = None
         self._finished = 0
 
@@ -88,11 +88,12 @@ class EventQueue:
             self._dispatcher.cancel()
             await asyncio.gather(self._dispatcher, return_exceptions=True)
             self._dispatcher = None
-        if self._tasks:
-            await asyncio.wait(list(self._tasks), timeout=self._settings.shutdown_grace_s)
-        for task in list(self._tasks):
+        rounds = list(self._running.values())
+        if rounds:
+            await asyncio.wait(rounds, timeout=self._settings.shutdown_grace_s)
+        for task in rounds:
             task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await asyncio.gather(*rounds, return_exceptions=True)
         await self.deliverer.stop()
         self.committer.flush()
 
@@ -155,7 +156,7 @@ class EventQueue:
                 now = self.clock.now()
                 batch = self.async_store.claim(self._owner, now, now + LEASE_S, wanted)
                 for event in batch:
-                    if event.id not in self._in_flight:  # a clock jump can outrun a lease
+                    if event.id not in self._running:  # a clock jump can outrun a lease
                         self._slots += 1
                         self._start(event, None)
                 if len(batch) == wanted:
@@ -172,10 +173,8 @@ class EventQueue:
 
     def _start(self, event: QueuedEvent, target: Target | None) -> None:
         """Run one round of an event this consumer holds a slot and a lease for."""
-        self._in_flight.add(event.id)
-        task = asyncio.get_running_loop().create_task(self._run(event, target))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        # Forgotten by the round itself as it ends (no done-callback: one less loop handle).
+        self._running[event.id] = asyncio.get_running_loop().create_task(self._run(event, target))
 
     async def _keep_for_later(self, event: QueuedEvent) -> None:
         """Left leased, now with an expiry: claimed again when it runs out (or released at
@@ -199,7 +198,7 @@ class EventQueue:
             log.exception("async event %s: round failed", event.request_id)
             await self._keep_for_later(event)
         finally:
-            self._in_flight.discard(event.id)
+            self._running.pop(event.id, None)
             self._release_slot()
 
     async def _round(self, event: QueuedEvent, target: Target | None) -> None:
