@@ -28,6 +28,19 @@ def test_frame_reader_reassembles_split_frames() -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    "meta",
+    [b'{"rss_kb":1234}', b'{"rss_kb": 7}', b'{"rss_kb":12,"x":1}', b'{"rss_kb":"a"}', b'{"a":1}'],
+)
+def test_frame_meta_reads_as_json_does(meta: bytes) -> None:
+    """The runtime's usual {"rss_kb":N} is read without json; anything else goes to json."""
+    import json
+
+    frame = framing.HEADER.pack(framing.RESULT, len(meta), 2) + meta + b"ok"
+    (got,) = FrameReader(max_payload=100).feed(frame)
+    assert got.meta == json.loads(meta) and got.payload == b"ok"
+
+
 def test_frame_reader_skips_oversized_payload_without_buffering() -> None:
     big = _frame(framing.RESULT, None, b"x" * 1000) + _frame(framing.ERROR, None, b"e")
     reader = FrameReader(max_payload=10)

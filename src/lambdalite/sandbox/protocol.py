@@ -34,6 +34,8 @@ __all__ = [
 
 # Meta is a few hundred bytes; anything bigger means a garbled channel.
 MAX_META = 1 << 16
+_RSS_PREFIX = b'{"rss_kb":'
+_CLOSE = ord("}")
 
 
 class ProtocolError(Exception):
@@ -104,6 +106,11 @@ class FrameReader:
     def _meta(buf: bytearray, meta_end: int) -> dict[str, Any]:
         if meta_end == HEADER.size:
             return {}
+        # Every answer's meta is {"rss_kb":N} as the runtime writes it: read without json.
+        if buf.startswith(_RSS_PREFIX, HEADER.size) and buf[meta_end - 1] == _CLOSE:
+            digits = buf[HEADER.size + len(_RSS_PREFIX) : meta_end - 1]
+            if digits.isdigit():
+                return {"rss_kb": int(digits)}
         try:
             # Decoding first spares json.loads its encoding detection (UTF-8 by contract).
             meta = json.loads(buf[HEADER.size : meta_end].decode())
