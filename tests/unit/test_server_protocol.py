@@ -241,3 +241,18 @@ def test_a_request_pipelined_behind_an_instant_answer_is_not_cut_by_keep_alive()
         protocol.connection_lost(None)
 
     asyncio.run(scenario())
+
+
+def test_invoke_urls_give_name_path_and_query_and_others_none() -> None:
+    from lambdalite.api.app import LambdaliteApp
+    from lambdalite.api.server_protocol import _invoke_url
+
+    app: Any = LambdaliteApp  # invoke_target is a static method
+    url = b"/2015-03-31/functions/my%2Dfn/invocations?Qualifier=live"
+    assert _invoke_url(app, url) == (
+        "my-fn",
+        "/2015-03-31/functions/my-fn/invocations",
+        b"/2015-03-31/functions/my%2Dfn/invocations",
+        b"Qualifier=live",
+    )
+    assert _invoke_url(app, b"/2015-03-31/functions/my-fn") is None

@@ -134,6 +134,23 @@ class DirectExchange:
         self.message_event = _NoEvent()
 
 
+# Invoke URLs seen (a client calls the same few again and again): URL -> (FunctionName
+# member, path, raw path, query). Bounded: cleared when full.
+_INVOKE_URLS: dict[bytes, tuple[str, str, bytes, bytes]] = {}
+
+
+def _invoke_url(app: LambdaliteApp, url: bytes) -> tuple[str, str, bytes, bytes] | None:
+    parsed = httptools.parse_url(url)
+    raw_path: bytes = parsed.path
+    path = raw_path.decode("ascii")
+    if "%" in path:
+        path = urllib.parse.unquote(path)
+    raw_name = app.invoke_target("POST", path)
+    if raw_name is None:
+        return None
+    return raw_name, path, raw_path, parsed.query or b""
+
+
 class LambdaliteHttpProtocol(HttpToolsProtocol):
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         loop = asyncio.get_running_loop()
@@ -178,23 +195,22 @@ class LambdaliteHttpProtocol(HttpToolsProtocol):
         if self.cycle is not None and not self.cycle.response_complete:
             return None  # pipelined behind a request still running: uvicorn queues it
         parser = self.parser
-        if parser.should_upgrade():
+        if parser.should_upgrade() or parser.get_method() != b"POST":
             return None
-        parsed = httptools.parse_url(self.url)
-        raw_path: bytes = parsed.path
-        path = raw_path.decode("ascii")
-        if "%" in path:
-            path = urllib.parse.unquote(path)
-        raw_name = app.invoke_target(parser.get_method().decode("ascii"), path)
-        if raw_name is None:
-            return None
+        target = _INVOKE_URLS.get(self.url)
+        if target is None:
+            target = _invoke_url(app, self.url)
+            if target is None:
+                return None
+            if len(_INVOKE_URLS) >= 1024:
+                _INVOKE_URLS.clear()
+            _INVOKE_URLS[self.url] = target
+        raw_name, path, raw_path, query = target
         length = next((v for k, v in self.headers if k == b"content-length"), None)
         if length is None or not length.isdigit() or int(length) > SYNC_PAYLOAD_LIMIT:
             return None  # chunked or too large: the ASGI path streams and rejects it
         keep_alive = parser.get_http_version() != "1.0" and parser.should_keep_alive()
-        return DirectExchange(
-            raw_name, path, raw_path, parsed.query or b"", self.headers, keep_alive
-        )
+        return DirectExchange(raw_name, path, raw_path, query, self.headers, keep_alive)
 
     async def _answer(self, exchange: DirectExchange) -> None:
         app = self.app
