@@ -21,14 +21,14 @@ from pathlib import Path
 import uvloop
 
 from lambdalite.sandbox.pool import SandboxPool
-from lambdalite.sandbox.types import EnvironmentSpec, InvocationRequest, LogEvent
+from lambdalite.sandbox.types import EnvironmentSpec, InvocationRequest, LogRow
 
 CODE = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "functions" / "bench"
 log = logging.getLogger("bench")
 
 
 class NullSink:
-    def emit(self, log_group: str, log_stream: str, events: list[LogEvent]) -> None:
+    def emit(self, rows: list[LogRow]) -> None:
         pass
 
 

@@ -25,7 +25,7 @@ from lambdalite.sandbox.types import (
     EnvironmentSpec,
     InvocationRequest,
     InvocationResult,
-    LogEvent,
+    LogRow,
 )
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "functions"
@@ -35,14 +35,15 @@ T = TypeVar("T")
 
 class Sink:
     def __init__(self) -> None:
-        self.streams: dict[tuple[str, str], list[LogEvent]] = defaultdict(list)
+        self.streams: dict[tuple[str, str], list[str]] = defaultdict(list)
 
-    def emit(self, log_group: str, log_stream: str, events: list[LogEvent]) -> None:
-        self.streams[(log_group, log_stream)].extend(events)
+    def emit(self, rows: list[LogRow]) -> None:
+        for group, stream, _, message in rows:
+            self.streams[(group, stream)].append(message)
 
     def messages(self, function_name: str) -> list[str]:
         group = f"/aws/lambda/{function_name}"
-        return [e.message for (g, _), evs in self.streams.items() if g == group for e in evs]
+        return [m for (g, _), ms in self.streams.items() if g == group for m in ms]
 
 
 class Harness:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from lambdalite.sandbox.types import LogEvent
+from lambdalite.sandbox.types import LogRow
 from lambdalite.store.base import Store
 
 log = logging.getLogger(__name__)
@@ -19,12 +19,12 @@ class LogWriter:
     def __init__(self, store: Store, interval_s: float = 0.05) -> None:
         self._store = store
         self._interval_s = interval_s
-        self._pending: list[tuple[str, str, int, str]] = []
+        self._pending: list[LogRow] = []
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
-    def emit(self, log_group: str, log_stream: str, events: list[LogEvent]) -> None:
-        self._pending += [(log_group, log_stream, t, m) for t, m in events]
+    def emit(self, rows: list[LogRow]) -> None:
+        self._pending += rows
         self._wake.set()
 
     async def start(self) -> None:

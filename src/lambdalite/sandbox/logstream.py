@@ -12,7 +12,7 @@ import logging
 import time
 from datetime import UTC, datetime
 
-from lambdalite.sandbox.types import LogEvent, LogSink
+from lambdalite.sandbox.types import LogRow, LogSink
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +61,7 @@ class LogStream:
         self.group = group
         self.name = name
         self._partial = bytearray()
-        self._pending: list[LogEvent] = []
+        self._pending: list[LogRow] = []
         self._tail: bytearray | None = None
 
     def feed(self, data: bytes) -> None:
@@ -81,7 +81,7 @@ class LogStream:
                     break
                 nl = start + MAX_EVENT - 1
             text = partial[start : nl + 1].decode("utf-8", "replace")
-            self._pending.append(LogEvent(now, text))
+            self._pending.append((self.group, self.name, now, text))
             start = nl + 1
         del partial[:start]
         self.flush()
@@ -89,21 +89,21 @@ class LogStream:
     def line(self, *texts: str) -> None:
         """Platform lines (START, END, REPORT, ...); ends any unterminated output first."""
         now = int(time.time() * 1000)
-        pending = self._pending
+        pending, group, name = self._pending, self.group, self.name
         if self._partial:
-            pending.append(LogEvent(now, self._partial.decode("utf-8", "replace")))
+            pending.append((group, name, now, self._partial.decode("utf-8", "replace")))
             self._partial.clear()
         for text in texts:
-            pending.append(LogEvent(now, text))
+            pending.append((group, name, now, text))
             if self._tail is not None:
                 self._append_tail(text.encode())
 
     def flush(self) -> None:
         if not self._pending:
             return
-        events, self._pending = self._pending, []
+        rows, self._pending = self._pending, []
         try:
-            self.sink.emit(self.group, self.name, events)
+            self.sink.emit(rows)
         except Exception:
             log.exception("log sink failed for %s %s", self.group, self.name)
 

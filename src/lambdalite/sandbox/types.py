@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import NamedTuple, Protocol
+from typing import Protocol
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -63,12 +63,12 @@ class InvocationResult:
     log_tail: str  # the invocation's log text (START .. REPORT); filled when asked for
 
 
-class LogEvent(NamedTuple):
-    timestamp_ms: int
-    message: str
+LogRow = tuple[str, str, int, str]
+"""One log event: log group, log stream, timestamp in ms, message (a plain tuple: three or
+more are made per invocation, and the store binds them as they are)."""
 
 
 class LogSink(Protocol):
     """Where environments' log lines go (one stream per environment, as CloudWatch does)."""
 
-    def emit(self, log_group: str, log_stream: str, events: list[LogEvent]) -> None: ...
+    def emit(self, rows: list[LogRow]) -> None: ...
