@@ -133,7 +133,7 @@ async def _no_free_slot(platform: Platform) -> None:
     waiting = [await queue.accept(target, b"{}") for _ in range(3)]
     assert _row(platform, first)[0] is not None
     assert [_row(platform, rid) for rid in waiting] == [(None, "queued")] * 3
-    shown = {e["requestId"]: e["state"] for e in queue.async_store.recent("fn", 10)}
+    shown = {e["requestId"]: e["state"] for e in await queue.async_store.recent("fn", 10)}
     assert shown == {first: "running", **{rid: "queued" for rid in waiting}}
     journey = queue.async_store.journey(first)
     assert journey is not None and journey["state"] == "running"

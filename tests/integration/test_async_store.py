@@ -6,6 +6,9 @@ import asyncio
 import sqlite3
 from pathlib import Path
 
+import pytest
+
+import lambdalite.asyncq.store as store_module
 from lambdalite.asyncq.groupcommit import GroupCommitter
 from lambdalite.asyncq.model import Complete, Journal, Outbox, Reschedule
 from lambdalite.asyncq.store import AsyncStore
@@ -197,3 +200,41 @@ def test_prune_forgets_only_events_finished_before_the_cutoff(tmp_path: Path) ->
     store.prune(T0 + 100)  # everything finished by now, nothing accepted since
     left = [r[0] for r in db.execute("SELECT request_id FROM async_events ORDER BY id")]
     assert left == ["r2", "r4"]
+
+
+def test_recent_lists_one_function_newest_first_across_slices(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db, store = _open(tmp_path / "q.db")
+    monkeypatch.setattr(store_module, "RECENT_SLICE", 4)
+    for i in range(30):  # "rare" only every tenth id: most slices hold none of its events
+        name = "rare" if i % 10 == 3 else "busy"
+        sql, params = AsyncStore.enqueue(f"r{i}", name, None, b"{}", "", T0 + i)
+        db.execute(sql, params)
+    assert "async_events_function" not in _index_names(db)
+    turns = 0
+
+    async def count_turns() -> None:
+        nonlocal turns
+        while True:
+            await asyncio.sleep(0)
+            turns += 1
+
+    async def listing(name: str, limit: int) -> list[str]:
+        counter = asyncio.get_running_loop().create_task(count_turns())
+        await asyncio.sleep(0)
+        start = turns
+        events = await store.recent(name, limit)
+        counted = turns - start
+        counter.cancel()
+        assert counted >= 1  # the loop ran between slices
+        return [e["requestId"] for e in events]
+
+    assert asyncio.run(listing("rare", 10)) == ["r23", "r13", "r3"]
+    assert asyncio.run(listing("busy", 5)) == ["r29", "r28", "r27", "r26", "r25"]
+    assert asyncio.run(listing("rare", 2)) == ["r23", "r13"]
+
+
+def _index_names(db: sqlite3.Connection) -> set[str]:
+    rows = db.execute("SELECT name FROM sqlite_master WHERE type = 'index'").fetchall()
+    return {name for (name,) in rows}

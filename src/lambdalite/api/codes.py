@@ -29,7 +29,7 @@ async def internal_route(p: Platform, request: Request) -> tuple[int, Headers, b
         runtimes = await asyncio.to_thread(describe_runtimes)
         return 200, [(b"content-type", JSON)], json.dumps(runtimes).encode()
     if request.path == "/_lambdalite/async-events" and request.method == "GET":
-        return _async_events(p, request)
+        return await _async_events(p, request)
     if request.path.startswith("/_lambdalite/code/") and request.method == "GET":
         return await _code_zip(p, request.path.removeprefix("/_lambdalite/code/"))
     raise UnknownOperationException(f"Unknown operation {request.method} {request.path}")
@@ -60,7 +60,7 @@ def _clock(p: Platform, request: Request) -> tuple[int, Headers, bytes]:
     return 200, [(b"content-type", JSON)], json.dumps(body).encode()
 
 
-def _async_events(p: Platform, request: Request) -> tuple[int, Headers, bytes]:
+async def _async_events(p: Platform, request: Request) -> tuple[int, Headers, bytes]:
     """?function=NAME[&limit=N]: recent async events; ?request-id=ID: one event's journey."""
     store = p.async_queue.async_store
     request_id = request.query_value("request-id")
@@ -73,5 +73,5 @@ def _async_events(p: Platform, request: Request) -> tuple[int, Headers, bytes]:
         limit = request.query_value("limit") or str(journey.DEFAULT_LIMIT)
         if not name or not limit.isdigit():
             raise InvalidParameterValueException("Give ?function=NAME[&limit=N] or ?request-id=ID")
-        doc = journey.recent_events(store, name, int(limit))
+        doc = await journey.recent_events(store, name, int(limit))
     return 200, [(b"content-type", JSON)], json.dumps(doc).encode()

@@ -10,9 +10,9 @@ DEFAULT_LIMIT = 50
 MAX_LIMIT = 1000
 
 
-def recent_events(store: AsyncStore, function_name: str, limit: int) -> dict[str, Any]:
+async def recent_events(store: AsyncStore, function_name: str, limit: int) -> dict[str, Any]:
     limit = max(1, min(limit, MAX_LIMIT))
-    return {"functionName": function_name, "events": store.recent(function_name, limit)}
+    return {"functionName": function_name, "events": await store.recent(function_name, limit)}
 
 
 def event_journey(store: AsyncStore, request_id: str) -> dict[str, Any] | None:

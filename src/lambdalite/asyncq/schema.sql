@@ -34,7 +34,8 @@ CREATE INDEX IF NOT EXISTS async_events_unleased ON async_events (due_at)
     WHERE state = 'queued' AND lease_owner IS NULL;
 CREATE INDEX IF NOT EXISTS async_events_leased ON async_events (lease_until)
     WHERE state = 'queued' AND lease_until IS NOT NULL;
-CREATE INDEX IF NOT EXISTS async_events_function ON async_events (function_name, id);
+-- No index by function: `lambdalite events FUNCTION` reads backwards by id (store.py).
+DROP INDEX IF EXISTS async_events_function;
 DROP INDEX IF EXISTS async_events_finished;  -- pruning reads the oldest ids instead
 
 CREATE TABLE IF NOT EXISTS async_outbox (
