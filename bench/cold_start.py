@@ -21,7 +21,8 @@ from pathlib import Path
 import uvloop
 
 from lambdalite.sandbox.pool import SandboxPool
-from lambdalite.sandbox.types import EnvironmentSpec, InvocationRequest, LogRow
+from lambdalite.sandbox.types import EnvironmentSpec, InvocationRequest
+from lambdalite.store.base import LogRow
 
 CODE = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "functions" / "bench"
 log = logging.getLogger("bench")

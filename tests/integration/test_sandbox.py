@@ -25,8 +25,8 @@ from lambdalite.sandbox.types import (
     EnvironmentSpec,
     InvocationRequest,
     InvocationResult,
-    LogRow,
 )
+from lambdalite.store.base import LogRow
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "functions"
 ARN = "arn:aws:lambda:us-east-1:000000000000:function:{}"

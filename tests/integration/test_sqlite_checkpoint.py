@@ -39,7 +39,7 @@ def test_the_log_file_is_checkpointed_off_the_loop_too(tmp_path: Path) -> None:
         store = SqliteStore(tmp_path / "db.sqlite3")
         await store.open()
         try:
-            logs = store.logs.reader
+            logs = store.logs.db
             assert logs.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == BACKSTOP_PAGES
             rows = [("/aws/lambda/fn", "s", i, "x" * 2000) for i in range(200)]
             await store.append_log_events(rows)

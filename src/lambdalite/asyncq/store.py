@@ -258,12 +258,11 @@ class AsyncStore:
         ids at a time with a loop turn between slices, so a function with few events among
         many does not hold the loop for the whole scan.
         """
-        low_id, high_id = self.db.execute("SELECT min(id), max(id) FROM async_events").fetchone()
+        first, last = self.db.execute("SELECT min(id), max(id) FROM async_events").fetchone()
         rows: list[tuple[Any, ...]] = []
-        high = (high_id or 0) + 1
-        low_id = low_id or 0
-        while high > low_id and len(rows) < limit:
-            low = max(low_id, high - RECENT_SLICE)
+        high = (last or 0) + 1  # ids below `high` are still to read
+        while True:
+            low = max(first or 0, high - RECENT_SLICE)
             rows += self.db.execute(
                 f"SELECT request_id, qualifier, source, enqueued_at, {_SHOWN_STATE}, attempts, "
                 "condition, finished_at, due_at FROM async_events "
@@ -271,8 +270,9 @@ class AsyncStore:
                 (low, high, function_name, limit - len(rows)),
             ).fetchall()
             high = low
-            if high > low_id and len(rows) < limit:
-                await asyncio.sleep(0)
+            if high <= (first or 0) or len(rows) >= limit:
+                break
+            await asyncio.sleep(0)  # a turn of the loop between slices
         keys: tuple[str, ...] = ("requestId", "qualifier", "source", "acceptedAt", "state")
         keys += ("attempts", "condition", "finishedAt", "dueAt")
         return [dict(zip(keys, r, strict=True)) for r in rows]

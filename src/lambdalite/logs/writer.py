@@ -9,8 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from lambdalite.sandbox.types import LogRow
-from lambdalite.store.base import Store
+from lambdalite.store.base import LogRow, Store
 
 log = logging.getLogger(__name__)
 

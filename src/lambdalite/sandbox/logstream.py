@@ -12,7 +12,8 @@ import logging
 import time
 from datetime import UTC, datetime
 
-from lambdalite.sandbox.types import LogRow, LogSink
+from lambdalite.sandbox.types import LogSink
+from lambdalite.store.base import LogRow
 
 log = logging.getLogger(__name__)
 

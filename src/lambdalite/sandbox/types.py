@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+from lambdalite.store.base import LogRow
+
 
 @dataclass(frozen=True, kw_only=True)
 class EnvironmentSpec:
@@ -61,11 +63,6 @@ class InvocationResult:
     max_memory_used_mb: int
     init_duration_ms: float | None  # set on a cold start
     log_tail: str  # the invocation's log text (START .. REPORT); filled when asked for
-
-
-LogRow = tuple[str, str, int, str]
-"""One log event: log group, log stream, timestamp in ms, message (a plain tuple: three or
-more are made per invocation, and the store binds them as they are)."""
 
 
 class LogSink(Protocol):

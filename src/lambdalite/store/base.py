@@ -7,6 +7,10 @@ from typing import Generic, Protocol, TypeVar
 
 from lambdalite.model.function import Alias, FunctionConfig, FunctionRecord
 
+LogRow = tuple[str, str, int, str]
+"""One log event to store: log group, log stream, timestamp in ms, message (a plain tuple:
+three or more are made per invocation, and the store binds them as they are)."""
+
 
 @dataclass(frozen=True)
 class StoredLogEvent:
@@ -62,8 +66,8 @@ class Store(Protocol):
     ) -> Page[Alias]: ...
 
     # logs
-    async def append_log_events(self, events: list[tuple[str, str, int, str]]) -> None:
-        """(log group, log stream, timestamp ms, message) rows, committed together."""
+    async def append_log_events(self, events: list[LogRow]) -> None:
+        """Rows committed in order (see SqliteLogStore.append)."""
         ...
 
     async def log_events(

@@ -19,11 +19,9 @@ import time
 from pathlib import Path
 
 from lambdalite.errors import StorageError
-from lambdalite.store.base import StoredLogEvent
+from lambdalite.store.base import LogRow, StoredLogEvent
 from lambdalite.store.sqlite.checkpointer import Checkpointer
 from lambdalite.store.sqlite.tables import apply_schema
-
-LogRow = tuple[str, str, int, str]  # log group, log stream, timestamp ms, message
 
 ROWS_PER_STATEMENT = 100
 SLICE_ROWS = 200  # rows per transaction, between two turns of the loop
@@ -65,7 +63,7 @@ class SqliteLogStore:
             self._db = None
 
     @property
-    def reader(self) -> sqlite3.Connection:
+    def db(self) -> sqlite3.Connection:
         if self._db is None:
             raise StorageError("log store is not open")
         return self._db
@@ -79,7 +77,7 @@ class SqliteLogStore:
             self._append(events[start : start + SLICE_ROWS])
 
     def _append(self, events: list[LogRow]) -> None:
-        db = self.reader
+        db = self.db
         now_ms = int(time.time() * 1000)
         try:
             db.execute("BEGIN")
@@ -104,7 +102,7 @@ class SqliteLogStore:
         after_id: int,
         limit: int,
     ) -> list[StoredLogEvent]:
-        rows = self.reader.execute(
+        rows = self.db.execute(
             "SELECT log_group, log_stream, timestamp_ms, ingestion_ms, message, id "
             "FROM log_events WHERE log_group = :group AND id > :after "
             "AND (:prefix IS NULL OR substr(log_stream, 1, length(:prefix)) = :prefix) "
@@ -122,7 +120,7 @@ class SqliteLogStore:
         return [StoredLogEvent(*row) for row in rows]
 
     def streams(self, log_group: str) -> list[tuple[str, int, int]]:
-        rows = self.reader.execute(
+        rows = self.db.execute(
             "SELECT log_stream, MIN(timestamp_ms), MAX(timestamp_ms) FROM log_events "
             "WHERE log_group = ? GROUP BY log_stream ORDER BY MAX(id) DESC",
             (log_group,),

@@ -23,7 +23,7 @@ from typing import Any, TypeVar, cast
 
 from lambdalite.errors import StorageError
 from lambdalite.model.function import LATEST, Alias, FunctionConfig, FunctionRecord
-from lambdalite.store.base import Page, PublishFn, StoredLogEvent
+from lambdalite.store.base import LogRow, Page, PublishFn, StoredLogEvent
 from lambdalite.store.sqlite.checkpointer import Checkpointer
 from lambdalite.store.sqlite.logs import SqliteLogStore
 
@@ -326,7 +326,7 @@ class SqliteStore:
 
     # logs (a file of their own: see logs.py) ----------------------------------------------
 
-    async def append_log_events(self, events: list[tuple[str, str, int, str]]) -> None:
+    async def append_log_events(self, events: list[LogRow]) -> None:
         await self.logs.append(events)
 
     async def log_events(
