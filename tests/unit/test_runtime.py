@@ -124,6 +124,26 @@ def test_context_values() -> None:
     assert ctx.client_context.custom is None
 
 
+def test_context_takes_the_environment_facts_read_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """run() reads the per-environment values once; each context copies them, and a later
+    change to the variables does not reach them (nor does it on AWS in practice)."""
+    from lambdalite.runtime.context import EnvironmentFacts
+
+    monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "fn")
+    monkeypatch.setenv("AWS_LAMBDA_LOG_STREAM_NAME", "stream")
+    facts = EnvironmentFacts()
+    monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "changed")
+    seen: list[tuple[object, object]] = []
+
+    def handler(event: object, context: LambdaContext) -> None:
+        seen.append((context.function_name, context.log_stream_name))
+
+    meta = {"id": "r1", "arn": "arn:x", "deadline_ms": 0}
+    assert bootstrap.invoke(handler, meta, b"{}", facts) == (framing.RESULT, b"null")
+    assert bootstrap.invoke(handler, meta, b"{}") == (framing.RESULT, b"null")
+    assert seen == [("fn", "stream"), ("changed", "stream")]
+
+
 def test_channel_carries_frames_over_pipes_both_ways() -> None:
     """The environment's channel: a request pipe in, an answer pipe out, EOF on close."""
     import os

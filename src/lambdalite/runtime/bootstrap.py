@@ -21,7 +21,7 @@ import traceback
 from typing import Any, Callable, Optional, Tuple
 
 from . import framing
-from .context import LambdaContext
+from .context import EnvironmentFacts, LambdaContext
 
 RUNTIME_DIR = os.path.dirname(os.path.abspath(__file__))
 _ENSURE_ASCII = sys.version_info < (3, 12)  # python3.12+ runtimes emit UTF-8 (spec 8.6)
@@ -197,7 +197,12 @@ def _set_trace_id(trace_id: Optional[str]) -> None:
         del os.environ["_X_AMZN_TRACE_ID"]
 
 
-def invoke(handler: Handler, meta: dict[str, Any], payload: bytes) -> Tuple[int, bytes]:
+def invoke(
+    handler: Handler,
+    meta: dict[str, Any],
+    payload: bytes,
+    facts: Optional[EnvironmentFacts] = None,
+) -> Tuple[int, bytes]:
     request_id = meta["id"]
     _current["request_id"] = request_id
     _current["tenant_id"] = meta.get("tenant")
@@ -210,12 +215,15 @@ def invoke(handler: Handler, meta: dict[str, Any], payload: bytes) -> Tuple[int,
             _json_header(meta.get("cc"), "Client Context"),
             _json_header(meta.get("ci"), "Cognito Identity"),
             meta.get("tenant"),
+            facts,
         )
         try:
             event = json.loads(payload)
         except Exception as e:
             raise Fault("Runtime.UnmarshalError", "Unable to unmarshal input: %s" % e) from None
         result = handler(event, context)
+        if result is None:
+            return framing.RESULT, b"null"  # the encoder's answer, without building one
         if isinstance(result, bytes):
             return framing.RESULT, result
         try:
@@ -274,6 +282,7 @@ def run(cfg: dict[str, Any], channel: framing.ByteChannel) -> int:
         framing.write_frame(channel, framing.INIT_ERROR, None, to_json(doc))
         return 1
     framing.write_frame(channel, framing.READY, None, b"")
+    facts = EnvironmentFacts()  # after init, which may still set the environment
     frames = framing.FrameReader(channel)
     linger = False
     while True:
@@ -286,7 +295,7 @@ def run(cfg: dict[str, Any], channel: framing.ByteChannel) -> int:
         if kind != framing.INVOKE:
             continue
         linger = bool(meta.get("linger"))
-        out_kind, body = invoke(handler, meta, payload)
+        out_kind, body = invoke(handler, meta, payload, facts)
         _current["request_id"] = ""
         rss_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         framing.write_frame_raw(channel, out_kind, b'{"rss_kb":%d}' % rss_kb, body)
