@@ -37,6 +37,7 @@ import uvloop
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.async_invoke import (  # noqa: E402
     _post_loop,
+    add_redis_aof,
     bench_lambdalite,
     drive,
     free_port,
@@ -128,6 +129,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--no-peers", action="store_true")
+    add_redis_aof(parser)
     args = parser.parse_args()
     rows: dict[str, list[float]] = {}
     with tempfile.TemporaryDirectory() as tmp_name:
@@ -140,7 +142,7 @@ def main() -> None:
             figures = bench_lambdalite(args.events, args.clients, tmp)
             rows.setdefault("lambdalite", []).append(figures["end-to-end/s"])
             if not args.no_peers:
-                for name, peer in peers(args.events, args.clients, tmp).items():
+                for name, peer in peers(args.events, args.clients, tmp, args.redis_aof).items():
                     rows.setdefault(name, []).append(peer["end-to-end/s"])
     print(f"{args.events} events, {args.clients} clients, end-to-end events/s per round")
     for label, rates in rows.items():

@@ -12,6 +12,12 @@ Celery, Dramatiq and redis-server are optional (`apt-get install -y redis-server
 `pip install celery 'dramatiq[redis]'`); the script says so and skips them when missing.
 Their tasks INCR a Redis counter so completion can be counted; lambdalite's handler does
 nothing and completion is read from the server's SQLite file.
+
+Durability is alike on both sides by default: lambdalite's accept is a WAL commit without
+fsync (synchronous=NORMAL), written to the OS before the 202, so an accepted event survives
+`kill -9` of the server, not a power cut. redis-server gets the same with its append-only
+file at `appendfsync everysec` (each write reaches the file before the reply, fsync once a
+second). `--redis-aof no` runs the peers on a Redis that keeps nothing, as before 2026-12.
 """
 
 from __future__ import annotations
@@ -305,7 +311,9 @@ def bench_peer(kind: str, events: int, clients: int, tmp: Path, url: str) -> dic
         worker.wait(timeout=30)
 
 
-def peers(events: int, clients: int, tmp: Path) -> dict[str, dict[str, float]]:
+def peers(
+    events: int, clients: int, tmp: Path, aof: str = "everysec"
+) -> dict[str, dict[str, float]]:
     results: dict[str, dict[str, float]] = {}
     if shutil.which("redis-server") is None:
         print("redis-server is not installed (apt-get install -y redis-server): no peers")
@@ -316,8 +324,11 @@ def peers(events: int, clients: int, tmp: Path) -> dict[str, dict[str, float]]:
         print("the redis package is missing (pip install redis): no peers")
         return results
     port = free_port()
+    durability = ["--appendonly", "no"]
+    if aof != "no":
+        durability = ["--appendonly", "yes", "--appendfsync", aof, "--dir", str(tmp)]
     server = subprocess.Popen(
-        ["redis-server", "--port", str(port), "--save", "", "--appendonly", "no"],
+        ["redis-server", "--port", str(port), "--save", "", *durability],
         stdout=subprocess.DEVNULL,
     )
     try:
@@ -348,15 +359,19 @@ def main() -> None:
         help="run every system this many times, alternating, and report the median ratio "
         "(the machine's speed drifts from minute to minute: one round is one sample)",
     )
+    add_redis_aof(parser)
     args = parser.parse_args()
-    print(f"{args.events} events, {args.clients} clients, {args.rounds} round(s)")
+    print(
+        f"{args.events} events, {args.clients} clients, {args.rounds} round(s), "
+        f"redis appendfsync {args.redis_aof}"
+    )
     ratios: list[float] = []
     for round_ in range(1, args.rounds + 1):
         with tempfile.TemporaryDirectory() as tmp_name:
             tmp = Path(tmp_name)
             results = {"lambdalite": bench_lambdalite(args.events, args.clients, tmp)}
             if not args.no_peers:
-                results.update(peers(args.events, args.clients, tmp))
+                results.update(peers(args.events, args.clients, tmp, args.redis_aof))
         print(f"round {round_}")
         for system, figures in results.items():
             print(f"  {system:<11} " + "  ".join(f"{k} {v:,.1f}" for k, v in figures.items()))
@@ -370,6 +385,16 @@ def main() -> None:
             f"end-to-end ratio, median of {len(ratios)}: {statistics.median(ratios):.2f}x "
             f"(target 2x; all: {listed})"
         )
+
+
+def add_redis_aof(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--redis-aof",
+        choices=("everysec", "always", "no"),
+        default="everysec",
+        help="the peers' Redis append-only file: everysec (default) is as durable as "
+        "lambdalite's accept; no keeps nothing",
+    )
 
 
 def e2e_ratio(results: dict[str, dict[str, float]]) -> tuple[str, float] | None:
