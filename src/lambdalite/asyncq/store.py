@@ -259,10 +259,11 @@ class AsyncStore:
         many does not hold the loop for the whole scan.
         """
         first, last = self.db.execute("SELECT min(id), max(id) FROM async_events").fetchone()
+        floor = first or 0  # the lowest id there is (0 in an empty table)
         rows: list[tuple[Any, ...]] = []
         high = (last or 0) + 1  # ids below `high` are still to read
         while True:
-            low = max(first or 0, high - RECENT_SLICE)
+            low = max(floor, high - RECENT_SLICE)
             rows += self.db.execute(
                 f"SELECT request_id, qualifier, source, enqueued_at, {_SHOWN_STATE}, attempts, "
                 "condition, finished_at, due_at FROM async_events "
@@ -270,7 +271,7 @@ class AsyncStore:
                 (low, high, function_name, limit - len(rows)),
             ).fetchall()
             high = low
-            if high <= (first or 0) or len(rows) >= limit:
+            if high <= floor or len(rows) >= limit:
                 break
             await asyncio.sleep(0)  # a turn of the loop between slices
         keys: tuple[str, ...] = ("requestId", "qualifier", "source", "acceptedAt", "state")
