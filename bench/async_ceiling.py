@@ -13,11 +13,16 @@ servers that do only the minimum a durable asynchronous invoke needs:
                                  round trip to one of 8 worker processes that answer at
                                  once, then one group-committed UPDATE marking it done
   raw durable + runtime          the same, the workers running lambdalite's real runtime loop
+  protocol durable + runtime     the same events, workers and SQL, served by uvicorn with
+                                 lambdalite's own protocol (api/server_protocol.py: the
+                                 direct Invoke path `lambdalite serve` answers through)
   lambdalite                     `lambdalite serve`, as bench/async_invoke.py runs it
 
-and, on a local redis-server, Dramatiq and Celery as bench/async_invoke.py runs them. The
-raw servers resolve nothing, keep no journal, retry nothing, enforce no timeout and write no
+and, on a local redis-server, Dramatiq and Celery as bench/async_invoke.py runs them. These
+servers resolve nothing, keep no journal, retry nothing, enforce no timeout and write no
 logs: each row is an upper bound for a server that does, on the same two CPUs as the clients.
+The protocol row bounds any server on lambdalite's HTTP stack; the raw rows, one that also
+parses HTTP by hand (the raw parser knows no chunked bodies, no 100-continue, no limits).
 """
 
 from __future__ import annotations
@@ -31,7 +36,9 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
+import uvicorn
 import uvloop
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -50,6 +57,9 @@ from bench.ceiling import (  # noqa: E402
     Workers,
     wait_listening,
 )
+from lambdalite.api.app import LambdaliteApp  # noqa: E402
+from lambdalite.api.http import Headers, Request  # noqa: E402
+from lambdalite.api.server_protocol import LambdaliteHttpProtocol  # noqa: E402
 from lambdalite.asyncq.groupcommit import GroupCommitter  # noqa: E402
 
 PATH = "/2015-03-31/functions/noop/invocations"
@@ -60,30 +70,88 @@ CREATE TABLE IF NOT EXISTS events (
 """
 
 
-class DurableAsyncHttp(RawHttp):
-    """The raw server's parser; each body is accepted durably, then run, then marked done."""
+class DurableEvents:
+    """The whole of a durable event here: a group-committed INSERT before the 202, a round
+    trip to a worker, a group-committed UPDATE marking it done."""
 
-    committer: GroupCommitter
-    ids = itertools.count()
+    def __init__(self, database: str, workers: Workers) -> None:
+        db = sqlite3.connect(database, isolation_level=None, check_same_thread=False)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=NORMAL")
+        db.executescript(SCHEMA)
+        self.committer = GroupCommitter(lambda: db)
+        self.workers = workers
+        self.ids = itertools.count()
 
-    async def answer(self, body: bytes) -> None:
+    async def accept(self, body: bytes) -> tuple[int, bytes]:
+        """(rowid, request id) once the event is committed."""
         request_id = b"%016x-%08d" % (time.time_ns(), next(self.ids))
         insert = ("INSERT INTO events (request_id, payload) VALUES (?,?)", (request_id, body))
-        rowid = await self.committer.submit((insert,))
-        self.transport.write(b"HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\n\r\n")
+        return await self.committer.submit((insert,)), request_id
+
+    async def run(self, rowid: int, body: bytes, request_id: bytes) -> None:
         await self.workers.call(body, request_id)
         done = ("UPDATE events SET done = 1, payload = X'' WHERE id = ?", (rowid,))
         await self.committer.submit((done,))
 
 
-def serve_durable(worker: str, code_dir: str, database: str, port: int) -> None:
+class DurableAsyncHttp(RawHttp):
+    """The raw server's parser; each body is accepted durably, then run, then marked done."""
+
+    events: DurableEvents
+
+    async def answer(self, body: bytes) -> None:
+        rowid, request_id = await self.events.accept(body)
+        self.transport.write(b"HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\n\r\n")
+        await self.events.run(rowid, body, request_id)
+
+
+class DurableInvokeApp(LambdaliteApp):
+    """Reached by LambdaliteHttpProtocol's direct Invoke path: 202 once committed, the run
+    in a task of its own (as lambdalite's queue does); no platform behind it."""
+
+    def __init__(self, code_dir: str, database: str) -> None:
+        self.code_dir = code_dir
+        self.database = database
+        self.runs: set[asyncio.Task[None]] = set()
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "lifespan":
+            raise NotImplementedError("this bench server answers Invoke only")
+        while (await receive())["type"] == "lifespan.startup":
+            workers = await Workers.of_kind("runtime", self.code_dir)
+            self.events = DurableEvents(self.database, workers)
+            await send({"type": "lifespan.startup.complete"})
+        await send({"type": "lifespan.shutdown.complete"})
+
+    async def invoke(self, request: Request, raw_name: str) -> tuple[int, Headers, bytes]:
+        rowid, request_id = await self.events.accept(request.body)
+        run = asyncio.get_running_loop().create_task(
+            self.events.run(rowid, request.body, request_id)
+        )
+        self.runs.add(run)
+        run.add_done_callback(self.runs.discard)
+        return 202, [(b"x-amzn-requestid", request_id)], b""
+
+
+def serve_durable(server: str, worker: str, code_dir: str, database: str, port: int) -> None:
+    """`server` "raw" (the raw parser) or "protocol" (uvicorn with lambdalite's protocol)."""
+    if server == "protocol":
+        uvicorn.run(
+            DurableInvokeApp(code_dir, database),
+            host="127.0.0.1",
+            port=port,
+            loop="uvloop",
+            http=LambdaliteHttpProtocol,
+            log_level="warning",
+            access_log=False,
+            proxy_headers=False,
+        )
+        return
+
     async def main() -> None:
-        db = sqlite3.connect(database, isolation_level=None, check_same_thread=False)
-        db.execute("PRAGMA journal_mode=WAL")
-        db.execute("PRAGMA synchronous=NORMAL")
-        db.executescript(SCHEMA)
-        DurableAsyncHttp.committer = GroupCommitter(lambda: db)
-        DurableAsyncHttp.workers = await Workers.of_kind(worker, code_dir)
+        workers = await Workers.of_kind(worker, code_dir)
+        DurableAsyncHttp.events = DurableEvents(database, workers)
         loop = asyncio.get_running_loop()
         server = await loop.create_server(DurableAsyncHttp, "127.0.0.1", port)
         await server.serve_forever()
@@ -96,15 +164,17 @@ def _done(database: str) -> int:
         return int(db.execute("SELECT COUNT(*) FROM events WHERE done = 1").fetchone()[0])
 
 
-def bench_durable(worker: str, events: int, clients: int, tmp: Path) -> float:
+def bench_durable(server: str, worker: str, events: int, clients: int, tmp: Path) -> float:
     """End-to-end events/s: from the first POST to the last event marked done."""
-    code_dir = tmp / f"code-{worker}"
+    code_dir = tmp / f"code-{server}-{worker}"
     code_dir.mkdir()
     (code_dir / "app.py").write_text(NOOP)
-    database = str(tmp / f"{worker}.sqlite3")
+    database = str(tmp / f"{server}-{worker}.sqlite3")
     port = free_port()
     spawn = multiprocessing.get_context("spawn")
-    process = spawn.Process(target=serve_durable, args=(worker, str(code_dir), database, port))
+    process = spawn.Process(
+        target=serve_durable, args=(server, worker, str(code_dir), database, port)
+    )
     process.start()
     try:
         wait_listening(port)
@@ -136,9 +206,9 @@ def main() -> None:
         for round_ in range(args.rounds):
             tmp = Path(tmp_name) / f"round{round_}"
             tmp.mkdir()
-            for worker in ("trivial", "runtime"):
-                rate = bench_durable(worker, args.events, args.clients, tmp)
-                rows.setdefault(f"raw durable + {worker} worker", []).append(rate)
+            for server, worker in (("raw", "trivial"), ("raw", "runtime"), ("protocol", "runtime")):
+                rate = bench_durable(server, worker, args.events, args.clients, tmp)
+                rows.setdefault(f"{server} durable + {worker} worker", []).append(rate)
             figures = bench_lambdalite(args.events, args.clients, tmp)
             rows.setdefault("lambdalite", []).append(figures["end-to-end/s"])
             if not args.no_peers:
