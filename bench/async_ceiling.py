@@ -38,7 +38,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import uvicorn
 import uvloop
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -55,11 +54,11 @@ from bench.ceiling import (  # noqa: E402
     NOOP,
     RawHttp,
     Workers,
+    run_uvicorn,
     wait_listening,
 )
 from lambdalite.api.app import LambdaliteApp  # noqa: E402
 from lambdalite.api.http import Headers, Request  # noqa: E402
-from lambdalite.api.server_protocol import LambdaliteHttpProtocol  # noqa: E402
 from lambdalite.asyncq.groupcommit import GroupCommitter  # noqa: E402
 
 PATH = "/2015-03-31/functions/noop/invocations"
@@ -137,16 +136,7 @@ class DurableInvokeApp(LambdaliteApp):
 def serve_durable(server: str, worker: str, code_dir: str, database: str, port: int) -> None:
     """`server` "raw" (the raw parser) or "protocol" (uvicorn with lambdalite's protocol)."""
     if server == "protocol":
-        uvicorn.run(
-            DurableInvokeApp(code_dir, database),
-            host="127.0.0.1",
-            port=port,
-            loop="uvloop",
-            http=LambdaliteHttpProtocol,
-            log_level="warning",
-            access_log=False,
-            proxy_headers=False,
-        )
+        run_uvicorn(DurableInvokeApp(code_dir, database), port, direct=True)
         return
 
     async def main() -> None:

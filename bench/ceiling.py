@@ -223,8 +223,15 @@ def serve_raw(worker: str, code_dir: str, port: int) -> None:
 
 
 def serve_uvicorn(code_dir: str, direct: bool, port: int) -> None:
+    app = (BareInvokeApp if direct else BareApp)(runtime_worker(code_dir))
+    run_uvicorn(app, port, direct)
+
+
+def run_uvicorn(app: Any, port: int, direct: bool) -> None:
+    """uvicorn on uvloop, quiet; `direct`: with lambdalite's protocol (api/server_protocol.py)
+    instead of uvicorn's own httptools one."""
     uvicorn.run(
-        (BareInvokeApp if direct else BareApp)(runtime_worker(code_dir)),
+        app,
         host="127.0.0.1",
         port=port,
         loop="uvloop",

@@ -43,6 +43,11 @@ _SHOWN_STATE = (
 )
 
 RECENT_SLICE = 20_000  # ids read per loop turn when listing one function's events
+_RECENT_IN_SLICE = (
+    f"SELECT request_id, qualifier, source, enqueued_at, {_SHOWN_STATE}, attempts, "
+    "condition, finished_at, due_at FROM async_events "
+    "WHERE id >= ? AND id < ? AND function_name = ? ORDER BY id DESC LIMIT ?"
+)
 
 _EVENT_COLUMNS = (
     "id, request_id, function_name, qualifier, payload, source, enqueued_at, attempts, "
@@ -264,12 +269,8 @@ class AsyncStore:
         high = (last or 0) + 1  # ids below `high` are still to read
         while True:
             low = max(floor, high - RECENT_SLICE)
-            rows += self.db.execute(
-                f"SELECT request_id, qualifier, source, enqueued_at, {_SHOWN_STATE}, attempts, "
-                "condition, finished_at, due_at FROM async_events "
-                "WHERE id >= ? AND id < ? AND function_name = ? ORDER BY id DESC LIMIT ?",
-                (low, high, function_name, limit - len(rows)),
-            ).fetchall()
+            params = (low, high, function_name, limit - len(rows))
+            rows += self.db.execute(_RECENT_IN_SLICE, params).fetchall()
             high = low
             if high <= floor or len(rows) >= limit:
                 break
