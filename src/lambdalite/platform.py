@@ -20,7 +20,7 @@ from lambdalite.services.events import EventsService
 from lambdalite.services.kinesis import KinesisService
 from lambdalite.services.sns import SnsService
 from lambdalite.services.sqs import SqsService
-from lambdalite.store.sqlite.store import SqliteStore
+from lambdalite.store.sqlite.backend import SqliteBackend
 
 
 class Component(Protocol):
@@ -38,7 +38,8 @@ class Platform:
         self.clock: Clock = make_clock(settings.clock)
         self.directory = ServiceDirectory()
         self.components: list[Component] = []  # services add their background loops here
-        self.store = SqliteStore(settings.database_path)
+        self.backend = SqliteBackend(settings.database_path)
+        self.store = self.backend.functions
         self.logs = LogWriter(self.store)
         self.pool = SandboxPool(
             self.logs, idle_ttl_s=settings.idle_ttl_s, tmp_root=settings.data_dir / "tmp"
@@ -72,7 +73,7 @@ class Platform:
         return f"http://{self.settings.host}:{self.settings.port}"
 
     async def start(self) -> None:
-        await self.store.open()
+        await self.backend.open()
         await self.concurrency.load()
         await self.logs.start()
         await self.pool.start()
@@ -85,4 +86,4 @@ class Platform:
         await self.pool.stop(self.settings.shutdown_grace_s)
         await self.functions.wait_settled()
         await self.logs.stop()
-        await self.store.close()
+        await self.backend.close()

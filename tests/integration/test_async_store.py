@@ -12,13 +12,16 @@ import lambdalite.asyncq.store as store_module
 from lambdalite.asyncq.groupcommit import GroupCommitter
 from lambdalite.asyncq.model import Complete, Journal, Outbox, Reschedule
 from lambdalite.asyncq.store import AsyncStore
+from lambdalite.store.sqlite.database import SqliteDatabase
+from lambdalite.store.sqlite.migrations import MAIN
 
 T0 = 1_000.0
 
 
 def _open(path: Path) -> tuple[sqlite3.Connection, AsyncStore]:
-    db = sqlite3.connect(path, isolation_level=None)
-    db.execute("PRAGMA journal_mode=WAL")
+    database = SqliteDatabase(path, MAIN)
+    database.open()
+    db = database.connection
     store = AsyncStore(lambda: db)
     store.open()
     return db, store

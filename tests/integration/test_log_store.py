@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from lambdalite.store.sqlite.database import SqliteDatabase
 from lambdalite.store.sqlite.logs import SqliteLogStore
+from lambdalite.store.sqlite.migrations import LOGS
 
 MESSAGES = [
     "START RequestId: 1 Version: $LATEST\n",
@@ -20,8 +22,9 @@ MESSAGES = [
 
 @pytest.mark.parametrize("with_nul", [False, True])
 def test_a_batch_keeps_order_timestamps_and_text(tmp_path: Path, with_nul: bool) -> None:
-    store = SqliteLogStore(tmp_path / "logs.sqlite3")
-    store.open()
+    database = SqliteDatabase(tmp_path / "logs.sqlite3", LOGS)
+    database.open()
+    store = SqliteLogStore(database)
     try:
         messages = MESSAGES + (["binary \x00 output"] if with_nul else [])
         rows = [("/aws/lambda/fn", "stream-a", 1_000 + i, m) for i, m in enumerate(messages)]
@@ -35,12 +38,13 @@ def test_a_batch_keeps_order_timestamps_and_text(tmp_path: Path, with_nul: bool)
             "elsewhere"
         ]
     finally:
-        store.close()
+        database.close()
 
 
 def test_batches_larger_than_one_statement_keep_every_row_in_order(tmp_path: Path) -> None:
-    store = SqliteLogStore(tmp_path / "logs.sqlite3")
-    store.open()
+    database = SqliteDatabase(tmp_path / "logs.sqlite3", LOGS)
+    database.open()
+    store = SqliteLogStore(database)
     try:
         rows = [("/aws/lambda/fn", f"s{i % 3}", i, f"line {i}") for i in range(257)]
         asyncio.run(store.append(rows))
@@ -50,15 +54,16 @@ def test_batches_larger_than_one_statement_keep_every_row_in_order(tmp_path: Pat
         ]
         assert len({e.event_id for e in events}) == 257
     finally:
-        store.close()
+        database.close()
 
 
 def test_a_large_batch_lets_the_loop_turn_between_slices(tmp_path: Path) -> None:
     """Written on the loop: other work runs between slices, and each slice is whole."""
     from lambdalite.store.sqlite.logs import SLICE_ROWS
 
-    store = SqliteLogStore(tmp_path / "logs.sqlite3")
-    store.open()
+    database = SqliteDatabase(tmp_path / "logs.sqlite3", LOGS)
+    database.open()
+    store = SqliteLogStore(database)
     seen: list[int] = []
 
     async def scenario() -> None:
@@ -76,4 +81,4 @@ def test_a_large_batch_lets_the_loop_turn_between_slices(tmp_path: Path) -> None
         events = store.events("/aws/lambda/fn", None, None, None, 0, 10_000)
         assert [e.timestamp_ms for e in events] == list(range(2 * SLICE_ROWS + 1))
     finally:
-        store.close()
+        database.close()

@@ -5,11 +5,12 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from lambdalite.store.sqlite.checkpointer import BACKSTOP_PAGES, Checkpointer
-from lambdalite.store.sqlite.store import SqliteStore
+from lambdalite.store.sqlite.backend import SqliteBackend
+from lambdalite.store.sqlite.checkpointer import BACKSTOP_PAGES
+from lambdalite.store.sqlite.database import SqliteDatabase
 
 
-async def _until_checkpointed(checkpointer: Checkpointer) -> None:
+async def _until_checkpointed(checkpointer: SqliteDatabase) -> None:
     for _ in range(500):  # the thread wakes every 0.1 s; allow a slow machine 10 s
         if checkpointer.checkpoints:
             return
@@ -19,15 +20,15 @@ async def _until_checkpointed(checkpointer: Checkpointer) -> None:
 
 def test_the_checkpoint_thread_copies_committed_pages_back(tmp_path: Path) -> None:
     async def scenario() -> None:
-        store = SqliteStore(tmp_path / "db.sqlite3")
+        store = SqliteBackend(tmp_path / "db.sqlite3")
         await store.open()
         try:
-            db = store.db
+            db = store.database.connection
             assert db.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == BACKSTOP_PAGES
             db.execute("CREATE TABLE filler (x BLOB)")
             for _ in range(50):
                 db.execute("INSERT INTO filler VALUES (zeroblob(8000))")
-            await _until_checkpointed(store._checkpointer)
+            await _until_checkpointed(store.database)
         finally:
             await store.close()
 
@@ -36,14 +37,14 @@ def test_the_checkpoint_thread_copies_committed_pages_back(tmp_path: Path) -> No
 
 def test_the_log_file_is_checkpointed_off_the_loop_too(tmp_path: Path) -> None:
     async def scenario() -> None:
-        store = SqliteStore(tmp_path / "db.sqlite3")
+        store = SqliteBackend(tmp_path / "db.sqlite3")
         await store.open()
         try:
-            logs = store.logs.db
+            logs = store.log_database.connection
             assert logs.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == BACKSTOP_PAGES
             rows = [("/aws/lambda/fn", "s", i, "x" * 2000) for i in range(200)]
-            await store.append_log_events(rows)
-            await _until_checkpointed(store.logs._checkpointer)
+            await store.logs.append(rows)
+            await _until_checkpointed(store.log_database)
         finally:
             await store.close()
 

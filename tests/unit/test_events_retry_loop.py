@@ -12,7 +12,7 @@ from lambdalite.clock import VirtualClock
 from lambdalite.config import Settings
 from lambdalite.services.directory import MessageAttributes, ServiceDirectory
 from lambdalite.services.events import EventsService
-from lambdalite.store.sqlite.store import SqliteStore
+from lambdalite.store.sqlite.backend import SqliteBackend
 
 QUEUE = "arn:aws:sqs:us-east-1:000000000000:target"
 DLQ = "arn:aws:sqs:us-east-1:000000000000:dlq"
@@ -55,8 +55,9 @@ async def run_scenario(
     clock = VirtualClock(start=1_700_000_000.0)
     queues = FlakyQueues(clock, failures)
     directory = ServiceDirectory(sqs=queues)
-    store = SqliteStore(tmp_path / "db.sqlite3")
-    await store.open()
+    backend = SqliteBackend(tmp_path / "db.sqlite3")
+    await backend.open()
+    store = backend.functions
     service = EventsService(Settings(data_dir=tmp_path), store, clock, directory)
     await service.start()
     try:
@@ -79,7 +80,7 @@ async def run_scenario(
             await settle()
     finally:
         await service.stop()
-        await store.close()
+        await backend.close()
     return queues, start, service
 
 
@@ -138,8 +139,9 @@ def test_scheduler_fires_each_slot_once(tmp_path: Path) -> None:
     async def scenario() -> list[Any]:
         clock = VirtualClock(start=1_700_000_000.0)
         queues = FlakyQueues(clock, 0)
-        store = SqliteStore(tmp_path / "db.sqlite3")
-        await store.open()
+        backend = SqliteBackend(tmp_path / "db.sqlite3")
+        await backend.open()
+        store = backend.functions
         service = EventsService(
             Settings(data_dir=tmp_path), store, clock, ServiceDirectory(sqs=queues)
         )
@@ -153,7 +155,7 @@ def test_scheduler_fires_each_slot_once(tmp_path: Path) -> None:
         clock.advance(600)
         await settle()
         await service.stop()
-        await store.close()
+        await backend.close()
         return queues.sent[QUEUE]
 
     assert len(asyncio.run(scenario())) == 13

@@ -21,7 +21,7 @@ from lambdalite.services.kinesis.model import (
     partition_hash,
     shard_ranges,
 )
-from lambdalite.store.sqlite.store import SqliteStore
+from lambdalite.store.sqlite.backend import SqliteBackend
 
 ARN = "arn:aws:kinesis:us-east-1:000000000000:stream/s"
 
@@ -59,8 +59,9 @@ def test_internal_read_api(tmp_path: Path) -> None:
 
 async def _read_api(tmp_path: Path) -> None:
     clock = VirtualClock(start=1_000_000.0)
-    store = SqliteStore(tmp_path / "db.sqlite3")
-    await store.open()
+    backend = SqliteBackend(tmp_path / "db.sqlite3")
+    await backend.open()
+    store = backend.functions
     service = KinesisService(Settings(data_dir=tmp_path), clock, store)
     await service.start()
     try:
@@ -90,4 +91,4 @@ async def _read_api(tmp_path: Path) -> None:
         assert await service.reader.read(ARN, shard, None, 10) == []
     finally:
         await service.stop()
-        await store.close()
+        await backend.close()

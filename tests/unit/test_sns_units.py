@@ -19,7 +19,7 @@ from lambdalite.services.sns.errors import InvalidParameter, ParameterValueInval
 from lambdalite.services.sns.model import Publication, Subscription
 from lambdalite.services.sns.retry import AWS_MANAGED, RetrySchedule
 from lambdalite.services.sns.validate import check_message_attributes, parse_structure
-from lambdalite.store.sqlite.store import SqliteStore
+from lambdalite.store.sqlite.backend import SqliteBackend
 
 
 def test_aws_managed_schedule() -> None:
@@ -91,8 +91,9 @@ class FlakyQueues:
 
 
 async def _service(tmp_path: Path, schedule: RetrySchedule) -> tuple[SnsService, Any, Any]:
-    store = SqliteStore(tmp_path / "db.sqlite3")
-    await store.open()
+    backend = SqliteBackend(tmp_path / "db.sqlite3")
+    await backend.open()
+    store = backend.functions
     clock = VirtualClock()
     directory = ServiceDirectory()
     sns = SnsService(Settings(data_dir=tmp_path), store, clock, directory, schedule=schedule)

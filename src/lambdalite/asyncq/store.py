@@ -23,7 +23,6 @@ from json.encoder import encode_basestring as _json_str
 from typing import Any
 
 from lambdalite.asyncq.groupcommit import Statement
-from lambdalite.asyncq.migrations import fold_journal_table
 from lambdalite.asyncq.model import (
     Complete,
     Effect,
@@ -34,7 +33,6 @@ from lambdalite.asyncq.model import (
     Reschedule,
 )
 from lambdalite.asyncq.records import Response
-from lambdalite.store.sqlite.tables import apply_schema
 
 # queued | running | done, as `lambdalite events` shows it: a leased event is being run (a
 # single-node store releases every lease at start, so none is left over from a crash).
@@ -92,13 +90,6 @@ class AsyncStore:
         return self._db()
 
     def open(self) -> None:
-        apply_schema(self.db, "lambdalite.asyncq")
-        fold_journal_table(self.db)
-        has_functions = self.db.execute(
-            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'functions'"
-        ).fetchone()
-        if has_functions:
-            apply_schema(self.db, "lambdalite.asyncq", "config_lifetime.sql")
         self.db.execute(
             "UPDATE async_events SET lease_owner = NULL, lease_until = NULL "
             "WHERE state = 'queued' AND lease_owner IS NOT NULL"

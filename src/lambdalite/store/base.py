@@ -32,9 +32,6 @@ class Page(Generic[T]):
 
 
 class Store(Protocol):
-    async def open(self) -> None: ...
-    async def close(self) -> None: ...
-
     # functions and versions
     async def create_function(self, record: FunctionRecord, latest: FunctionConfig) -> bool:
         """False when a function of that name exists already."""

@@ -14,7 +14,7 @@ from typing import Any
 
 from lambdalite.services.events.model import DEFAULT_BUS, Bus, Delivery, Rule
 from lambdalite.store.sqlite.store import SqliteStore
-from lambdalite.store.sqlite.tables import apply_schema, transaction
+from lambdalite.store.sqlite.tables import transaction
 
 _RULE_COLUMNS = (
     "bus, name, event_pattern, schedule, state, description, role_arn, anchor, last_fired"
@@ -35,7 +35,6 @@ class EventsStore:
         return self._store.db
 
     def open(self, now: float) -> None:
-        apply_schema(self.db, "lambdalite.services.events")
         self.db.execute(
             "INSERT OR IGNORE INTO event_buses (name, description, created_at, modified_at) "
             "VALUES (?, NULL, ?, ?)",

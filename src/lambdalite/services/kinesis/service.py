@@ -60,7 +60,6 @@ class KinesisService:
     # component ---------------------------------------------------------------------------
 
     async def start(self) -> None:
-        self.db.create_schema()
         self.db.activate_all_creating()
         self._last_arrival = self.db.last_arrival()
         await self._trimmer.start()

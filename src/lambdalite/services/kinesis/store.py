@@ -11,7 +11,7 @@ from collections.abc import Callable, Generator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 
-from lambdalite.store.sqlite.tables import apply_schema, transaction
+from lambdalite.store.sqlite.tables import transaction
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,9 +46,6 @@ class KinesisStore:
     @property
     def db(self) -> sqlite3.Connection:
         return self._connection()
-
-    def create_schema(self) -> None:
-        apply_schema(self.db, "lambdalite.services.kinesis")
 
     def _transaction(self) -> AbstractContextManager[sqlite3.Connection]:
         return transaction(self.db)

@@ -75,7 +75,6 @@ class SnsService:
     # component --------------------------------------------------------------------------
 
     async def start(self) -> None:
-        SnsStore.create_tables(self.store.db)
         await self.delivery.start()
 
     async def stop(self) -> None:

@@ -14,7 +14,7 @@ from dataclasses import replace
 from typing import Protocol
 
 from lambdalite.services.sns.model import Delivery, Publication, Subscription, Topic
-from lambdalite.store.sqlite.tables import apply_schema, transaction
+from lambdalite.store.sqlite.tables import transaction
 
 Fanout = tuple[Publication, Sequence[Subscription]]
 
@@ -33,10 +33,6 @@ class SnsStore:
     @property
     def db(self) -> sqlite3.Connection:
         return self._owner.db
-
-    @staticmethod
-    def create_tables(db: sqlite3.Connection) -> None:
-        apply_schema(db, "lambdalite.services.sns")
 
     def _transaction(self) -> AbstractContextManager[sqlite3.Connection]:
         return transaction(self.db)

@@ -83,7 +83,6 @@ class SqsService:
 
     async def start(self) -> None:
         self._sqs = SqsStore(self._store.db)
-        self._sqs.create_schema()
         for name, attributes, tags, created, modified in self._sqs.load_queues():
             self._queues[name] = Queue(name, self.arn(name), attributes, created, modified, tags)
         self._reaper = asyncio.create_task(self._reap_forever())

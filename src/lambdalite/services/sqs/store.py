@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 from lambdalite.services.sqs.messages import md5_of_attributes, md5_of_body
 from lambdalite.services.sqs.model import DEDUP_INTERVAL_S, NewMessage, Queue, Received, Sent
-from lambdalite.store.sqlite.tables import apply_schema, transaction
+from lambdalite.store.sqlite.tables import transaction
 
 _COLUMNS = (
     "id, message_id, body, md5_body, attributes, system, sent, receive_count, first_receive, "
@@ -63,9 +63,6 @@ def decode_receipt(handle: str) -> tuple[str, int, str] | None:
 class SqsStore:
     def __init__(self, db: sqlite3.Connection) -> None:
         self.db = db
-
-    def create_schema(self) -> None:
-        apply_schema(self.db, "lambdalite.services.sqs")
 
     # queues -----------------------------------------------------------------------------
 

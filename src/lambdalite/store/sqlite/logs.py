@@ -16,12 +16,10 @@ import asyncio
 import functools
 import sqlite3
 import time
-from pathlib import Path
 
 from lambdalite.errors import StorageError
 from lambdalite.store.base import LogRow, StoredLogEvent
-from lambdalite.store.sqlite.checkpointer import Checkpointer
-from lambdalite.store.sqlite.tables import apply_schema
+from lambdalite.store.sqlite.database import SqliteDatabase
 
 ROWS_PER_STATEMENT = 100
 SLICE_ROWS = 200  # rows per transaction, between two turns of the loop
@@ -36,37 +34,13 @@ def _insert_rows(count: int) -> str:
     )
 
 
-def _connect(path: Path) -> sqlite3.Connection:
-    db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-    db.execute("PRAGMA journal_mode=WAL")
-    db.execute("PRAGMA synchronous=NORMAL")
-    db.execute("PRAGMA busy_timeout=5000")
-    return db
-
-
 class SqliteLogStore:
-    def __init__(self, path: Path) -> None:
-        self._path = path
-        self._db: sqlite3.Connection | None = None
-        # Checkpoints (and their fsyncs) stay off the loop, as the main file's do.
-        self._checkpointer = Checkpointer(path)
-
-    def open(self) -> None:
-        self._db = _connect(self._path)
-        apply_schema(self._db, "lambdalite.store.sqlite", "logs_schema.sql")
-        self._checkpointer.start(self._db)
-
-    def close(self) -> None:
-        self._checkpointer.stop()
-        if self._db is not None:
-            self._db.close()
-            self._db = None
+    def __init__(self, database: SqliteDatabase) -> None:
+        self.database = database  # the log file's own handle (its migrations are LOGS)
 
     @property
     def db(self) -> sqlite3.Connection:
-        if self._db is None:
-            raise StorageError("log store is not open")
-        return self._db
+        return self.database.connection
 
     async def append(self, events: list[LogRow]) -> None:
         """Store events in order, a slice per transaction with a loop turn between slices

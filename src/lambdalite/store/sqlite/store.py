@@ -17,14 +17,12 @@ import json
 import sqlite3
 import time
 from collections.abc import Awaitable, Callable
-from importlib import resources
-from pathlib import Path
 from typing import Any, TypeVar, cast
 
 from lambdalite.errors import StorageError
 from lambdalite.model.function import LATEST, Alias, FunctionConfig, FunctionRecord
 from lambdalite.store.base import LogRow, Page, PublishFn, StoredLogEvent
-from lambdalite.store.sqlite.checkpointer import Checkpointer
+from lambdalite.store.sqlite.database import SqliteDatabase
 from lambdalite.store.sqlite.logs import SqliteLogStore
 
 _MISSING = object()
@@ -46,11 +44,9 @@ def _invalidates(method: _Method) -> _Method:
 
 
 class SqliteStore:
-    def __init__(self, path: Path) -> None:
-        self._path = path
-        self._db: sqlite3.Connection | None = None
-        self.logs = SqliteLogStore(path.with_name("logs.sqlite3"))
-        self._checkpointer = Checkpointer(path)
+    def __init__(self, database: SqliteDatabase, logs: SqliteLogStore) -> None:
+        self.database = database
+        self.logs = logs
         self._cache: dict[tuple[str, str, str], Any] = {}
         self._cache_version = -1
         self._version_checked_at = 0.0
@@ -73,31 +69,7 @@ class SqliteStore:
 
     @property
     def db(self) -> sqlite3.Connection:
-        if self._db is None:
-            raise StorageError("store is not open")
-        return self._db
-
-    async def open(self) -> None:
-        self._path.parent.mkdir(parents=True, exist_ok=True)
-        db = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False)
-        db.execute("PRAGMA journal_mode=WAL")
-        # NORMAL survives kill -9 (the WAL is in the OS cache); only power loss can cost the
-        # last commits, which is the trade SQLite documents for WAL mode.
-        db.execute("PRAGMA synchronous=NORMAL")
-        db.execute("PRAGMA foreign_keys=ON")
-        db.execute("PRAGMA busy_timeout=5000")
-        schema = resources.files("lambdalite.store.sqlite").joinpath("schema.sql").read_text()
-        db.executescript(schema)
-        self._db = db
-        self._checkpointer.start(db)
-        self.logs.open()
-
-    async def close(self) -> None:
-        self.logs.close()
-        self._checkpointer.stop()
-        if self._db is not None:
-            self._db.close()
-            self._db = None
+        return self.database.connection
 
     def _write(self, sql: str, params: tuple[object, ...] = ()) -> sqlite3.Cursor:
         try:

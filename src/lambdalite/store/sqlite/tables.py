@@ -1,18 +1,12 @@
-"""What every SQLite-backed store of ours needs: its tables, and one transaction shape."""
+"""The one transaction shape of every SQLite store (SqliteDatabase.transaction wraps it)."""
 
 from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-from importlib import resources
 
 from lambdalite.errors import StorageError
-
-
-def apply_schema(db: sqlite3.Connection, package: str, name: str = "schema.sql") -> None:
-    """Run a package's schema file (CREATE ... IF NOT EXISTS, so it is safe at every start)."""
-    db.executescript(resources.files(package).joinpath(name).read_text())
 
 
 @contextmanager

@@ -1,3 +1,5 @@
+-- Version 1 of the log file: the schema of the release of 2026-12-07.
+
 CREATE TABLE IF NOT EXISTS log_events (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     log_group TEXT NOT NULL,

@@ -1,0 +1,38 @@
+"""The SQLite backend: every subsystem's store over one handle per file.
+
+The composition root (platform.py) builds this and hands each subsystem its own store; a
+PostgreSQL backend will offer the same attributes over one connection pool.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from lambdalite.store.sqlite.database import SqliteDatabase
+from lambdalite.store.sqlite.logs import SqliteLogStore
+from lambdalite.store.sqlite.migrations import LOGS, MAIN
+from lambdalite.store.sqlite.store import SqliteStore
+
+LOG_FILE = "logs.sqlite3"
+
+
+class SqliteBackend:
+    def __init__(self, path: Path) -> None:
+        """`path` is the main file; function logs live in a file of their own beside it."""
+        self.database = SqliteDatabase(path, MAIN)
+        self.log_database = SqliteDatabase(path.with_name(LOG_FILE), LOGS)
+        self.logs = SqliteLogStore(self.log_database)
+        self.functions = SqliteStore(self.database, self.logs)
+        # Each subsystem's store joins here, built on self.database.
+
+    async def open(self) -> None:
+        self.database.open()
+        try:
+            self.log_database.open()
+        except BaseException:
+            self.database.close()
+            raise
+
+    async def close(self) -> None:
+        self.log_database.close()
+        self.database.close()
