@@ -22,7 +22,7 @@ import uvloop
 
 from lambdalite.sandbox.pool import SandboxPool
 from lambdalite.sandbox.types import EnvironmentSpec, InvocationRequest
-from lambdalite.store.base import LogRow
+from lambdalite.logs.store import LogRow
 
 CODE = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "functions" / "bench"
 log = logging.getLogger("bench")

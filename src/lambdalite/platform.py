@@ -40,7 +40,7 @@ class Platform:
         self.components: list[Component] = []  # services add their background loops here
         self.backend = SqliteBackend(settings.database_path)
         self.store = self.backend.functions
-        self.logs = LogWriter(self.store)
+        self.logs = LogWriter(self.backend.logs)
         self.pool = SandboxPool(
             self.logs, idle_ttl_s=settings.idle_ttl_s, tmp_root=settings.data_dir / "tmp"
         )

@@ -20,13 +20,13 @@ from typing import Any, TypeVar
 import pytest
 import uvloop
 
+from lambdalite.logs.store import LogRow
 from lambdalite.sandbox.pool import SandboxPool
 from lambdalite.sandbox.types import (
     EnvironmentSpec,
     InvocationRequest,
     InvocationResult,
 )
-from lambdalite.store.base import LogRow
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "functions"
 ARN = "arn:aws:lambda:us-east-1:000000000000:function:{}"

@@ -11,8 +11,8 @@ from typing import Any
 
 from lambdalite.api.dispatch import Operation, ServiceSpec
 from lambdalite.errors import AwsError
+from lambdalite.logs.store import StoredLogEvent
 from lambdalite.platform import Platform
-from lambdalite.store.base import StoredLogEvent
 
 
 class LogsResourceNotFound(AwsError):
@@ -46,7 +46,7 @@ def _token(params: dict[str, Any]) -> int:
 
 async def filter_log_events(p: Platform, params: dict[str, Any]) -> dict[str, Any]:
     limit = int(params.get("limit", 10_000))
-    events = await p.store.log_events(
+    events = await p.backend.logs.events(
         _group(params),
         stream_prefix=params.get("logStreamNamePrefix"),
         start_ms=params.get("startTime"),
@@ -83,7 +83,7 @@ async def get_log_events(p: Platform, params: dict[str, Any]) -> dict[str, Any]:
     if not isinstance(stream, str):
         raise InvalidParameterException("logStreamName is required")
     after = _token(params)
-    events = await p.store.log_events(
+    events = await p.backend.logs.events(
         _group(params),
         stream_prefix=stream,
         start_ms=params.get("startTime"),
@@ -104,7 +104,7 @@ async def get_log_events(p: Platform, params: dict[str, Any]) -> dict[str, Any]:
 
 
 async def describe_log_streams(p: Platform, params: dict[str, Any]) -> dict[str, Any]:
-    streams = await p.store.log_streams(_group(params))
+    streams = await p.backend.logs.streams(_group(params))
     prefix = params.get("logStreamNamePrefix") or ""
     return {
         "logStreams": [

@@ -9,9 +9,9 @@ from lambdalite.asyncq.model import EventInvokeConfig
 from lambdalite.asyncq.records import destination_kind
 from lambdalite.asyncq.store import AsyncStore
 from lambdalite.errors import InvalidParameterValueException, ResourceNotFoundException
+from lambdalite.functions.store import FunctionStore
 from lambdalite.model.arn import function_arn, parse_function_id
 from lambdalite.model.function import LATEST
-from lambdalite.store.base import Store
 
 AT_LEAST_ONE = "You must specify at least one of error handling or destination setting."
 SELF_DESTINATION = "You can't specify the function as a destination for itself."
@@ -21,7 +21,9 @@ FUNCTION_MISSING = "The function doesn't exist."
 class EventInvokeConfigs:
     """CRUD with a read cache: the consumer reads the config of every event it runs."""
 
-    def __init__(self, store: Store, async_store: AsyncStore, region: str, account: str) -> None:
+    def __init__(
+        self, store: FunctionStore, async_store: AsyncStore, region: str, account: str
+    ) -> None:
         self._store = store
         self._async = async_store
         self._region = region

@@ -9,12 +9,12 @@ from lambdalite.errors import (
     ResourceNotFoundException,
 )
 from lambdalite.functions.service import FunctionService, new_revision
+from lambdalite.functions.store import FunctionStore, Page
 from lambdalite.model.function import LATEST, Alias
-from lambdalite.store.base import Page, Store
 
 
 class AliasService:
-    def __init__(self, store: Store, functions: FunctionService) -> None:
+    def __init__(self, store: FunctionStore, functions: FunctionService) -> None:
         self._store = store
         self._functions = functions
 

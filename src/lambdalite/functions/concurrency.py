@@ -5,8 +5,8 @@ from __future__ import annotations
 from lambdalite.config import MIN_UNRESERVED_CONCURRENCY
 from lambdalite.errors import InvalidParameterValueException
 from lambdalite.functions.service import FunctionService
+from lambdalite.functions.store import FunctionStore
 from lambdalite.invoke.concurrency import ConcurrencyLedger
-from lambdalite.store.base import Store
 
 QUALIFIED_NOT_ALLOWED = (
     "This operation is permitted on Lambda functions only. Aliases and versions do not support "
@@ -15,7 +15,9 @@ QUALIFIED_NOT_ALLOWED = (
 
 
 class ConcurrencyService:
-    def __init__(self, store: Store, functions: FunctionService, ledger: ConcurrencyLedger) -> None:
+    def __init__(
+        self, store: FunctionStore, functions: FunctionService, ledger: ConcurrencyLedger
+    ) -> None:
         self._store = store
         self._functions = functions
         self._ledger = ledger

@@ -19,6 +19,7 @@ from lambdalite.errors import (
 )
 from lambdalite.functions import rules
 from lambdalite.functions.interpreters import interpreter_for
+from lambdalite.functions.store import FunctionStore, Page
 from lambdalite.model.arn import function_arn
 from lambdalite.model.function import (
     LATEST,
@@ -28,7 +29,6 @@ from lambdalite.model.function import (
     LastUpdateStatus,
     State,
 )
-from lambdalite.store.base import Page, Store
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +63,7 @@ class FunctionService:
     def __init__(
         self,
         settings: Settings,
-        store: Store,
+        store: FunctionStore,
         on_change: Callable[[str], object],
     ) -> None:
         self._settings = settings

@@ -12,9 +12,9 @@ from lambdalite.errors import (
     ResourceNotFoundException,
     ValidationException,
 )
+from lambdalite.functions.store import FunctionStore
 from lambdalite.model.arn import FunctionId, function_arn, parse_function_id
 from lambdalite.model.function import LATEST, FunctionConfig, FunctionRecord
-from lambdalite.store.base import Store
 
 MAX_NAME_LENGTH = 64
 
@@ -59,7 +59,7 @@ def split_function_name(raw: str, qualifier: str | None, region: str, account: s
 
 
 async def resolve_target(
-    store: Store, raw: str, qualifier: str | None, region: str, account: str
+    store: FunctionStore, raw: str, qualifier: str | None, region: str, account: str
 ) -> Target:
     fid = split_function_name(raw, qualifier, region, account)
     wanted = fid.qualifier or LATEST

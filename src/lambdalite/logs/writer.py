@@ -9,13 +9,13 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from lambdalite.store.base import LogRow, Store
+from lambdalite.logs.store import LogRow, LogStore
 
 log = logging.getLogger(__name__)
 
 
 class LogWriter:
-    def __init__(self, store: Store, interval_s: float = 0.05) -> None:
+    def __init__(self, store: LogStore, interval_s: float = 0.05) -> None:
         self._store = store
         self._interval_s = interval_s
         self._pending: list[LogRow] = []
@@ -32,7 +32,7 @@ class LogWriter:
     async def flush(self) -> None:
         batch, self._pending = self._pending, []
         if batch:
-            await self._store.append_log_events(batch)
+            await self._store.append(batch)
 
     async def _run(self) -> None:
         while True:

@@ -12,8 +12,8 @@ import logging
 import time
 from datetime import UTC, datetime
 
+from lambdalite.logs.store import LogRow
 from lambdalite.sandbox.types import LogSink
-from lambdalite.store.base import LogRow
 
 log = logging.getLogger(__name__)
 

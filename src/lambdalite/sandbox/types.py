@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from lambdalite.store.base import LogRow
+from lambdalite.logs.store import LogRow
 
 
 @dataclass(frozen=True, kw_only=True)

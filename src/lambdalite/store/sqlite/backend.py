@@ -22,7 +22,7 @@ class SqliteBackend:
         self.database = SqliteDatabase(path, MAIN)
         self.log_database = SqliteDatabase(path.with_name(LOG_FILE), LOGS)
         self.logs = SqliteLogStore(self.log_database)
-        self.functions = SqliteStore(self.database, self.logs)
+        self.functions = SqliteStore(self.database)
         # Each subsystem's store joins here, built on self.database.
 
     async def open(self) -> None:

@@ -18,7 +18,7 @@ import sqlite3
 import time
 
 from lambdalite.errors import StorageError
-from lambdalite.store.base import LogRow, StoredLogEvent
+from lambdalite.logs.store import LogRow, StoredLogEvent
 from lambdalite.store.sqlite.database import SqliteDatabase
 
 ROWS_PER_STATEMENT = 100
@@ -67,14 +67,15 @@ class SqliteLogStore:
                 db.execute("ROLLBACK")
             raise StorageError(str(exc)) from exc
 
-    def events(
+    async def events(
         self,
         log_group: str,
-        stream_prefix: str | None,
-        start_ms: int | None,
-        end_ms: int | None,
-        after_id: int,
-        limit: int,
+        *,
+        stream_prefix: str | None = None,
+        start_ms: int | None = None,
+        end_ms: int | None = None,
+        after_id: int = 0,
+        limit: int = 10_000,
     ) -> list[StoredLogEvent]:
         rows = self.db.execute(
             "SELECT log_group, log_stream, timestamp_ms, ingestion_ms, message, id "
@@ -93,7 +94,7 @@ class SqliteLogStore:
         ).fetchall()
         return [StoredLogEvent(*row) for row in rows]
 
-    def streams(self, log_group: str) -> list[tuple[str, int, int]]:
+    async def streams(self, log_group: str) -> list[tuple[str, int, int]]:
         rows = self.db.execute(
             "SELECT log_stream, MIN(timestamp_ms), MAX(timestamp_ms) FROM log_events "
             "WHERE log_group = ? GROUP BY log_stream ORDER BY MAX(id) DESC",

@@ -20,10 +20,9 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar, cast
 
 from lambdalite.errors import StorageError
+from lambdalite.functions.store import Page, PublishFn
 from lambdalite.model.function import LATEST, Alias, FunctionConfig, FunctionRecord
-from lambdalite.store.base import LogRow, Page, PublishFn, StoredLogEvent
 from lambdalite.store.sqlite.database import SqliteDatabase
-from lambdalite.store.sqlite.logs import SqliteLogStore
 
 _MISSING = object()
 VERSION_CHECK_S = 0.05
@@ -44,9 +43,8 @@ def _invalidates(method: _Method) -> _Method:
 
 
 class SqliteStore:
-    def __init__(self, database: SqliteDatabase, logs: SqliteLogStore) -> None:
+    def __init__(self, database: SqliteDatabase) -> None:
         self.database = database
-        self.logs = logs
         self._cache: dict[tuple[str, str, str], Any] = {}
         self._cache_version = -1
         self._version_checked_at = 0.0
@@ -297,21 +295,3 @@ class SqliteStore:
         return Page(items, rows[limit - 1][0] if len(rows) > limit else None)
 
     # logs (a file of their own: see logs.py) ----------------------------------------------
-
-    async def append_log_events(self, events: list[LogRow]) -> None:
-        await self.logs.append(events)
-
-    async def log_events(
-        self,
-        log_group: str,
-        *,
-        stream_prefix: str | None = None,
-        start_ms: int | None = None,
-        end_ms: int | None = None,
-        after_id: int = 0,
-        limit: int = 10_000,
-    ) -> list[StoredLogEvent]:
-        return self.logs.events(log_group, stream_prefix, start_ms, end_ms, after_id, limit)
-
-    async def log_streams(self, log_group: str) -> list[tuple[str, int, int]]:
-        return self.logs.streams(log_group)

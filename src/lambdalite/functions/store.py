@@ -1,4 +1,8 @@
-"""The Store protocol: domain operations only; each state change is one transaction."""
+"""What the control plane needs from storage: functions, versions, aliases, concurrency.
+
+Each state change is one transaction; records come back decoded. The SQLite backend
+implements it in store/sqlite/functions.py.
+"""
 
 from __future__ import annotations
 
@@ -6,21 +10,6 @@ from dataclasses import dataclass
 from typing import Generic, Protocol, TypeVar
 
 from lambdalite.model.function import Alias, FunctionConfig, FunctionRecord
-
-LogRow = tuple[str, str, int, str]
-"""One log event to store: log group, log stream, timestamp in ms, message (a plain tuple:
-three or more are made per invocation, and the store binds them as they are)."""
-
-
-@dataclass(frozen=True)
-class StoredLogEvent:
-    log_group: str
-    log_stream: str
-    timestamp_ms: int
-    ingestion_ms: int
-    message: str
-    event_id: int
-
 
 T = TypeVar("T")
 
@@ -31,7 +20,7 @@ class Page(Generic[T]):
     next_marker: str | None
 
 
-class Store(Protocol):
+class FunctionStore(Protocol):
     # functions and versions
     async def create_function(self, record: FunctionRecord, latest: FunctionConfig) -> bool:
         """False when a function of that name exists already."""
@@ -61,25 +50,6 @@ class Store(Protocol):
     async def list_aliases(
         self, function_name: str, version: str | None, marker: str | None, limit: int
     ) -> Page[Alias]: ...
-
-    # logs
-    async def append_log_events(self, events: list[LogRow]) -> None:
-        """Rows committed in order (see SqliteLogStore.append)."""
-        ...
-
-    async def log_events(
-        self,
-        log_group: str,
-        *,
-        stream_prefix: str | None = None,
-        start_ms: int | None = None,
-        end_ms: int | None = None,
-        after_id: int = 0,
-        limit: int = 10_000,
-    ) -> list[StoredLogEvent]: ...
-    async def log_streams(self, log_group: str) -> list[tuple[str, int, int]]:
-        """(stream name, first event ms, last event ms) of a group."""
-        ...
 
 
 class PublishFn(Protocol):
