@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from lambdalite.config import MIN_UNRESERVED_CONCURRENCY
 from lambdalite.errors import InvalidParameterValueException
 from lambdalite.functions.service import FunctionService
-from lambdalite.invoke.concurrency import ConcurrencyLedger
 from lambdalite.store.base import Store
 
 QUALIFIED_NOT_ALLOWED = (
@@ -14,8 +15,19 @@ QUALIFIED_NOT_ALLOWED = (
 )
 
 
+class ReservationLedger(Protocol):
+    """What reservations need of invoke's ConcurrencyLedger, which enforces them: the account
+    limit, and word when their total changes. A protocol, so `functions/` never imports
+    `invoke/` (the composition root hands over the one ledger)."""
+
+    @property
+    def account_limit(self) -> int: ...
+
+    def set_reserved_total(self, total: int) -> None: ...
+
+
 class ConcurrencyService:
-    def __init__(self, store: Store, functions: FunctionService, ledger: ConcurrencyLedger) -> None:
+    def __init__(self, store: Store, functions: FunctionService, ledger: ReservationLedger) -> None:
         self._store = store
         self._functions = functions
         self._ledger = ledger

@@ -18,7 +18,6 @@ from lambdalite.errors import (
     ResourceNotFoundException,
 )
 from lambdalite.functions import rules
-from lambdalite.functions.interpreters import interpreter_for
 from lambdalite.model.arn import function_arn
 from lambdalite.model.function import (
     LATEST,
@@ -28,6 +27,7 @@ from lambdalite.model.function import (
     LastUpdateStatus,
     State,
 )
+from lambdalite.sandbox.interpreters import interpreter_for
 from lambdalite.store.base import Page, Store
 
 log = logging.getLogger(__name__)
