@@ -11,6 +11,7 @@ import pytest
 import lambdalite
 
 PACKAGE = Path(lambdalite.__file__).parent
+REPO = Path(__file__).resolve().parents[2]
 
 
 def imported_modules(path: Path, package: str) -> set[str]:
@@ -48,6 +49,10 @@ def importers_of(directory: Path, package: str, forbidden: str) -> dict[str, set
 def test_functions_and_invoke_do_not_import_each_other(importer: str, imported: str) -> None:
     offenders = importers_of(PACKAGE / importer, f"lambdalite.{importer}", f"lambdalite.{imported}")
     assert offenders == {}
+
+
+def test_bench_does_not_import_the_tests() -> None:
+    assert importers_of(REPO / "bench", "bench", "tests") == {}
 
 
 def test_the_check_sees_absolute_relative_and_nested_imports(tmp_path: Path) -> None:
