@@ -20,9 +20,9 @@ from pathlib import Path
 
 import uvloop
 
+from lambdalite.logs.store import LogRow
 from lambdalite.sandbox.pool import SandboxPool
 from lambdalite.sandbox.types import EnvironmentSpec, InvocationRequest
-from lambdalite.logs.store import LogRow
 
 CODE = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "functions" / "bench"
 log = logging.getLogger("bench")

@@ -21,15 +21,13 @@ import multiprocessing
 import os
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import boto3
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from tests.acceptance.conftest import ROLE, start_server, stop_server, zip_source  # noqa: E402
+from lambdalite.testing import ROLE, start_server, stop_server, zip_source
 
 NOOP = "def handler(event, context):\n    return None\n"
 

@@ -32,8 +32,7 @@ from typing import Any
 import boto3
 import httpx
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from tests.acceptance.conftest import free_port  # noqa: E402
+from lambdalite.testing import free_port
 
 TARGET = "Kinesis_20131202."
 HEADERS = {"Content-Type": "application/x-amz-json-1.1"}

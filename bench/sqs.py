@@ -24,7 +24,6 @@ import json
 import multiprocessing
 import pstats
 import statistics
-import sys
 import tempfile
 import threading
 import time
@@ -34,8 +33,7 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from tests.acceptance.conftest import free_port, start_server, stop_server  # noqa: E402
+from lambdalite.testing import free_port, start_server, stop_server
 
 
 def load_floor(path: str):  # type: ignore[no-untyped-def]

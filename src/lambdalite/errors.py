@@ -20,6 +20,8 @@ only raise them and ``api/errors.py`` turns them into responses in one place.
     └── InternalError                     (never reaches the wire as itself)
         ├── StorageError
         └── SandboxError
+            ├── ForkServerError           (sandbox/errors.py)
+            └── SandboxCrashed            (sandbox/errors.py)
 """
 
 from __future__ import annotations
@@ -155,4 +157,5 @@ class StorageError(InternalError):
 
 
 class SandboxError(InternalError):
-    """An execution environment could not be started or talked to."""
+    """The sandbox could not run an invocation: an environment could not be started or
+    talked to. A function's own failure is a result, never this."""

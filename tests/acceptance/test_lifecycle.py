@@ -130,7 +130,7 @@ def test_readme_first_command_serves_the_example_from_a_relative_data_dir(tmp_pa
     import subprocess
     import sys
 
-    from tests.acceptance.conftest import free_port
+    from lambdalite.testing import free_port
 
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("LAMBDALITE_")}

@@ -4,7 +4,7 @@ import sys
 
 import pytest
 
-from lambdalite.functions import interpreters
+from lambdalite.sandbox import interpreters
 
 
 def test_a_missing_runtime_falls_back_to_the_servers_interpreter(

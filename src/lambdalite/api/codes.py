@@ -15,8 +15,8 @@ from lambdalite.errors import (
     ResourceNotFoundException,
     UnknownOperationException,
 )
-from lambdalite.functions.interpreters import describe_runtimes
 from lambdalite.platform import Platform
+from lambdalite.sandbox.interpreters import describe_runtimes
 
 
 async def internal_route(p: Platform, request: Request) -> tuple[int, Headers, bytes]:

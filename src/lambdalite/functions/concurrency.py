@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from lambdalite.config import MIN_UNRESERVED_CONCURRENCY
 from lambdalite.errors import InvalidParameterValueException
 from lambdalite.functions.service import FunctionService
 from lambdalite.functions.store import FunctionStore
-from lambdalite.invoke.concurrency import ConcurrencyLedger
 
 QUALIFIED_NOT_ALLOWED = (
     "This operation is permitted on Lambda functions only. Aliases and versions do not support "
@@ -14,9 +15,20 @@ QUALIFIED_NOT_ALLOWED = (
 )
 
 
+class ReservationLedger(Protocol):
+    """What reservations need of invoke's ConcurrencyLedger, which enforces them: the account
+    limit, and word when their total changes. A protocol, so `functions/` never imports
+    `invoke/` (the composition root hands over the one ledger)."""
+
+    @property
+    def account_limit(self) -> int: ...
+
+    def set_reserved_total(self, total: int) -> None: ...
+
+
 class ConcurrencyService:
     def __init__(
-        self, store: FunctionStore, functions: FunctionService, ledger: ConcurrencyLedger
+        self, store: FunctionStore, functions: FunctionService, ledger: ReservationLedger
     ) -> None:
         self._store = store
         self._functions = functions

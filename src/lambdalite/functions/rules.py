@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from lambdalite.errors import InvalidParameterValueException
-from lambdalite.functions.interpreters import SUPPORTED_RUNTIMES
+from lambdalite.sandbox.interpreters import SUPPORTED_RUNTIMES
 
 MAX_TIMEOUT_S = 900
 MAX_MEMORY_MB = 10_240

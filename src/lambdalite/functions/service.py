@@ -18,7 +18,6 @@ from lambdalite.errors import (
     ResourceNotFoundException,
 )
 from lambdalite.functions import rules
-from lambdalite.functions.interpreters import interpreter_for
 from lambdalite.functions.store import FunctionStore, Page
 from lambdalite.model.arn import function_arn
 from lambdalite.model.function import (
@@ -29,6 +28,7 @@ from lambdalite.model.function import (
     LastUpdateStatus,
     State,
 )
+from lambdalite.sandbox.interpreters import interpreter_for
 
 log = logging.getLogger(__name__)
 

@@ -9,11 +9,11 @@ from typing import Protocol
 
 from lambdalite.config import Settings
 from lambdalite.errors import ResourceConflictException
-from lambdalite.functions.interpreters import interpreter_for
 from lambdalite.invoke.concurrency import ConcurrencyLedger
 from lambdalite.invoke.resolve import Target
 from lambdalite.model.arn import function_arn
 from lambdalite.model.function import FunctionConfig, State
+from lambdalite.sandbox.interpreters import interpreter_for
 from lambdalite.sandbox.types import EnvironmentSpec, InvocationRequest, InvocationResult
 
 _random_bits = random.Random().getrandbits  # seeded from os.urandom once

@@ -1,15 +1,18 @@
-"""Internal sandbox errors (never AWS wire errors; function failures are results, not these).
+"""The sandbox's own faults, under the platform's `SandboxError` (lambdalite/errors.py).
 
-SandboxError
- +-- ForkServerError   the fork server could not be started or died
- +-- SandboxCrashed    an environment broke the protocol and was discarded
+They are `InternalError`s, so the API edge reports them as ServiceException like any other
+platform fault; a function's own failure is a result, never one of these.
+
+SandboxError                (lambdalite.errors)
+ +-- ForkServerError        the fork server could not be started or died
+ +-- SandboxCrashed         an environment broke the protocol and was discarded
 """
 
 from __future__ import annotations
 
+from lambdalite.errors import SandboxError
 
-class SandboxError(Exception):
-    """The sandbox layer could not run an invocation."""
+__all__ = ["ForkServerError", "SandboxCrashed", "SandboxError"]
 
 
 class ForkServerError(SandboxError):

@@ -1,4 +1,8 @@
-"""Which Python interpreter runs which runtime (python3.9 .. python3.13)."""
+"""Which Python interpreter runs which runtime (python3.9 .. python3.13).
+
+The sandbox's knowledge: it starts one fork server per interpreter. The control plane asks
+it which runtimes exist, the invoke path which executable an environment runs on.
+"""
 
 from __future__ import annotations
 

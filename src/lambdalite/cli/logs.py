@@ -1,0 +1,39 @@
+"""`lambdalite logs`: a function's log lines, optionally followed."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import click
+
+from lambdalite.cli.client import client, one_line_errors
+from lambdalite.cli.options import endpoint_option, region_option
+
+
+@click.command()
+@click.argument("name")
+@click.option("--follow", "-f", is_flag=True, help="Keep printing new lines.")
+@click.option("--since", default=3600.0, show_default=True, help="Seconds of history.")
+@endpoint_option
+@region_option
+def logs(name: str, follow: bool, since: float, endpoint: str, region: str) -> None:
+    """Print a function's log lines."""
+    cw = client("logs", endpoint, region)
+    kwargs: dict[str, Any] = {
+        "logGroupName": f"/aws/lambda/{name}",
+        "startTime": int((time.time() - since) * 1000),
+    }
+    with one_line_errors(endpoint):
+        while True:
+            response = cw.filter_log_events(**kwargs)
+            for event in response["events"]:
+                click.echo(event["message"].rstrip("\n"))
+            if "nextToken" in response:
+                kwargs["nextToken"] = response["nextToken"]
+                continue
+            if not follow:
+                return
+            if response["events"]:
+                kwargs["nextToken"] = f"f/{response['events'][-1]['eventId']}"
+            time.sleep(0.5)

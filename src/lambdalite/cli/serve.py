@@ -1,0 +1,123 @@
+"""`lambdalite serve`: run the server in this process."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from lambdalite import config as defaults
+from lambdalite.cli.options import region_option
+
+
+@click.command()
+@click.option(
+    "--host",
+    envvar="LAMBDALITE_HOST",
+    default=defaults.DEFAULT_HOST,
+    show_default=True,
+    show_envvar=True,
+)
+@click.option(
+    "--port",
+    envvar="LAMBDALITE_PORT",
+    default=defaults.DEFAULT_PORT,
+    show_default=True,
+    show_envvar=True,
+    type=int,
+)
+@click.option(
+    "--data-dir",
+    envvar="LAMBDALITE_DATA_DIR",
+    default=".lambdalite",
+    show_default=True,
+    show_envvar=True,
+    type=click.Path(file_okay=False, path_type=Path),
+)
+@region_option
+@click.option(
+    "--account-id",
+    envvar="LAMBDALITE_ACCOUNT_ID",
+    default=defaults.DEFAULT_ACCOUNT_ID,
+    show_default=True,
+    show_envvar=True,
+)
+@click.option(
+    "--account-concurrency",
+    envvar="LAMBDALITE_ACCOUNT_CONCURRENCY",
+    default=defaults.DEFAULT_ACCOUNT_CONCURRENCY,
+    type=int,
+    show_default=True,
+    show_envvar=True,
+    help="Account concurrency limit.",
+)
+@click.option(
+    "--idle-ttl",
+    envvar="LAMBDALITE_IDLE_TTL",
+    default=defaults.DEFAULT_IDLE_TTL_S,
+    type=float,
+    show_default=True,
+    show_envvar=True,
+    help="Seconds before an idle environment is stopped.",
+)
+@click.option(
+    "--shutdown-grace",
+    envvar="LAMBDALITE_SHUTDOWN_GRACE",
+    default=defaults.DEFAULT_SHUTDOWN_GRACE_S,
+    type=float,
+    show_default=True,
+    show_envvar=True,
+    help="Seconds in-flight invocations get to finish on SIGTERM.",
+)
+@click.option(
+    "--example/--no-example",
+    envvar="LAMBDALITE_EXAMPLE",
+    default=True,
+    show_default=True,
+    show_envvar=True,
+    help="Deploy the bundled example function 'hello'.",
+)
+@click.option(
+    "--clock",
+    envvar="LAMBDALITE_CLOCK",
+    default="system",
+    show_default=True,
+    show_envvar=True,
+    help="'system', 'virtual' (moved only by POST /_lambdalite/clock), or a time "
+    "scale such as 60 to run AWS delays 60 times faster.",
+)
+def serve(
+    host: str,
+    port: int,
+    data_dir: Path,
+    region: str,
+    account_id: str,
+    account_concurrency: int,
+    idle_ttl: float,
+    shutdown_grace: float,
+    example: bool,
+    clock: str,
+) -> None:
+    """Run the server."""
+    from lambdalite.clock import make_clock
+    from lambdalite.server import serve as run
+
+    try:
+        make_clock(clock)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--clock") from None
+
+    run(
+        defaults.Settings(
+            host=host,
+            port=port,
+            data_dir=data_dir.resolve(),
+            region=region,
+            account_id=account_id,
+            account_concurrency=account_concurrency,
+            idle_ttl_s=idle_ttl,
+            shutdown_grace_s=shutdown_grace,
+            deploy_example=example,
+            clock=clock,
+        )
+    )
