@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import random
 from dataclasses import dataclass
+from typing import Protocol
 
 from lambdalite.errors import (
     AccessDeniedException,
@@ -12,11 +13,18 @@ from lambdalite.errors import (
     ResourceNotFoundException,
     ValidationException,
 )
-from lambdalite.functions.store import FunctionStore
 from lambdalite.model.arn import FunctionId, function_arn, parse_function_id
-from lambdalite.model.function import LATEST, FunctionConfig, FunctionRecord
+from lambdalite.model.function import LATEST, Alias, FunctionConfig, FunctionRecord
 
 MAX_NAME_LENGTH = 64
+
+
+class FunctionReader(Protocol):
+    """The three reads resolution needs (the control plane's FunctionStore offers them)."""
+
+    async def get_function(self, name: str) -> FunctionRecord | None: ...
+    async def get_version(self, name: str, version: str) -> FunctionConfig | None: ...
+    async def get_alias(self, function_name: str, name: str) -> Alias | None: ...
 
 
 @dataclass(slots=True)  # not frozen: built per invocation (see sandbox/types.py)
@@ -59,7 +67,7 @@ def split_function_name(raw: str, qualifier: str | None, region: str, account: s
 
 
 async def resolve_target(
-    store: FunctionStore, raw: str, qualifier: str | None, region: str, account: str
+    store: FunctionReader, raw: str, qualifier: str | None, region: str, account: str
 ) -> Target:
     fid = split_function_name(raw, qualifier, region, account)
     wanted = fid.qualifier or LATEST
