@@ -11,6 +11,7 @@ from pathlib import Path
 from lambdalite.store.sqlite.database import SqliteDatabase
 from lambdalite.store.sqlite.logs import SqliteLogStore
 from lambdalite.store.sqlite.migrations import LOGS, MAIN
+from lambdalite.store.sqlite.sns import SqliteSnsStore
 from lambdalite.store.sqlite.store import SqliteStore
 
 LOG_FILE = "logs.sqlite3"
@@ -24,6 +25,7 @@ class SqliteBackend:
         self.logs = SqliteLogStore(self.log_database)
         self.functions = SqliteStore(self.database, self.logs)
         # Each subsystem's store joins here, built on self.database.
+        self.sns = SqliteSnsStore(self.database)
 
     async def open(self) -> None:
         self.database.open()
