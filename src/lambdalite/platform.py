@@ -57,7 +57,7 @@ class Platform:
         self.sns = SnsService(settings, self.backend.sns, self.clock, self.directory)
         self.directory.sns = self.sns
         self.components.append(self.sns)
-        self.events = EventsService(settings, self.store, self.clock, self.directory)
+        self.events = EventsService(settings, self.backend.events, self.clock, self.directory)
         self.directory.events = self.events
         self.components.append(self.events)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from lambdalite.store.sqlite.database import SqliteDatabase
+from lambdalite.store.sqlite.events import SqliteEventsStore
 from lambdalite.store.sqlite.logs import SqliteLogStore
 from lambdalite.store.sqlite.migrations import LOGS, MAIN
 from lambdalite.store.sqlite.sns import SqliteSnsStore
@@ -26,6 +27,7 @@ class SqliteBackend:
         self.functions = SqliteStore(self.database, self.logs)
         # Each subsystem's store joins here, built on self.database.
         self.sns = SqliteSnsStore(self.database)
+        self.events = SqliteEventsStore(self.database)
 
     async def open(self) -> None:
         self.database.open()
