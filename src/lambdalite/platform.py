@@ -54,10 +54,10 @@ class Platform:
         self.components.append(self.sqs)
         self.kinesis = KinesisService(settings, self.clock, self.store)
         self.components.append(self.kinesis)
-        self.sns = SnsService(settings, self.store, self.clock, self.directory)
+        self.sns = SnsService(settings, self.backend.sns, self.clock, self.directory)
         self.directory.sns = self.sns
         self.components.append(self.sns)
-        self.events = EventsService(settings, self.store, self.clock, self.directory)
+        self.events = EventsService(settings, self.backend.events, self.clock, self.directory)
         self.directory.events = self.events
         self.components.append(self.events)
 

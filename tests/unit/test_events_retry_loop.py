@@ -57,20 +57,20 @@ async def run_scenario(
     directory = ServiceDirectory(sqs=queues)
     backend = SqliteBackend(tmp_path / "db.sqlite3")
     await backend.open()
-    store = backend.functions
+    store = backend.events
     service = EventsService(Settings(data_dir=tmp_path), store, clock, directory)
     await service.start()
     try:
-        service.put_rule({"Name": "r", "EventPattern": '{"source": ["s"]}'})
+        await service.put_rule({"Name": "r", "EventPattern": '{"source": ["s"]}'})
         target = {
             "Id": "t",
             "Arn": QUEUE,
             "RetryPolicy": retry_policy,
             "DeadLetterConfig": {"Arn": DLQ},
         }
-        service.put_targets("r", None, [target])
+        await service.put_targets("r", None, [target])
         start = clock.now()
-        [result] = service.publisher.put_entries(
+        [result] = await service.publisher.put_entries(
             [{"Source": "s", "DetailType": "d", "Detail": "{}"}]
         )
         assert "EventId" in result
@@ -141,13 +141,13 @@ def test_scheduler_fires_each_slot_once(tmp_path: Path) -> None:
         queues = FlakyQueues(clock, 0)
         backend = SqliteBackend(tmp_path / "db.sqlite3")
         await backend.open()
-        store = backend.functions
+        store = backend.events
         service = EventsService(
             Settings(data_dir=tmp_path), store, clock, ServiceDirectory(sqs=queues)
         )
         await service.start()
-        service.put_rule({"Name": "tick", "ScheduleExpression": "rate(1 minute)"})
-        service.put_targets("tick", None, [{"Id": "t", "Arn": QUEUE}])
+        await service.put_rule({"Name": "tick", "ScheduleExpression": "rate(1 minute)"})
+        await service.put_targets("tick", None, [{"Id": "t", "Arn": QUEUE}])
         await settle()
         for _ in range(3):
             clock.advance(60)

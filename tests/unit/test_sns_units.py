@@ -93,7 +93,7 @@ class FlakyQueues:
 async def _service(tmp_path: Path, schedule: RetrySchedule) -> tuple[SnsService, Any, Any]:
     backend = SqliteBackend(tmp_path / "db.sqlite3")
     await backend.open()
-    store = backend.functions
+    store = backend.sns
     clock = VirtualClock()
     directory = ServiceDirectory()
     sns = SnsService(Settings(data_dir=tmp_path), store, clock, directory, schedule=schedule)
@@ -115,21 +115,21 @@ async def _retries_then_dead_letters(tmp_path: Path) -> None:
     sns, clock, directory = await _service(tmp_path, schedule)
     queues = FlakyQueues(failures=4)
     directory.sqs = queues
-    topic = sns.create_topic("t", {})
+    topic = await sns.create_topic("t", {})
     dlq = "arn:aws:sqs:us-east-1:000000000000:dlq"
     redrive = json.dumps({"deadLetterTargetArn": dlq})
     target = "arn:aws:sqs:us-east-1:000000000000:gone"
-    sns.subscribe(topic, "sqs", target, {"RedrivePolicy": redrive})
+    await sns.subscribe(topic, "sqs", target, {"RedrivePolicy": redrive})
     await sns.publish_to_topic(topic, "m")
     await _settle()  # attempt 1 and the immediate retry fail
-    assert queues.sent == [] and sns.store.pending_count() == 1
+    assert queues.sent == [] and await sns.store.pending_count() == 1
     clock.advance(1)
     await _settle()  # attempt 3 fails
     clock.advance(20)
     await _settle()  # attempt 4 fails: the budget is spent, the DLQ gets it
     assert [arn for arn, _ in queues.sent] == [dlq]
     assert json.loads(queues.sent[0][1])["Message"] == "m"
-    assert sns.store.pending_count() == 0
+    assert await sns.store.pending_count() == 0
     await sns.stop()
 
 
@@ -139,13 +139,13 @@ def test_delivery_waits_for_the_directory_entry(tmp_path: Path) -> None:
 
 async def _waits_for_the_directory_entry(tmp_path: Path) -> None:
     sns, clock, directory = await _service(tmp_path, AWS_MANAGED)
-    topic = sns.create_topic("t", {})
-    sns.subscribe(topic, "sqs", "arn:aws:sqs:us-east-1:000000000000:q", {})
+    topic = await sns.create_topic("t", {})
+    await sns.subscribe(topic, "sqs", "arn:aws:sqs:us-east-1:000000000000:q", {})
     await sns.publish_to_topic(topic, "m")
     await _settle()
-    assert sns.store.pending_count() == 1  # SQS is not there: kept, not dropped
+    assert await sns.store.pending_count() == 1  # SQS is not there: kept, not dropped
     directory.sqs = queues = FlakyQueues(failures=0)
     clock.advance(5)
     await _settle()
-    assert len(queues.sent) == 1 and sns.store.pending_count() == 0
+    assert len(queues.sent) == 1 and await sns.store.pending_count() == 0
     await sns.stop()

@@ -72,7 +72,7 @@ def _rule_shape(p: Platform, rule: Rule) -> dict[str, Any]:
 
 
 async def create_event_bus(p: Platform, params: dict[str, Any]) -> dict[str, Any]:
-    bus = _events(p).create_bus(params["Name"], params.get("Description"))
+    bus = await _events(p).create_bus(params["Name"], params.get("Description"))
     out: dict[str, Any] = {"EventBusArn": _events(p).arns.bus(bus.name)}
     if bus.description:
         out["Description"] = bus.description
@@ -80,17 +80,17 @@ async def create_event_bus(p: Platform, params: dict[str, Any]) -> dict[str, Any
 
 
 async def delete_event_bus(p: Platform, params: dict[str, Any]) -> dict[str, Any]:
-    _events(p).delete_bus(params["Name"])
+    await _events(p).delete_bus(params["Name"])
     return {}
 
 
 async def describe_event_bus(p: Platform, params: dict[str, Any]) -> dict[str, Any]:
-    return _bus_shape(p, _events(p).bus(params.get("Name")))
+    return _bus_shape(p, await _events(p).bus(params.get("Name")))
 
 
 async def list_event_buses(p: Platform, params: dict[str, Any]) -> dict[str, Any]:
     after, limit = _page(params)
-    buses = _events(p).list_buses(params.get("NamePrefix") or "", after, limit)
+    buses = await _events(p).list_buses(params.get("NamePrefix") or "", after, limit)
     return {
         "EventBuses": [_bus_shape(p, b) for b in buses],
         **_next([b.name for b in buses], limit),
@@ -98,58 +98,58 @@ async def list_event_buses(p: Platform, params: dict[str, Any]) -> dict[str, Any
 
 
 async def put_rule(p: Platform, params: dict[str, Any]) -> dict[str, Any]:
-    rule = _events(p).put_rule(params)
+    rule = await _events(p).put_rule(params)
     return {"RuleArn": _events(p).rule_arn(rule)}
 
 
 async def describe_rule(p: Platform, params: dict[str, Any]) -> dict[str, Any]:
-    rule = _events(p).rule(params["Name"], params.get("EventBusName"))
+    rule = await _events(p).rule(params["Name"], params.get("EventBusName"))
     return {**_rule_shape(p, rule), "CreatedBy": p.settings.account_id}
 
 
 async def enable_rule(p: Platform, params: dict[str, Any]) -> dict[str, Any]:
-    _events(p).set_state(params["Name"], params.get("EventBusName"), "ENABLED")
+    await _events(p).set_state(params["Name"], params.get("EventBusName"), "ENABLED")
     return {}
 
 
 async def disable_rule(p: Platform, params: dict[str, Any]) -> dict[str, Any]:
-    _events(p).set_state(params["Name"], params.get("EventBusName"), "DISABLED")
+    await _events(p).set_state(params["Name"], params.get("EventBusName"), "DISABLED")
     return {}
 
 
 async def delete_rule(p: Platform, params: dict[str, Any]) -> dict[str, Any]:
-    _events(p).delete_rule(params["Name"], params.get("EventBusName"))
+    await _events(p).delete_rule(params["Name"], params.get("EventBusName"))
     return {}
 
 
 async def list_rules(p: Platform, params: dict[str, Any]) -> dict[str, Any]:
     after, limit = _page(params)
-    rules = _events(p).list_rules(
+    rules = await _events(p).list_rules(
         params.get("EventBusName"), params.get("NamePrefix") or "", after, limit
     )
     return {"Rules": [_rule_shape(p, r) for r in rules], **_next([r.name for r in rules], limit)}
 
 
 async def put_targets(p: Platform, params: dict[str, Any]) -> dict[str, Any]:
-    _events(p).put_targets(params["Rule"], params.get("EventBusName"), params["Targets"])
+    await _events(p).put_targets(params["Rule"], params.get("EventBusName"), params["Targets"])
     return {"FailedEntryCount": 0, "FailedEntries": []}
 
 
 async def remove_targets(p: Platform, params: dict[str, Any]) -> dict[str, Any]:
-    _events(p).remove_targets(params["Rule"], params.get("EventBusName"), params["Ids"])
+    await _events(p).remove_targets(params["Rule"], params.get("EventBusName"), params["Ids"])
     return {"FailedEntryCount": 0, "FailedEntries": []}
 
 
 async def list_targets_by_rule(p: Platform, params: dict[str, Any]) -> dict[str, Any]:
     after, limit = _page(params)
-    targets = _events(p).targets(params["Rule"], params.get("EventBusName"))
+    targets = await _events(p).targets(params["Rule"], params.get("EventBusName"))
     start = next((i + 1 for i, t in enumerate(targets) if t["Id"] == after), 0) if after else 0
     page = targets[start : start + limit]
     return {"Targets": page, **_next([t["Id"] for t in page], limit)}
 
 
 async def put_events(p: Platform, params: dict[str, Any]) -> dict[str, Any]:
-    results = _events(p).publisher.put_entries(params["Entries"])
+    results = await _events(p).publisher.put_entries(params["Entries"])
     failed = sum(1 for r in results if "ErrorCode" in r)
     return {"FailedEntryCount": failed, "Entries": results}
 

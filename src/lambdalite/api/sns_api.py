@@ -25,16 +25,16 @@ async def create_topic(p: Platform, params: dict[str, Any]) -> dict[str, Any]:
     attributes = dict(params.get("Attributes") or {})
     if params.get("DataProtectionPolicy"):
         attributes["DataProtectionPolicy"] = params["DataProtectionPolicy"]
-    return {"TopicArn": _sns(p).create_topic(params["Name"], attributes)}
+    return {"TopicArn": await _sns(p).create_topic(params["Name"], attributes)}
 
 
 async def delete_topic(p: Platform, params: dict[str, Any]) -> dict[str, Any]:
-    _sns(p).delete_topic(params["TopicArn"])
+    await _sns(p).delete_topic(params["TopicArn"])
     return {}
 
 
 async def list_topics(p: Platform, params: dict[str, Any]) -> dict[str, Any]:
-    arns, token = _sns(p).list_topics(params.get("NextToken"))
+    arns, token = await _sns(p).list_topics(params.get("NextToken"))
     out: dict[str, Any] = {"Topics": [{"TopicArn": arn} for arn in arns]}
     if token is not None:
         out["NextToken"] = token
@@ -42,12 +42,11 @@ async def list_topics(p: Platform, params: dict[str, Any]) -> dict[str, Any]:
 
 
 async def get_topic_attributes(p: Platform, params: dict[str, Any]) -> dict[str, Any]:
-    return {"Attributes": _sns(p).topic_attributes(params["TopicArn"])}
+    return {"Attributes": await _sns(p).topic_attributes(params["TopicArn"])}
 
 
 async def set_topic_attributes(p: Platform, params: dict[str, Any]) -> dict[str, Any]:
-    sns = _sns(p)
-    sns.set_topic_attribute(
+    await _sns(p).set_topic_attribute(
         params["TopicArn"], params["AttributeName"], params.get("AttributeValue")
     )
     return {}
@@ -56,7 +55,7 @@ async def set_topic_attributes(p: Platform, params: dict[str, Any]) -> dict[str,
 async def subscribe(p: Platform, params: dict[str, Any]) -> dict[str, Any]:
     # lambda and sqs subscriptions in the topic's own account are confirmed at once, so
     # the ARN is returned whatever ReturnSubscriptionArn says.
-    arn = _sns(p).subscribe(
+    arn = await _sns(p).subscribe(
         params["TopicArn"],
         params["Protocol"],
         params.get("Endpoint"),
@@ -66,7 +65,7 @@ async def subscribe(p: Platform, params: dict[str, Any]) -> dict[str, Any]:
 
 
 async def unsubscribe(p: Platform, params: dict[str, Any]) -> dict[str, Any]:
-    _sns(p).unsubscribe(params["SubscriptionArn"])
+    await _sns(p).unsubscribe(params["SubscriptionArn"])
     return {}
 
 
@@ -83,7 +82,7 @@ def _listed(sub: Subscription, owner: str) -> dict[str, Any]:
 async def _list_subscriptions(
     p: Platform, topic_arn: str | None, token: str | None
 ) -> dict[str, Any]:
-    subs, next_token = _sns(p).list_subscriptions(topic_arn, token)
+    subs, next_token = await _sns(p).list_subscriptions(topic_arn, token)
     out: dict[str, Any] = {"Subscriptions": [_listed(s, p.settings.account_id) for s in subs]}
     if next_token is not None:
         out["NextToken"] = next_token
@@ -99,11 +98,11 @@ async def list_subscriptions_by_topic(p: Platform, params: dict[str, Any]) -> di
 
 
 async def get_subscription_attributes(p: Platform, params: dict[str, Any]) -> dict[str, Any]:
-    return {"Attributes": _sns(p).subscription_attributes(params["SubscriptionArn"])}
+    return {"Attributes": await _sns(p).subscription_attributes(params["SubscriptionArn"])}
 
 
 async def set_subscription_attributes(p: Platform, params: dict[str, Any]) -> dict[str, Any]:
-    _sns(p).set_subscription_attribute(
+    await _sns(p).set_subscription_attribute(
         params["SubscriptionArn"], params["AttributeName"], params.get("AttributeValue")
     )
     return {}

@@ -101,12 +101,13 @@ class DeliveryLoop:
             self._wake.clear()
             free = self._limit - len(self._busy)
             if free > 0:
-                for delivery in self._store.due(self._clock.now(), free, self._busy):
+                due = await self._store.due_deliveries(self._clock.now(), free, self._busy)
+                for delivery in due:
                     self._spawn(delivery)
             if len(self._busy) >= self._limit:
                 await self._wake.wait()  # a finishing delivery frees a slot and wakes us
                 continue
-            next_at = self._store.next_due(self._busy)
+            next_at = await self._store.next_due(self._busy)
             if next_at is None:
                 await self._wake.wait()
             else:
@@ -133,7 +134,7 @@ class DeliveryLoop:
         if expired(d.accepted_at, self._clock.now(), policy):
             last = _failure(d.last_error) or _AGED_OUT
             await self._dead_letter(d, last, AGE_EXCEEDED, retries=max(0, d.attempts - 1))
-            self._store.finish(d.id)
+            await self._store.settle_delivery(d.id)
             return
         try:
             await self._sender.send(d.target, d.payload, event)
@@ -142,12 +143,12 @@ class DeliveryLoop:
             decision = decide(failure, d.attempts + 1, d.accepted_at, self._clock.now(), policy)
             if isinstance(decision, GiveUp):
                 await self._dead_letter(d, failure, decision.condition, retries=d.attempts)
-                self._store.finish(d.id)
+                await self._store.settle_delivery(d.id)
             else:
                 error = {"code": failure.code, "message": failure.message}
-                self._store.reschedule(d.id, d.attempts + 1, decision.at, error)
+                await self._store.reschedule_delivery(d.id, d.attempts + 1, decision.at, error)
             return
-        self._store.finish(d.id)
+        await self._store.settle_delivery(d.id)
 
     async def _dead_letter(
         self, d: Delivery, failure: Failure, condition: str | None, *, retries: int

@@ -46,38 +46,42 @@ class Publisher:
         self._arns = arns
         self._on_enqueued = on_enqueued
         self._routes: dict[str, list[_Route]] = {}  # bus -> enabled pattern rules
+        self._generation = 0  # bumped by invalidate()
 
     def invalidate(self) -> None:
         """Rules or targets changed: match against fresh ones from now on."""
         self._routes.clear()
+        self._generation += 1
 
-    def _routes_of(self, bus: str) -> list[_Route]:
+    async def _routes_of(self, bus: str) -> list[_Route]:
         routes = self._routes.get(bus)
         if routes is None:
+            generation = self._generation
             routes = []
-            for rule in self._store.rules_of_bus(bus):
+            for rule in await self._store.rules_of_bus(bus):
                 if not rule.enabled or not rule.event_pattern:
                     continue
                 try:
                     pattern = compile_pattern(rule.event_pattern, dialect="eventbridge")
                 except InvalidEventPattern:
                     continue
-                targets = self._store.targets(bus, rule.name)
+                targets = await self._store.targets(bus, rule.name)
                 routes.append(_Route(rule, self._arns.rule(bus, rule.name), pattern, targets))
-            self._routes[bus] = routes
+            if generation == self._generation:  # a store that suspends may race a change
+                self._routes[bus] = routes
         return routes
 
-    def _deliveries(self, bus: str, event: dict[str, Any], now: float) -> list[NewDelivery]:
+    async def _deliveries(self, bus: str, event: dict[str, Any], now: float) -> list[NewDelivery]:
         text = json.dumps(event)
         out: list[NewDelivery] = []
-        for route in self._routes_of(bus):
+        for route in await self._routes_of(bus):
             if route.pattern.matches(event):
                 for target in route.targets:
                     payload = target_payload(target, event, route.rule.name, route.arn)
-                    out.append((route.arn, target, text, payload, now, now))
+                    out.append(NewDelivery(route.arn, target, text, payload, now, now))
         return out
 
-    def put_entries(self, entries: Sequence[Mapping[str, Any]]) -> list[dict[str, str]]:
+    async def put_entries(self, entries: Sequence[Mapping[str, Any]]) -> list[dict[str, str]]:
         """PutEvents: one result per entry, every accepted event committed before return."""
         if sum(entry_size(e) for e in entries) > MAX_REQUEST_BYTES:
             raise ValidationException("Total size of the entries in the request is over the limit.")
@@ -87,23 +91,23 @@ class Publisher:
         for entry in entries:
             error = entry_error(entry)
             bus = bus_name(entry.get("EventBusName"))
-            if error is None and self._store.get_bus(bus) is None:
+            if error is None and await self._store.get_bus(bus) is None:
                 error = ("ResourceNotFoundException", f"Event bus {bus} does not exist.")
             if error is not None:
                 results.append({"ErrorCode": error[0], "ErrorMessage": error[1]})
                 continue
             event_id = str(uuid.uuid4())
             event = build_event(entry, event_id, now, self._arns.region, self._arns.account)
-            deliveries.extend(self._deliveries(bus, event, now))
+            deliveries.extend(await self._deliveries(bus, event, now))
             results.append({"EventId": event_id})
-        self._commit(deliveries)
+        await self._commit(deliveries)
         return results
 
-    def put_event(self, bus: str, document: Mapping[str, Any]) -> str:
+    async def put_event(self, bus: str, document: Mapping[str, Any]) -> str:
         """EventPutter: one event from another service (a bus target, a destination)."""
         entry = as_entry(document)
         name = bus_name(bus)
-        if self._store.get_bus(name) is None:
+        if await self._store.get_bus(name) is None:
             raise ResourceNotFoundException(f"Event bus {name} does not exist.")
         error = entry_error(entry)
         if error is not None:
@@ -111,10 +115,10 @@ class Publisher:
         now = self._clock.now()
         event_id = str(uuid.uuid4())
         event = build_event(entry, event_id, now, self._arns.region, self._arns.account)
-        self._commit(self._deliveries(name, event, now))
+        await self._commit(await self._deliveries(name, event, now))
         return event_id
 
-    def fire(self, rule: Rule, slot: float) -> None:
+    async def fire(self, rule: Rule, slot: float) -> None:
         """A scheduled rule's slot: the Scheduled Event goes to that rule's targets only."""
         now = self._clock.now()
         arn = self._arns.rule(rule.bus, rule.name)
@@ -130,15 +134,15 @@ class Publisher:
             "detail": {},
         }
         text = json.dumps(event)
-        deliveries: list[NewDelivery] = [
-            (arn, target, text, target_payload(target, event, rule.name, arn), now, now)
-            for target in self._store.targets(rule.bus, rule.name)
+        deliveries = [
+            NewDelivery(arn, target, text, target_payload(target, event, rule.name, arn), now, now)
+            for target in await self._store.targets(rule.bus, rule.name)
         ]
-        self._store.enqueue(deliveries, fired=(rule.bus, rule.name, slot))
+        await self._store.fire_slot(rule.bus, rule.name, slot, deliveries)
         if deliveries:
             self._on_enqueued()
 
-    def _commit(self, deliveries: list[NewDelivery]) -> None:
+    async def _commit(self, deliveries: list[NewDelivery]) -> None:
         if deliveries:
-            self._store.enqueue(deliveries)
+            await self._store.enqueue(deliveries)
             self._on_enqueued()

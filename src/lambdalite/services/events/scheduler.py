@@ -10,7 +10,7 @@ slot fires once even across a crash.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from lambdalite.clock import Clock
 from lambdalite.services.events.model import Rule
@@ -20,7 +20,7 @@ from lambdalite.services.loop import DueLoop
 
 log = logging.getLogger(__name__)
 
-Fire = Callable[[Rule, float], None]
+Fire = Callable[[Rule, float], Awaitable[None]]
 
 
 class Scheduler(DueLoop):
@@ -32,12 +32,12 @@ class Scheduler(DueLoop):
         self._fire = fire
 
     async def run_due(self) -> float | None:
-        return self.fire_due(self._clock.now())
+        return await self.fire_due(self._clock.now())
 
-    def fire_due(self, now: float) -> float | None:
+    async def fire_due(self, now: float) -> float | None:
         """Fire what is due at `now`; the earliest next fire time of any rule."""
         earliest: float | None = None
-        for rule in self._store.scheduled_rules():
+        for rule in await self._store.scheduled_rules():
             try:
                 schedule = parse_schedule(rule.schedule or "")
             except ScheduleError:
@@ -49,7 +49,7 @@ class Scheduler(DueLoop):
                     "rule %s: clock jumped; only the latest %d slots fire", rule.name, len(slots)
                 )
             for slot in slots:
-                self._fire(rule, slot)
+                await self._fire(rule, slot)
             upcoming = schedule.next_after(max(now, since), rule.anchor)
             if upcoming is not None and (earliest is None or upcoming < earliest):
                 earliest = upcoming

@@ -26,7 +26,6 @@ from lambdalite.services.events.schedule import ScheduleError, parse_schedule
 from lambdalite.services.events.scheduler import Scheduler
 from lambdalite.services.events.store import EventsStore
 from lambdalite.services.events.targets import check_targets
-from lambdalite.store.sqlite.store import SqliteStore
 
 
 def check_pattern(pattern: str) -> None:
@@ -37,20 +36,20 @@ def check_pattern(pattern: str) -> None:
 
 
 class EventsService:
-    """Implements `EventPutter`; a Platform component (schema, delivery loop, scheduler)."""
+    """Implements `EventPutter`; a Platform component (default bus, delivery loop, scheduler)."""
 
     def __init__(
-        self, settings: Settings, store: SqliteStore, clock: Clock, directory: ServiceDirectory
+        self, settings: Settings, store: EventsStore, clock: Clock, directory: ServiceDirectory
     ) -> None:
         self.clock = clock
         self.arns = Arns(settings.region, settings.account_id)
-        self.store = EventsStore(store)
+        self.store = store
         self.delivery = DeliveryLoop(self.store, clock, directory)
         self.publisher = Publisher(self.store, clock, self.arns, self.delivery.wake)
         self.scheduler = Scheduler(self.store, clock, self.publisher.fire)
 
     async def start(self) -> None:
-        self.store.open(self.clock.now())
+        await self.store.ensure_default_bus(self.clock.now())
         await self.delivery.start()
         await self.scheduler.start()
 
@@ -59,7 +58,7 @@ class EventsService:
         await self.delivery.stop()
 
     async def put_event(self, bus: str, entry: Mapping[str, Any]) -> str:
-        return self.publisher.put_event(bus, entry)
+        return await self.publisher.put_event(bus, entry)
 
     def _changed(self) -> None:
         self.publisher.invalidate()
@@ -67,38 +66,38 @@ class EventsService:
 
     # buses -----------------------------------------------------------------------------
 
-    def bus(self, name_or_arn: str | None) -> Bus:
+    async def bus(self, name_or_arn: str | None) -> Bus:
         name = bus_name(name_or_arn)
-        bus = self.store.get_bus(name)
+        bus = await self.store.get_bus(name)
         if bus is None:
             raise ResourceNotFoundException(f"Event bus {name} does not exist.")
         return bus
 
-    def create_bus(self, name: str, description: str | None) -> Bus:
-        if not self.store.create_bus(name, description, self.clock.now()):
+    async def create_bus(self, name: str, description: str | None) -> Bus:
+        if not await self.store.create_bus(name, description, self.clock.now()):
             raise ResourceAlreadyExistsException(f"Event bus {name} already exists.")
-        return self.bus(name)
+        return await self.bus(name)
 
-    def delete_bus(self, name: str) -> None:
+    async def delete_bus(self, name: str) -> None:
         if name == DEFAULT_BUS:
             raise ValidationException("Cannot delete event bus default.")
-        self.store.delete_bus(name)
+        await self.store.delete_bus(name)
         self._changed()
 
-    def list_buses(self, prefix: str, after: str, limit: int) -> list[Bus]:
-        return self.store.list_buses(prefix, after, limit)
+    async def list_buses(self, prefix: str, after: str, limit: int) -> list[Bus]:
+        return await self.store.list_buses(prefix, after, limit)
 
     # rules -----------------------------------------------------------------------------
 
-    def rule(self, name: str, bus: str | None) -> Rule:
+    async def rule(self, name: str, bus: str | None) -> Rule:
         bus_ = bus_name(bus)
-        rule = self.store.get_rule(bus_, name)
+        rule = await self.store.get_rule(bus_, name)
         if rule is None:
             raise ResourceNotFoundException(f"Rule {name} does not exist on EventBus {bus_}.")
         return rule
 
-    def put_rule(self, params: Mapping[str, Any]) -> Rule:
-        bus = self.bus(params.get("EventBusName")).name
+    async def put_rule(self, params: Mapping[str, Any]) -> Rule:
+        bus = (await self.bus(params.get("EventBusName"))).name
         pattern, schedule = params.get("EventPattern"), params.get("ScheduleExpression")
         if not pattern and not schedule:
             raise ValidationException(
@@ -115,7 +114,7 @@ class EventsService:
                 parse_schedule(schedule)
             except ScheduleError:
                 raise ValidationException("Parameter ScheduleExpression is not valid.") from None
-        old = self.store.get_rule(bus, params["Name"])
+        old = await self.store.get_rule(bus, params["Name"])
         now = self.clock.now()
         same_schedule = old is not None and old.schedule == schedule
         rule = Rule(
@@ -129,47 +128,50 @@ class EventsService:
             anchor=old.anchor if old is not None and same_schedule else now,
             last_fired=_resume_from(old, same_schedule, now),
         )
-        self.store.put_rule(rule)
+        await self.store.put_rule(rule)
         self._changed()
         return rule
 
-    def set_state(self, name: str, bus: str | None, state: str) -> None:
-        rule = self.rule(name, bus)
+    async def set_state(self, name: str, bus: str | None, state: str) -> None:
+        rule = await self.rule(name, bus)
         if rule.state != state:
-            self.store.set_state(rule.bus, rule.name, state, self.clock.now())
+            await self.store.set_state(rule.bus, rule.name, state, self.clock.now())
             self._changed()
 
-    def delete_rule(self, name: str, bus: str | None) -> None:
-        bus_ = self.bus(bus).name
-        if self.store.get_rule(bus_, name) is None:
+    async def delete_rule(self, name: str, bus: str | None) -> None:
+        bus_ = (await self.bus(bus)).name
+        if await self.store.get_rule(bus_, name) is None:
             return  # deleting a rule that is not there succeeds, as on AWS
-        if self.store.targets(bus_, name):
+        if await self.store.targets(bus_, name):
             raise ValidationException("Rule can't be deleted since it has targets.")
-        self.store.delete_rule(bus_, name)
+        await self.store.delete_rule(bus_, name)
         self._changed()
 
-    def list_rules(self, bus: str | None, prefix: str, after: str, limit: int) -> list[Rule]:
-        return self.store.list_rules(self.bus(bus).name, prefix, after, limit)
+    async def list_rules(self, bus: str | None, prefix: str, after: str, limit: int) -> list[Rule]:
+        found = await self.bus(bus)
+        return await self.store.list_rules(found.name, prefix, after, limit)
 
     def rule_arn(self, rule: Rule) -> str:
         return self.arns.rule(rule.bus, rule.name)
 
     # targets ---------------------------------------------------------------------------
 
-    def targets(self, rule: str, bus: str | None) -> list[dict[str, Any]]:
-        found = self.rule(rule, bus)
-        return self.store.targets(found.bus, found.name)
+    async def targets(self, rule: str, bus: str | None) -> list[dict[str, Any]]:
+        found = await self.rule(rule, bus)
+        return await self.store.targets(found.bus, found.name)
 
-    def put_targets(self, rule: str, bus: str | None, targets: Sequence[dict[str, Any]]) -> None:
-        found = self.rule(rule, bus)
-        existing = [t["Id"] for t in self.store.targets(found.bus, found.name)]
+    async def put_targets(
+        self, rule: str, bus: str | None, targets: Sequence[dict[str, Any]]
+    ) -> None:
+        found = await self.rule(rule, bus)
+        existing = [t["Id"] for t in await self.store.targets(found.bus, found.name)]
         check_targets(existing, targets)
-        self.store.put_targets(found.bus, found.name, targets)
+        await self.store.put_targets(found.bus, found.name, targets)
         self._changed()
 
-    def remove_targets(self, rule: str, bus: str | None, ids: Sequence[str]) -> None:
-        found = self.rule(rule, bus)
-        self.store.remove_targets(found.bus, found.name, ids)
+    async def remove_targets(self, rule: str, bus: str | None, ids: Sequence[str]) -> None:
+        found = await self.rule(rule, bus)
+        await self.store.remove_targets(found.bus, found.name, ids)
         self._changed()
 
 

@@ -1,221 +1,123 @@
-"""EventBridge's SQL over the platform's one SQLite connection.
+"""What EventBridge needs from storage: buses, rules, targets, the deliveries owed to targets,
+and each schedule's last fired slot.
 
-Every statement is short and runs inline on the event loop; multi-statement changes are one
-``BEGIN IMMEDIATE`` transaction that never spans an ``await``.
+The interface only: each backend implements it (``store/sqlite/events.py`` today) and the
+composition root hands the service one. Every state change is one transaction inside one
+method: deliveries of one PutEvents call commit together, and a schedule slot's deliveries
+commit with the rule's ``last_fired``, so a slot fires once even across a crash.
+
+The delivery half (``due_deliveries``, ``settle_delivery``, ``reschedule_delivery``,
+``next_due``) is shaped as due work, so a shared outbox can take it over later.
 """
 
 from __future__ import annotations
 
-import json
-import sqlite3
 from collections.abc import Iterable, Sequence
-from contextlib import AbstractContextManager
-from typing import Any
+from typing import Any, NamedTuple, Protocol
 
-from lambdalite.services.events.model import DEFAULT_BUS, Bus, Delivery, Rule
-from lambdalite.store.sqlite.store import SqliteStore
-from lambdalite.store.sqlite.tables import transaction
-
-_RULE_COLUMNS = (
-    "bus, name, event_pattern, schedule, state, description, role_arn, anchor, last_fired"
-)
-_DELIVERY_COLUMNS = (
-    "id, rule_arn, target, event, payload, accepted_at, attempts, due_at, last_error"
-)
-# A new delivery, before it has an id: (rule_arn, target, event, payload, accepted_at, due_at)
-NewDelivery = tuple[str, dict[str, Any], str, str, float, float]
+from lambdalite.services.events.model import Bus, Delivery, Rule
 
 
-class EventsStore:
-    def __init__(self, store: SqliteStore) -> None:
-        self._store = store
+class NewDelivery(NamedTuple):
+    """A delivery to commit, before it has an id."""
 
-    @property
-    def db(self) -> sqlite3.Connection:
-        return self._store.db
+    rule_arn: str
+    target: dict[str, Any]
+    event: str  # the event JSON (also the dead-letter body)
+    payload: str  # what the target receives
+    accepted_at: float
+    due_at: float
 
-    def open(self, now: float) -> None:
-        self.db.execute(
-            "INSERT OR IGNORE INTO event_buses (name, description, created_at, modified_at) "
-            "VALUES (?, NULL, ?, ?)",
-            (DEFAULT_BUS, now, now),
-        )
 
-    def _transaction(self) -> AbstractContextManager[sqlite3.Connection]:
-        return transaction(self.db)
-
+class EventsStore(Protocol):
     # buses -----------------------------------------------------------------------------
 
-    def create_bus(self, name: str, description: str | None, now: float) -> bool:
-        cursor = self.db.execute(
-            "INSERT OR IGNORE INTO event_buses (name, description, created_at, modified_at) "
-            "VALUES (?, ?, ?, ?)",
-            (name, description, now, now),
-        )
-        return cursor.rowcount == 1
+    async def ensure_default_bus(self, now: float) -> None:
+        """The default bus exists from the first start on (created at `now` if missing)."""
+        ...
 
-    def get_bus(self, name: str) -> Bus | None:
-        row = self.db.execute(
-            "SELECT name, description, created_at, modified_at FROM event_buses WHERE name = ?",
-            (name,),
-        ).fetchone()
-        return Bus(*row) if row else None
+    async def create_bus(self, name: str, description: str | None, now: float) -> bool:
+        """False when a bus of that name exists already."""
+        ...
 
-    def list_buses(self, prefix: str, after: str, limit: int) -> list[Bus]:
-        rows = self.db.execute(
-            "SELECT name, description, created_at, modified_at FROM event_buses "
-            "WHERE name > ? AND substr(name, 1, ?) = ? ORDER BY name LIMIT ?",
-            (after, len(prefix), prefix, limit),
-        )
-        return [Bus(*row) for row in rows]
+    async def get_bus(self, name: str) -> Bus | None: ...
 
-    def delete_bus(self, name: str) -> None:
-        with self._transaction() as db:
-            db.execute("DELETE FROM event_targets WHERE bus = ?", (name,))
-            db.execute("DELETE FROM event_rules WHERE bus = ?", (name,))
-            db.execute("DELETE FROM event_buses WHERE name = ?", (name,))
+    async def list_buses(self, prefix: str, after: str, limit: int) -> list[Bus]:
+        """Buses whose names start with `prefix`, by name, names after `after`."""
+        ...
+
+    async def delete_bus(self, name: str) -> None:
+        """The bus with its rules and their targets."""
+        ...
 
     # rules -----------------------------------------------------------------------------
 
-    def put_rule(self, rule: Rule) -> None:
-        self.db.execute(
-            f"INSERT OR REPLACE INTO event_rules ({_RULE_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?)",
-            (
-                rule.bus,
-                rule.name,
-                rule.event_pattern,
-                rule.schedule,
-                rule.state,
-                rule.description,
-                rule.role_arn,
-                rule.anchor,
-                rule.last_fired,
-            ),
-        )
+    async def put_rule(self, rule: Rule) -> None:
+        """Create the rule or replace it whole."""
+        ...
 
-    def get_rule(self, bus: str, name: str) -> Rule | None:
-        row = self.db.execute(
-            f"SELECT {_RULE_COLUMNS} FROM event_rules WHERE bus = ? AND name = ?", (bus, name)
-        ).fetchone()
-        return Rule(*row) if row else None
+    async def get_rule(self, bus: str, name: str) -> Rule | None: ...
 
-    def list_rules(self, bus: str, prefix: str, after: str, limit: int) -> list[Rule]:
-        rows = self.db.execute(
-            f"SELECT {_RULE_COLUMNS} FROM event_rules WHERE bus = ? AND name > ? "
-            "AND substr(name, 1, ?) = ? ORDER BY name LIMIT ?",
-            (bus, after, len(prefix), prefix, limit),
-        )
-        return [Rule(*row) for row in rows]
+    async def list_rules(self, bus: str, prefix: str, after: str, limit: int) -> list[Rule]:
+        """A bus's rules whose names start with `prefix`, by name, names after `after`."""
+        ...
 
-    def rules_of_bus(self, bus: str) -> list[Rule]:
-        return self.list_rules(bus, "", "", -1)
+    async def rules_of_bus(self, bus: str) -> list[Rule]: ...
 
-    def scheduled_rules(self) -> list[Rule]:
-        rows = self.db.execute(
-            f"SELECT {_RULE_COLUMNS} FROM event_rules "
-            "WHERE schedule IS NOT NULL AND state != 'DISABLED'"
-        )
-        return [Rule(*row) for row in rows]
+    async def scheduled_rules(self) -> list[Rule]:
+        """Every enabled rule with a schedule, on any bus."""
+        ...
 
-    def set_state(self, bus: str, name: str, state: str, now: float) -> None:
-        # Re-enabling never backfills the slots missed while disabled.
-        self.db.execute(
-            "UPDATE event_rules SET state = ?, last_fired = ? WHERE bus = ? AND name = ?",
-            (state, now, bus, name),
-        )
+    async def set_state(self, bus: str, name: str, state: str, now: float) -> None:
+        """Enable or disable a rule; its schedule counts on from `now` (no backfill)."""
+        ...
 
-    def delete_rule(self, bus: str, name: str) -> None:
-        with self._transaction() as db:
-            db.execute("DELETE FROM event_targets WHERE bus = ? AND rule = ?", (bus, name))
-            db.execute("DELETE FROM event_rules WHERE bus = ? AND name = ?", (bus, name))
+    async def delete_rule(self, bus: str, name: str) -> None:
+        """The rule with its targets."""
+        ...
 
     # targets ---------------------------------------------------------------------------
 
-    def targets(self, bus: str, rule: str) -> list[dict[str, Any]]:
-        rows = self.db.execute(
-            "SELECT target FROM event_targets WHERE bus = ? AND rule = ? ORDER BY seq",
-            (bus, rule),
-        )
-        return [json.loads(row[0]) for row in rows]
+    async def targets(self, bus: str, rule: str) -> list[dict[str, Any]]:
+        """A rule's targets in the order they were first added."""
+        ...
 
-    def put_targets(self, bus: str, rule: str, targets: Sequence[dict[str, Any]]) -> None:
-        with self._transaction() as db:
-            (seq,) = db.execute("SELECT coalesce(max(seq), 0) FROM event_targets").fetchone()
-            for offset, target in enumerate(targets, start=1):
-                db.execute(
-                    "INSERT INTO event_targets (bus, rule, id, seq, target) VALUES (?,?,?,?,?) "
-                    "ON CONFLICT (bus, rule, id) DO UPDATE SET target = excluded.target",
-                    (bus, rule, target["Id"], seq + offset, json.dumps(target)),
-                )
+    async def put_targets(self, bus: str, rule: str, targets: Sequence[dict[str, Any]]) -> None:
+        """Add targets; one with an Id the rule has already replaces it in its place."""
+        ...
 
-    def remove_targets(self, bus: str, rule: str, ids: Iterable[str]) -> None:
-        with self._transaction() as db:
-            db.executemany(
-                "DELETE FROM event_targets WHERE bus = ? AND rule = ? AND id = ?",
-                [(bus, rule, target_id) for target_id in ids],
-            )
+    async def remove_targets(self, bus: str, rule: str, ids: Iterable[str]) -> None: ...
 
-    # deliveries ------------------------------------------------------------------------
+    # deliveries and schedules ----------------------------------------------------------
 
-    def enqueue(
-        self, deliveries: Sequence[NewDelivery], fired: tuple[str, str, float] | None = None
+    async def enqueue(self, deliveries: Sequence[NewDelivery]) -> None:
+        """Commit deliveries together."""
+        ...
+
+    async def fire_slot(
+        self, bus: str, rule: str, slot: float, deliveries: Sequence[NewDelivery]
     ) -> None:
-        """Commit deliveries (and, for a schedule, the slot fired) in one transaction."""
-        with self._transaction() as db:
-            db.executemany(
-                "INSERT INTO event_deliveries "
-                "(rule_arn, target, event, payload, accepted_at, due_at) VALUES (?,?,?,?,?,?)",
-                [(r, json.dumps(t), e, p, a, d) for r, t, e, p, a, d in deliveries],
-            )
-            if fired is not None:
-                db.execute(
-                    "UPDATE event_rules SET last_fired = ? WHERE bus = ? AND name = ?",
-                    (fired[2], fired[0], fired[1]),
-                )
+        """Commit a schedule slot's deliveries together with the rule's last fired slot."""
+        ...
 
-    def due(self, now: float, limit: int, busy: Iterable[int]) -> list[Delivery]:
-        busy_ids = list(busy)
-        marks = ",".join("?" * len(busy_ids))
-        rows = self.db.execute(
-            f"SELECT {_DELIVERY_COLUMNS} FROM event_deliveries WHERE due_at <= ? "
-            f"AND id NOT IN ({marks}) ORDER BY due_at, id LIMIT ?",
-            (now, *busy_ids, limit),
-        )
-        return [_delivery(row) for row in rows]
+    async def due_deliveries(
+        self, now: float, limit: int, excluding: Iterable[int] = ()
+    ) -> list[Delivery]:
+        """Deliveries due at `now`, earliest first, leaving out those in flight."""
+        ...
 
-    def next_due(self, busy: Iterable[int]) -> float | None:
-        busy_ids = list(busy)
-        marks = ",".join("?" * len(busy_ids))
-        row = self.db.execute(
-            f"SELECT min(due_at) FROM event_deliveries WHERE id NOT IN ({marks})", busy_ids
-        ).fetchone()
-        return float(row[0]) if row and row[0] is not None else None
+    async def next_due(self, excluding: Iterable[int] = ()) -> float | None:
+        """The earliest due time of the deliveries not in flight."""
+        ...
 
-    def finish(self, delivery_id: int) -> None:
-        self.db.execute("DELETE FROM event_deliveries WHERE id = ?", (delivery_id,))
+    async def settle_delivery(self, delivery_id: int) -> None:
+        """The delivery is done (delivered, dead-lettered or dropped): remove it."""
+        ...
 
-    def reschedule(
+    async def reschedule_delivery(
         self, delivery_id: int, attempts: int, due_at: float, error: dict[str, str]
     ) -> None:
-        self.db.execute(
-            "UPDATE event_deliveries SET attempts = ?, due_at = ?, last_error = ? WHERE id = ?",
-            (attempts, due_at, json.dumps(error), delivery_id),
-        )
+        """A failed attempt: the delivery is due again at `due_at`, after `attempts`."""
+        ...
 
-    def pending(self) -> int:
-        return int(self.db.execute("SELECT count(*) FROM event_deliveries").fetchone()[0])
-
-
-def _delivery(row: tuple[Any, ...]) -> Delivery:
-    did, rule_arn, target, event, payload, accepted_at, attempts, due_at, error = row
-    return Delivery(
-        did,
-        rule_arn,
-        json.loads(target),
-        event,
-        payload,
-        accepted_at,
-        attempts,
-        due_at,
-        json.loads(error) if error else None,
-    )
+    async def pending_count(self) -> int: ...

@@ -58,13 +58,13 @@ class DeliveryLoop(DueLoop):
 
     async def run_due(self) -> float | None:
         await self.deliver_due()
-        return self._store.next_due()
+        return await self._store.next_due()
 
     async def deliver_due(self) -> int:
         """Attempt every delivery that is due now; returns how many were attempted."""
         attempted = 0
         while True:
-            batch = self._store.due_deliveries(self._clock.now(), BATCH)
+            batch = await self._store.due_deliveries(self._clock.now(), BATCH)
             if not batch:
                 return attempted
             done: list[Delivery] = []
@@ -79,7 +79,7 @@ class DeliveryLoop(DueLoop):
                     done.append(delivery)
                 else:
                     retries.append((delivery, self._clock.now() + delay))
-            self._store.settle(done, retries)
+            await self._store.settle_deliveries(done, retries)
             attempted += len(batch)
             if retries and len(batch) < BATCH:
                 return attempted  # retries due at once wait for the next pass

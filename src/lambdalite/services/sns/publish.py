@@ -62,18 +62,19 @@ class Publisher:
         self._delivery = delivery
         self._last_sequence = 0
 
-    def topic(self, arn: str | None) -> Topic:
+    async def topic(self, arn: str | None) -> Topic:
         if not arn or TopicArn.parse(arn) is None:
             raise invalid("TopicArn")
-        topic = self._store.get_topic(arn)
+        topic = await self._store.get_topic(arn)
         if topic is None:
             raise NotFound("Topic does not exist")
         return topic
 
     async def publish(self, topic_arn: str | None, request: PublishRequest) -> Publication:
-        topic = self.topic(topic_arn)
+        topic = await self.topic(topic_arn)
         publication = self._prepare(topic, request)
-        return self._commit([(publication, self._matching(topic, publication))])[0]
+        subscriptions = await self._matching(topic, publication)
+        return (await self._commit([(publication, subscriptions)]))[0]
 
     async def publish_to_topic(
         self,
@@ -90,7 +91,7 @@ class Publisher:
         self, topic_arn: str, entries: Sequence[tuple[str, PublishRequest]]
     ) -> tuple[list[tuple[str, Publication]], list[BatchFailure]]:
         """One transaction for the whole batch; entry problems are reported per entry."""
-        topic = self.topic(topic_arn)
+        topic = await self.topic(topic_arn)
         _check_batch(entries)
         accepted: list[tuple[str, Fanout]] = []
         failed: list[BatchFailure] = []
@@ -100,8 +101,8 @@ class Publisher:
             except AwsError as exc:
                 failed.append(BatchFailure(entry_id, exc))
                 continue
-            accepted.append((entry_id, (publication, self._matching(topic, publication))))
-        committed = self._commit([fanout for _, fanout in accepted])
+            accepted.append((entry_id, (publication, await self._matching(topic, publication))))
+        committed = await self._commit([fanout for _, fanout in accepted])
         return [
             (entry_id, pub) for (entry_id, _), pub in zip(accepted, committed, strict=True)
         ], failed
@@ -154,17 +155,14 @@ class Publisher:
         self._last_sequence = max(self._last_sequence + 1, int(self._clock.now() * 1e6))
         return f"{self._last_sequence:020d}"
 
-    def _matching(self, topic: Topic, publication: Publication) -> list[Subscription]:
-        return [
-            sub
-            for sub in self._store.topic_subscriptions(topic.arn)
-            if _passes_filter(sub, publication)
-        ]
+    async def _matching(self, topic: Topic, publication: Publication) -> list[Subscription]:
+        subscriptions = await self._store.topic_subscriptions(topic.arn)
+        return [sub for sub in subscriptions if _passes_filter(sub, publication)]
 
-    def _commit(self, fanouts: list[Fanout]) -> list[Publication]:
+    async def _commit(self, fanouts: list[Fanout]) -> list[Publication]:
         if not fanouts:
             return []
-        accepted = self._store.enqueue(fanouts, self._clock.now(), DEDUP_WINDOW_S)
+        accepted = await self._store.enqueue(fanouts, self._clock.now(), DEDUP_WINDOW_S)
         if any(subs for _, subs in fanouts):
             self._delivery.notify()
         return accepted

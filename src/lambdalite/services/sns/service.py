@@ -1,7 +1,7 @@
 """The SNS service: topics and subscriptions here, publishing in ``publish.py``.
 
-Implements the directory's ``TopicPublisher`` and is a Platform component (it creates its
-tables and runs the delivery loop)."""
+Implements the directory's ``TopicPublisher`` and is a Platform component (it runs the
+delivery loop). Storage is the ``SnsStore`` interface the platform hands in."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ from lambdalite.services.sns.model import (
 )
 from lambdalite.services.sns.publish import Publisher
 from lambdalite.services.sns.retry import AWS_MANAGED, RetrySchedule
-from lambdalite.services.sns.store import Connected, SnsStore
+from lambdalite.services.sns.store import SnsStore
 
 _ENDPOINTS = {
     "sqs": (re.compile(r"^arn:aws[\w-]*:sqs:[\w-]+:\d{12}:[\w-]{1,80}(\.fifo)?$"), "SQS"),
@@ -60,14 +60,14 @@ class SnsService:
     def __init__(
         self,
         settings: Settings,
-        owner: Connected,
+        store: SnsStore,
         clock: Clock,
         directory: ServiceDirectory,
         *,
         schedule: RetrySchedule = AWS_MANAGED,
     ) -> None:
         self.settings = settings
-        self.store = SnsStore(owner)
+        self.store = store
         base_url = f"http://{settings.host}:{settings.port}"
         self.delivery = DeliveryLoop(self.store, clock, directory, base_url, schedule)
         self.publisher = Publisher(self.store, clock, self.delivery)
@@ -100,7 +100,7 @@ class SnsService:
         s = self.settings
         return f"arn:aws:sns:{s.region}:{s.account_id}:{name}"
 
-    def create_topic(self, name: str, attributes: dict[str, str]) -> str:
+    async def create_topic(self, name: str, attributes: dict[str, str]) -> str:
         validate.check_topic_name(name, attributes)
         for key, value in attributes.items():
             validate.check_topic_attribute(key, value, creating=True)
@@ -111,35 +111,35 @@ class SnsService:
         else:
             stored.pop("FifoTopic", None)
         arn = self.topic_arn(name)
-        topic = self.store.create_topic(arn, stored)
+        topic = await self.store.create_topic(arn, stored)
         if any(topic.attributes.get(k) != v for k, v in stored.items()):
             raise invalid("Attributes Reason: Topic already exists with different attributes")
         return arn
 
-    def get_topic(self, arn: str | None, what: str = "TopicArn") -> Topic:
+    async def get_topic(self, arn: str | None, what: str = "TopicArn") -> Topic:
         if not arn or TopicArn.parse(arn) is None:
             raise invalid(what)
-        topic = self.store.get_topic(arn)
+        topic = await self.store.get_topic(arn)
         if topic is None:
             raise NotFound("Topic does not exist")
         return topic
 
-    def delete_topic(self, arn: str) -> None:
+    async def delete_topic(self, arn: str) -> None:
         """Idempotent, as in AWS: deleting a topic that does not exist is not an error."""
         if TopicArn.parse(arn) is None:
             raise invalid("TopicArn")
-        self.store.delete_topic(arn)
+        await self.store.delete_topic(arn)
 
-    def list_topics(self, token: str | None) -> tuple[list[str], str | None]:
-        rows = self.store.list_topics(_after(token), PAGE_SIZE + 1)
+    async def list_topics(self, token: str | None) -> tuple[list[str], str | None]:
+        rows = await self.store.list_topics(_after(token), PAGE_SIZE + 1)
         page = rows[:PAGE_SIZE]
         more = len(rows) > PAGE_SIZE
         return [arn for _, arn in page], (str(page[-1][0]) if more else None)
 
-    def topic_attributes(self, arn: str) -> dict[str, str]:
-        topic = self.get_topic(arn)
+    async def topic_attributes(self, arn: str) -> dict[str, str]:
+        topic = await self.get_topic(arn)
         account = self.settings.account_id
-        confirmed = self.store.count_subscriptions(arn)
+        confirmed = await self.store.count_subscriptions(arn)
         return {
             "TopicArn": arn,
             "Owner": account,
@@ -152,21 +152,21 @@ class SnsService:
             **topic.attributes,
         }
 
-    def set_topic_attribute(self, arn: str, name: str, value: str | None) -> None:
-        topic = self.get_topic(arn)
+    async def set_topic_attribute(self, arn: str, name: str, value: str | None) -> None:
+        topic = await self.get_topic(arn)
         validate.check_topic_attribute(name, value or "", creating=False)
         if name == "ContentBasedDeduplication" and not topic.fifo:
             raise invalid("ContentBasedDeduplication Reason: only FIFO topics have it")
         attributes = dict(topic.attributes)
         attributes[name] = value or ""
-        self.store.set_topic_attributes(arn, attributes)
+        await self.store.set_topic_attributes(arn, attributes)
 
     # subscriptions ----------------------------------------------------------------------
 
-    def subscribe(
+    async def subscribe(
         self, topic_arn: str, protocol: str, endpoint: str | None, attributes: dict[str, str]
     ) -> str:
-        topic = self.get_topic(topic_arn)
+        topic = await self.get_topic(topic_arn)
         _check_endpoint(topic, protocol, endpoint)
         assert endpoint is not None
         stored = {
@@ -174,7 +174,7 @@ class SnsService:
             for key, value in attributes.items()
         }
         validate.filter_policy(stored)
-        existing = self.store.find_subscription(topic_arn, protocol, endpoint)
+        existing = await self.store.find_subscription(topic_arn, protocol, endpoint)
         if existing is not None:
             if any(existing.attributes.get(k) != v for k, v in stored.items()):
                 raise invalid(
@@ -182,23 +182,23 @@ class SnsService:
                 )
             return existing.arn
         sub = Subscription(f"{topic_arn}:{uuid.uuid4()}", topic_arn, protocol, endpoint, stored)
-        self.store.add_subscription(sub)
+        await self.store.add_subscription(sub)
         return sub.arn
 
-    def get_subscription(self, arn: str) -> Subscription:
-        sub = self.store.get_subscription(arn) if arn else None
+    async def get_subscription(self, arn: str) -> Subscription:
+        sub = (await self.store.get_subscription(arn)) if arn else None
         if sub is None:
             raise NotFound("Subscription does not exist")
         return sub
 
-    def unsubscribe(self, arn: str) -> None:
+    async def unsubscribe(self, arn: str) -> None:
         """Idempotent: an unknown (well-formed) subscription ARN is not an error."""
         if not _SUBSCRIPTION_ARN.match(arn):
             raise invalid("SubscriptionId")
-        self.store.delete_subscription(arn)
+        await self.store.delete_subscription(arn)
 
-    def subscription_attributes(self, arn: str) -> dict[str, str]:
-        sub = self.get_subscription(arn)
+    async def subscription_attributes(self, arn: str) -> dict[str, str]:
+        sub = await self.get_subscription(arn)
         attributes = {
             "SubscriptionArn": sub.arn,
             "TopicArn": sub.topic_arn,
@@ -218,19 +218,19 @@ class SnsService:
             attributes.pop("FilterPolicyScope", None)
         return attributes
 
-    def set_subscription_attribute(self, arn: str, name: str, value: str | None) -> None:
-        sub = self.get_subscription(arn)
+    async def set_subscription_attribute(self, arn: str, name: str, value: str | None) -> None:
+        sub = await self.get_subscription(arn)
         attributes = dict(sub.attributes)
         attributes[name] = validate.check_subscription_attribute(name, value or "", sub.protocol)
         validate.filter_policy(attributes)  # a scope change must still fit the policy
-        self.store.set_subscription_attributes(arn, attributes)
+        await self.store.set_subscription_attributes(arn, attributes)
 
-    def list_subscriptions(
+    async def list_subscriptions(
         self, topic_arn: str | None, token: str | None
     ) -> tuple[list[Subscription], str | None]:
         if topic_arn is not None:
-            self.get_topic(topic_arn)
-        rows = self.store.list_subscriptions(topic_arn, _after(token), PAGE_SIZE + 1)
+            await self.get_topic(topic_arn)
+        rows = await self.store.list_subscriptions(topic_arn, _after(token), PAGE_SIZE + 1)
         page = rows[:PAGE_SIZE]
         more = len(rows) > PAGE_SIZE
         return [s for _, s in page], (str(page[-1][0]) if more else None)

@@ -1,252 +1,95 @@
-"""SNS's tables in the platform's SQLite database (schema.sql next to this file).
+"""What SNS needs from storage: topics, subscriptions, FIFO deduplication, and publications
+with the deliveries they owe.
 
-Every call is a short inline statement or one ``BEGIN IMMEDIATE`` transaction, never held
-across an ``await``. A publication and all its deliveries commit together, so an
-acknowledged Publish survives ``kill -9`` with every delivery it owes."""
+The interface only: each backend implements it (``store/sqlite/sns.py`` today) and the
+composition root hands the service one. Every state change is one transaction inside one
+method; in particular a publication and all its deliveries commit together, so an
+acknowledged Publish survives ``kill -9`` with every delivery it owes.
+
+The delivery half (``due_deliveries``, ``settle_deliveries``, ``next_due``) is shaped as
+due work, so a shared outbox can take it over later without the loop changing.
+"""
 
 from __future__ import annotations
 
-import json
-import sqlite3
 from collections.abc import Iterable, Sequence
-from contextlib import AbstractContextManager
-from dataclasses import replace
 from typing import Protocol
 
 from lambdalite.services.sns.model import Delivery, Publication, Subscription, Topic
-from lambdalite.store.sqlite.tables import transaction
 
 Fanout = tuple[Publication, Sequence[Subscription]]
+"""A publication and the subscriptions whose filters it passed: one delivery each."""
+
+Retry = tuple[Delivery, float]
+"""A delivery that failed and the clock time it is due again."""
 
 
-class Connected(Protocol):
-    """The platform store: its one connection is open between start and stop."""
-
-    @property
-    def db(self) -> sqlite3.Connection: ...
-
-
-class SnsStore:
-    def __init__(self, owner: Connected) -> None:
-        self._owner = owner
-
-    @property
-    def db(self) -> sqlite3.Connection:
-        return self._owner.db
-
-    def _transaction(self) -> AbstractContextManager[sqlite3.Connection]:
-        return transaction(self.db)
-
+class SnsStore(Protocol):
     # topics -----------------------------------------------------------------------------
 
-    def get_topic(self, arn: str) -> Topic | None:
-        row = self.db.execute("SELECT attributes FROM sns_topics WHERE arn = ?", (arn,)).fetchone()
-        return None if row is None else Topic(arn, json.loads(row[0]))
+    async def get_topic(self, arn: str) -> Topic | None: ...
 
-    def create_topic(self, arn: str, attributes: dict[str, str]) -> Topic:
-        """Insert the topic unless it exists; returns what is stored either way."""
-        self.db.execute(
-            "INSERT OR IGNORE INTO sns_topics (arn, attributes) VALUES (?, ?)",
-            (arn, json.dumps(attributes)),
-        )
-        topic = self.get_topic(arn)
-        assert topic is not None
-        return topic
+    async def create_topic(self, arn: str, attributes: dict[str, str]) -> Topic:
+        """Store the topic unless it exists; returns what is stored either way."""
+        ...
 
-    def set_topic_attributes(self, arn: str, attributes: dict[str, str]) -> None:
-        self.db.execute(
-            "UPDATE sns_topics SET attributes = ? WHERE arn = ?", (json.dumps(attributes), arn)
-        )
+    async def set_topic_attributes(self, arn: str, attributes: dict[str, str]) -> None: ...
 
-    def delete_topic(self, arn: str) -> None:
-        with self._transaction() as db:
-            db.execute(
-                "DELETE FROM sns_deliveries WHERE subscription_arn IN "
-                "(SELECT arn FROM sns_subscriptions WHERE topic_arn = ?)",
-                (arn,),
-            )
-            db.execute("DELETE FROM sns_subscriptions WHERE topic_arn = ?", (arn,))
-            db.execute("DELETE FROM sns_topics WHERE arn = ?", (arn,))
-            db.execute("DELETE FROM sns_dedup WHERE topic_arn = ?", (arn,))
-            _drop_orphans(db)
+    async def delete_topic(self, arn: str) -> None:
+        """The topic, its subscriptions, their pending deliveries and its dedup entries."""
+        ...
 
-    def list_topics(self, after: int, limit: int) -> list[tuple[int, str]]:
-        rows = self.db.execute(
-            "SELECT seq, arn FROM sns_topics WHERE seq > ? ORDER BY seq LIMIT ?", (after, limit)
-        )
-        return [(int(seq), str(arn)) for seq, arn in rows]
+    async def list_topics(self, after: int, limit: int) -> list[tuple[int, str]]:
+        """(position, topic ARN) in creation order, positions after `after`."""
+        ...
 
     # subscriptions ----------------------------------------------------------------------
 
-    def get_subscription(self, arn: str) -> Subscription | None:
-        row = self.db.execute(
-            "SELECT arn, topic_arn, protocol, endpoint, attributes FROM sns_subscriptions "
-            "WHERE arn = ?",
-            (arn,),
-        ).fetchone()
-        return None if row is None else _subscription(row)
+    async def get_subscription(self, arn: str) -> Subscription | None: ...
 
-    def find_subscription(
+    async def find_subscription(
         self, topic_arn: str, protocol: str, endpoint: str
-    ) -> Subscription | None:
-        row = self.db.execute(
-            "SELECT arn, topic_arn, protocol, endpoint, attributes FROM sns_subscriptions "
-            "WHERE topic_arn = ? AND protocol = ? AND endpoint = ?",
-            (topic_arn, protocol, endpoint),
-        ).fetchone()
-        return None if row is None else _subscription(row)
+    ) -> Subscription | None: ...
 
-    def add_subscription(self, sub: Subscription) -> None:
-        self.db.execute(
-            "INSERT INTO sns_subscriptions (arn, topic_arn, protocol, endpoint, attributes) "
-            "VALUES (?, ?, ?, ?, ?)",
-            (sub.arn, sub.topic_arn, sub.protocol, sub.endpoint, json.dumps(sub.attributes)),
-        )
+    async def add_subscription(self, sub: Subscription) -> None: ...
 
-    def set_subscription_attributes(self, arn: str, attributes: dict[str, str]) -> None:
-        self.db.execute(
-            "UPDATE sns_subscriptions SET attributes = ? WHERE arn = ?",
-            (json.dumps(attributes), arn),
-        )
+    async def set_subscription_attributes(self, arn: str, attributes: dict[str, str]) -> None: ...
 
-    def delete_subscription(self, arn: str) -> None:
+    async def delete_subscription(self, arn: str) -> None:
         """Pending deliveries go with it: SNS stops delivering to a removed subscription."""
-        with self._transaction() as db:
-            db.execute("DELETE FROM sns_deliveries WHERE subscription_arn = ?", (arn,))
-            db.execute("DELETE FROM sns_subscriptions WHERE arn = ?", (arn,))
-            _drop_orphans(db)
+        ...
 
-    def list_subscriptions(
+    async def list_subscriptions(
         self, topic_arn: str | None, after: int, limit: int
     ) -> list[tuple[int, Subscription]]:
-        where, params = ("AND topic_arn = ?", (topic_arn,)) if topic_arn else ("", ())
-        rows = self.db.execute(
-            "SELECT seq, arn, topic_arn, protocol, endpoint, attributes FROM sns_subscriptions "
-            f"WHERE seq > ? {where} ORDER BY seq LIMIT ?",
-            (after, *params, limit),
-        )
-        return [(int(row[0]), _subscription(row[1:])) for row in rows]
+        """(position, subscription) in creation order, of one topic or of all."""
+        ...
 
-    def topic_subscriptions(self, topic_arn: str) -> list[Subscription]:
-        return [s for _, s in self.list_subscriptions(topic_arn, 0, 1 << 62)]
+    async def topic_subscriptions(self, topic_arn: str) -> list[Subscription]: ...
 
-    def count_subscriptions(self, topic_arn: str) -> int:
-        row = self.db.execute(
-            "SELECT count(*) FROM sns_subscriptions WHERE topic_arn = ?", (topic_arn,)
-        ).fetchone()
-        return int(row[0])
+    async def count_subscriptions(self, topic_arn: str) -> int: ...
 
     # publications and deliveries --------------------------------------------------------
 
-    def enqueue(
+    async def enqueue(
         self, fanouts: Iterable[Fanout], now: float, dedup_window: float
     ) -> list[Publication]:
-        """Commit publications with one delivery per matched subscription, all at once.
-        Returns what was accepted: for a FIFO duplicate, the publication it repeats."""
-        accepted: list[Publication] = []
-        with self._transaction() as db:
-            for publication, subscriptions in fanouts:
-                first = _first_of(db, publication, now)
-                if first is not None:
-                    accepted.append(first)
-                    continue
-                accepted.append(publication)
-                if publication.deduplication_id is not None:
-                    _remember(db, publication, now + dedup_window)
-                if subscriptions:
-                    _insert(db, publication, subscriptions, now)
-        return accepted
+        """Commit publications with one delivery (due `now`) per matched subscription, all
+        at once. Returns what was accepted: for a FIFO duplicate within `dedup_window`
+        seconds, the publication it repeats (and no new deliveries)."""
+        ...
 
-    def due_deliveries(self, now: float, limit: int) -> list[Delivery]:
-        rows = self.db.execute(
-            "SELECT d.id, d.publication_id, p.doc, d.subscription, d.attempts "
-            "FROM sns_deliveries d "
-            "JOIN sns_publications p ON p.id = d.publication_id "
-            "WHERE d.due_at <= ? AND (d.group_id IS NULL OR NOT EXISTS (SELECT 1 "
-            "FROM sns_deliveries e WHERE e.subscription_arn = d.subscription_arn "
-            "AND e.group_id = d.group_id AND e.id < d.id)) "
-            "ORDER BY d.due_at, d.id LIMIT ?",
-            (now, limit),
-        )
-        return [
-            Delivery(
-                id=int(row[0]),
-                publication_id=int(row[1]),
-                publication=Publication.from_doc(json.loads(row[2])),
-                subscription=Subscription.from_doc(json.loads(row[3])),
-                attempts=int(row[4]),
-            )
-            for row in rows
-        ]
+    async def due_deliveries(self, now: float, limit: int) -> list[Delivery]:
+        """Deliveries due at `now`, earliest first; of a FIFO group only its oldest."""
+        ...
 
-    def next_due(self) -> float | None:
-        row = self.db.execute("SELECT min(due_at) FROM sns_deliveries").fetchone()
-        return None if row[0] is None else float(row[0])
+    async def next_due(self) -> float | None:
+        """The earliest due time of any pending delivery."""
+        ...
 
-    def pending_count(self) -> int:
-        return int(self.db.execute("SELECT count(*) FROM sns_deliveries").fetchone()[0])
+    async def pending_count(self) -> int: ...
 
-    def settle(self, done: Sequence[Delivery], retries: Sequence[tuple[Delivery, float]]) -> None:
+    async def settle_deliveries(self, done: Sequence[Delivery], retries: Sequence[Retry]) -> None:
         """Remove finished deliveries (and publications with nothing left to deliver) and
-        reschedule failed ones, in one transaction."""
-        with self._transaction() as db:
-            db.executemany("DELETE FROM sns_deliveries WHERE id = ?", [(d.id,) for d in done])
-            db.executemany(
-                "DELETE FROM sns_publications WHERE id = ? AND NOT EXISTS "
-                "(SELECT 1 FROM sns_deliveries WHERE publication_id = ?)",
-                [(d.publication_id, d.publication_id) for d in done],
-            )
-            db.executemany(
-                "UPDATE sns_deliveries SET attempts = ?, due_at = ? WHERE id = ?",
-                [(d.attempts + 1, due, d.id) for d, due in retries],
-            )
-
-
-def _first_of(db: sqlite3.Connection, pub: Publication, now: float) -> Publication | None:
-    if pub.deduplication_id is None:
-        return None
-    row = db.execute(
-        "SELECT message_id, sequence_number FROM sns_dedup "
-        "WHERE topic_arn = ? AND dedup_id = ? AND expires_at > ?",
-        (pub.topic_arn, pub.deduplication_id, now),
-    ).fetchone()
-    return None if row is None else replace(pub, message_id=row[0], sequence_number=row[1])
-
-
-def _remember(db: sqlite3.Connection, pub: Publication, expires_at: float) -> None:
-    db.execute(
-        "DELETE FROM sns_dedup WHERE topic_arn = ? AND expires_at <= ?",
-        (pub.topic_arn, pub.timestamp),
-    )
-    db.execute(
-        "INSERT OR REPLACE INTO sns_dedup "
-        "(topic_arn, dedup_id, message_id, sequence_number, expires_at) VALUES (?,?,?,?,?)",
-        (pub.topic_arn, pub.deduplication_id, pub.message_id, pub.sequence_number, expires_at),
-    )
-
-
-def _insert(
-    db: sqlite3.Connection, pub: Publication, subscriptions: Sequence[Subscription], now: float
-) -> None:
-    cursor = db.execute(
-        "INSERT INTO sns_publications (doc) VALUES (?)", (json.dumps(pub.to_doc()),)
-    )
-    db.executemany(
-        "INSERT INTO sns_deliveries (publication_id, subscription, subscription_arn, group_id, "
-        "due_at) VALUES (?, ?, ?, ?, ?)",
-        [
-            (cursor.lastrowid, json.dumps(s.to_doc()), s.arn, pub.group_id, now)
-            for s in subscriptions
-        ],
-    )
-
-
-def _drop_orphans(db: sqlite3.Connection) -> None:
-    db.execute(
-        "DELETE FROM sns_publications WHERE NOT EXISTS "
-        "(SELECT 1 FROM sns_deliveries d WHERE d.publication_id = sns_publications.id)"
-    )
-
-
-def _subscription(row: Sequence[str]) -> Subscription:
-    return Subscription(row[0], row[1], row[2], row[3], json.loads(row[4]))
+        move each failed one to its new due time with one more attempt, together."""
+        ...

@@ -9,8 +9,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from lambdalite.store.sqlite.database import SqliteDatabase
+from lambdalite.store.sqlite.events import SqliteEventsStore
 from lambdalite.store.sqlite.logs import SqliteLogStore
 from lambdalite.store.sqlite.migrations import LOGS, MAIN
+from lambdalite.store.sqlite.sns import SqliteSnsStore
 from lambdalite.store.sqlite.store import SqliteStore
 
 LOG_FILE = "logs.sqlite3"
@@ -24,6 +26,8 @@ class SqliteBackend:
         self.logs = SqliteLogStore(self.log_database)
         self.functions = SqliteStore(self.database)
         # Each subsystem's store joins here, built on self.database.
+        self.sns = SqliteSnsStore(self.database)
+        self.events = SqliteEventsStore(self.database)
 
     async def open(self) -> None:
         self.database.open()
