@@ -52,7 +52,7 @@ class Platform:
         self.sqs = SqsService(settings, self.store, self.clock)
         self.directory.sqs = self.sqs
         self.components.append(self.sqs)
-        self.kinesis = KinesisService(settings, self.clock, self.store)
+        self.kinesis = KinesisService(settings, self.clock, self.backend.kinesis)
         self.components.append(self.kinesis)
         self.sns = SnsService(settings, self.backend.sns, self.clock, self.directory)
         self.directory.sns = self.sns

@@ -61,12 +61,11 @@ async def _read_api(tmp_path: Path) -> None:
     clock = VirtualClock(start=1_000_000.0)
     backend = SqliteBackend(tmp_path / "db.sqlite3")
     await backend.open()
-    store = backend.functions
-    service = KinesisService(Settings(data_dir=tmp_path), clock, store)
+    service = KinesisService(Settings(data_dir=tmp_path), clock, backend.kinesis)
     await service.start()
     try:
         await service.create_stream("s", 2, StreamMode.PROVISIONED, None)
-        service.db.activate_all_creating()
+        await backend.kinesis.activate_creating()
         shards = await service.reader.shards(ARN)
         assert [s.shard_id for s in shards] == ["shardId-000000000000", "shardId-000000000001"]
         shard = "shardId-000000000000"

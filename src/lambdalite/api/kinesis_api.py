@@ -62,7 +62,7 @@ async def delete_stream(p: Platform, params: dict[str, Any]) -> dict[str, Any]:
 
 
 async def list_streams(p: Platform, params: dict[str, Any]) -> dict[str, Any]:
-    streams = _svc(p).streams()
+    streams = await _svc(p).streams()
     start = params.get("ExclusiveStartStreamName")
     token = params.get("NextToken")
     if token is not None:
@@ -91,7 +91,7 @@ async def list_streams(p: Platform, params: dict[str, Any]) -> dict[str, Any]:
 
 
 async def describe_stream(p: Platform, params: dict[str, Any]) -> dict[str, Any]:
-    stream = _svc(p).stream(_name(p, params))
+    stream = await _svc(p).stream(_name(p, params))
     shards = _shards_after(stream, params.get("ExclusiveStartShardId"))
     limit = params.get("Limit", _DEFAULT_DESCRIBE_SHARDS)
     return {
@@ -123,7 +123,7 @@ def _shards_after(stream: Stream, shard_id: str | None) -> list[Shard]:
 
 
 async def describe_stream_summary(p: Platform, params: dict[str, Any]) -> dict[str, Any]:
-    stream = _svc(p).stream(_name(p, params))
+    stream = await _svc(p).stream(_name(p, params))
     summary = {
         **_summary(stream),
         "OpenShardCount": len(stream.shards),
@@ -139,10 +139,10 @@ async def list_shards(p: Platform, params: dict[str, Any]) -> dict[str, Any]:
         if params.get("StreamName") is not None or params.get("StreamARN") is not None:
             raise InvalidArgumentException("NextToken and StreamName cannot be provided together.")
         name, after_index = decode_list_token(token, p.clock.now())
-        stream = _svc(p).stream(name)
+        stream = await _svc(p).stream(name)
         shards = [s for s in stream.shards if s.index > after_index]
     else:
-        stream = _svc(p).stream(_name(p, params))
+        stream = await _svc(p).stream(_name(p, params))
         shards = _shards_after(stream, params.get("ExclusiveStartShardId"))
         shard_filter = params.get("ShardFilter") or {}
         if shard_filter.get("Type") == "AFTER_SHARD_ID":
@@ -179,7 +179,7 @@ async def put_records(p: Platform, params: dict[str, Any]) -> dict[str, Any]:
 
 async def get_shard_iterator(p: Platform, params: dict[str, Any]) -> dict[str, Any]:
     timestamp = params.get("Timestamp")
-    iterator = _svc(p).reader.get_shard_iterator(
+    iterator = await _svc(p).reader.get_shard_iterator(
         _name(p, params),
         params["ShardId"],
         params["ShardIteratorType"],
@@ -190,7 +190,7 @@ async def get_shard_iterator(p: Platform, params: dict[str, Any]) -> dict[str, A
 
 
 async def get_records(p: Platform, params: dict[str, Any]) -> dict[str, Any]:
-    page = _svc(p).reader.get_records(params["ShardIterator"], params.get("Limit", 10_000))
+    page = await _svc(p).reader.get_records(params["ShardIterator"], params.get("Limit", 10_000))
     return {
         "Records": [
             {

@@ -1,7 +1,10 @@
-"""The read path: shard iterators and GetRecords for the wire, and the internal API the
-event source mapping poller uses (``read``, ``shards``, ``latest_sequence``,
-``position_at``, ``changed``), which takes stream ARNs and sequence numbers and never
-touches iterators or wire shapes.
+"""The read path: shard iterators and GetRecords for the wire, and the ``StreamReader``
+(``services/streams.py``) the event source mapping pollers use (``read``, ``shards``,
+``latest_sequence``, ``position_at``, ``changed``), which takes stream ARNs and sequence
+numbers and never touches iterators or wire shapes.
+
+The reader holds only what it reads from: the store, the clock and a stream lookup (the
+service's ``StreamCatalog``), so the service composes it and it never reaches back.
 
 Retention is enforced here as well as by the trimmer: a read never returns a record older
 than the stream's retention period, whether or not it has been deleted yet.
@@ -12,8 +15,9 @@ from __future__ import annotations
 import asyncio
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Protocol
 
+from lambdalite.clock import Clock
 from lambdalite.services.kinesis import model
 from lambdalite.services.kinesis.errors import (
     InvalidArgumentException,
@@ -21,13 +25,26 @@ from lambdalite.services.kinesis.errors import (
 )
 from lambdalite.services.kinesis.iterators import Position, decode_iterator, encode_iterator
 from lambdalite.services.kinesis.model import Record, Shard, Stream
-from lambdalite.services.kinesis.store import RecordRow
-
-if TYPE_CHECKING:
-    from lambdalite.services.kinesis.service import KinesisService
+from lambdalite.services.kinesis.store import KinesisStore, RecordBatch, RecordRow
 
 MAX_GET_RECORDS = 10_000
 MAX_GET_BYTES = 10 * 1024 * 1024  # of one GetRecords response
+
+
+class StreamLookup(Protocol):
+    """The streams the reader serves (``StreamCatalog``)."""
+
+    async def active(self, name: str) -> Stream:
+        """Raises ResourceNotFoundException unless the stream takes reads."""
+        ...
+
+    async def by_id(self, stream_id: int) -> Stream | None: ...
+
+    async def by_arn(self, stream_arn: str) -> Stream:
+        """Raises ResourceNotFoundException when there is no such stream."""
+        ...
+
+    def changed(self, stream_arn: str) -> asyncio.Event: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,12 +55,14 @@ class RecordsPage:
 
 
 class KinesisReader:
-    def __init__(self, service: KinesisService) -> None:
-        self._service = service
+    def __init__(self, store: KinesisStore, clock: Clock, streams: StreamLookup) -> None:
+        self._store = store
+        self._clock = clock
+        self._streams = streams
 
     # wire --------------------------------------------------------------------------------
 
-    def get_shard_iterator(
+    async def get_shard_iterator(
         self,
         name: str,
         shard_id: str,
@@ -51,7 +70,7 @@ class KinesisReader:
         sequence: str | None = None,
         timestamp: float | None = None,
     ) -> str:
-        stream = self._service.active(name)
+        stream = await self._streams.active(name)
         shard = self._shard(stream, shard_id)
         if kind in ("AT_SEQUENCE_NUMBER", "AFTER_SEQUENCE_NUMBER"):
             if sequence is None:
@@ -66,72 +85,71 @@ class KinesisReader:
                     "Must specify timestampInMillis parameter for iterator of type AT_TIMESTAMP."
                     " Current request has no timestamp parameter."
                 )
-            after = self._after_timestamp(stream, shard, timestamp)
+            after = await self._after_timestamp(stream, shard, timestamp)
         elif kind == "LATEST":
-            after = self._service.db.last_counter(stream.id, shard.index) or 0
+            after = await self._store.last_counter(stream.id, shard.index) or 0
         else:  # TRIM_HORIZON: reads skip what retention has dropped
             after = 0
-        now = self._service.clock.now()
+        now = self._clock.now()
         return encode_iterator(Position(stream.id, shard.index, after, now))
 
-    def get_records(self, token: str, limit: int = MAX_GET_RECORDS) -> RecordsPage:
-        now = self._service.clock.now()
+    async def get_records(self, token: str, limit: int = MAX_GET_RECORDS) -> RecordsPage:
+        now = self._clock.now()
         position = decode_iterator(token, now)
-        stream = self._service.stream_by_id(position.stream_id)
+        stream = await self._streams.by_id(position.stream_id)
         if stream is None:
             raise ResourceNotFoundException("Requested resource not found.")
         if not 0 <= position.shard_index < len(stream.shards):
             raise InvalidArgumentException("Invalid ShardIterator.")
         shard = stream.shards[position.shard_index]
-        rows, following = self._take(stream, shard, position.after, min(limit, MAX_GET_RECORDS))
+        batch = await self._take(stream, shard, position.after, min(limit, MAX_GET_RECORDS))
+        rows = batch.records
         after = rows[-1].counter if rows else position.after
-        behind = 0 if following is None else max(0, round((now - following.arrival) * 1000))
+        following = batch.next_arrival
+        behind = 0 if following is None else max(0, round((now - following) * 1000))
         return RecordsPage(
             [self._record(shard, row) for row in rows],
             encode_iterator(Position(stream.id, shard.index, after, now)),
             behind,
         )
 
-    # internal API for the event source mapping poller ------------------------------------
+    # StreamReader, for the event source mapping pollers ---------------------------------
 
     async def read(
         self, stream_arn: str, shard_id: str, after_sequence: str | None, limit: int
     ) -> list[Record]:
         """Up to ``limit`` retained records of a shard after ``after_sequence`` (None: from
         the oldest retained record), oldest first, at most 10 MiB of data."""
-        stream = self._by_arn(stream_arn)
+        stream = await self._streams.by_arn(stream_arn)
         shard = self._shard(stream, shard_id)
         after = 0 if after_sequence is None else self._counter(stream, shard, after_sequence)
-        rows, _ = self._take(stream, shard, after, limit)
-        return [self._record(shard, row) for row in rows]
+        batch = await self._take(stream, shard, after, limit)
+        return [self._record(shard, row) for row in batch.records]
 
     async def shards(self, stream_arn: str) -> list[Shard]:
-        return list(self._by_arn(stream_arn).shards)
+        return list((await self._streams.by_arn(stream_arn)).shards)
 
     async def latest_sequence(self, stream_arn: str, shard_id: str) -> str | None:
         """The newest record's sequence number (LATEST starts after it), None when empty."""
-        stream = self._by_arn(stream_arn)
+        stream = await self._streams.by_arn(stream_arn)
         shard = self._shard(stream, shard_id)
-        counter = self._service.db.last_counter(stream.id, shard.index)
+        counter = await self._store.last_counter(stream.id, shard.index)
         return None if counter is None else shard.sequence(counter)
 
     async def position_at(self, stream_arn: str, shard_id: str, timestamp: float) -> str:
         """An ``after_sequence`` from which ``read`` returns the records that arrived at or
         after ``timestamp`` (AT_TIMESTAMP)."""
-        stream = self._by_arn(stream_arn)
+        stream = await self._streams.by_arn(stream_arn)
         shard = self._shard(stream, shard_id)
-        after = self._after_timestamp(stream, shard, timestamp)
+        after = await self._after_timestamp(stream, shard, timestamp)
         return shard.sequence(after)
 
     def changed(self, stream_arn: str) -> asyncio.Event:
         """Set at the next write to the stream: wait on it (``clock.wait_until``) between
         empty reads instead of polling."""
-        return self._service.changed(self._service.name_of(None, stream_arn))
+        return self._streams.changed(stream_arn)
 
     # helpers -----------------------------------------------------------------------------
-
-    def _by_arn(self, stream_arn: str) -> Stream:
-        return self._service.stream(self._service.name_of(None, stream_arn))
 
     def _shard(self, stream: Stream, shard_id: str) -> Shard:
         shard = stream.shard(shard_id)
@@ -152,36 +170,20 @@ class KinesisReader:
             )
         return parsed[2]
 
-    def _after_timestamp(self, stream: Stream, shard: Shard, timestamp: float) -> int:
+    async def _after_timestamp(self, stream: Stream, shard: Shard, timestamp: float) -> int:
         # Arrival times are milliseconds on the wire; compare at that grain, so a client
         # that echoes a record's own arrival time back (rounded to microseconds by newer
         # botocore) still finds that record.
         timestamp = math.floor(timestamp * 1000) / 1000
-        db = self._service.db
-        first = db.first_counter_at(stream.id, shard.index, timestamp)
+        first = await self._store.first_counter_at(stream.id, shard.index, timestamp)
         if first is not None:
             return first - 1
-        return db.last_counter(stream.id, shard.index) or 0
+        return await self._store.last_counter(stream.id, shard.index) or 0
 
-    def _take(
-        self, stream: Stream, shard: Shard, after: int, limit: int
-    ) -> tuple[list[RecordRow], RecordRow | None]:
-        """Rows within the count and size limits, and the first row left out (if any)."""
-        cutoff = self._service.clock.now() - stream.retention_hours * 3600
-        rows: list[RecordRow] = []
-        size = 0
-        following: RecordRow | None = None
-        cursor = self._service.db.read(stream.id, shard.index, after, cutoff)
-        try:
-            for row in cursor:
-                size += len(row.data)
-                if len(rows) >= limit or (rows and size > MAX_GET_BYTES):
-                    following = row
-                    break
-                rows.append(row)
-        finally:
-            cursor.close()
-        return rows, following
+    async def _take(self, stream: Stream, shard: Shard, after: int, limit: int) -> RecordBatch:
+        """Retained rows within the count and size limits."""
+        cutoff = self._clock.now() - stream.retention_hours * 3600
+        return await self._store.read(stream.id, shard.index, after, cutoff, limit, MAX_GET_BYTES)
 
     @staticmethod
     def _record(shard: Shard, row: RecordRow) -> Record:

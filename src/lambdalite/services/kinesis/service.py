@@ -1,9 +1,11 @@
 """Kinesis Data Streams: streams, shards and the write path (durable before success).
 
-``KinesisService`` is what the wire handlers (``api/kinesis_api.py``) and, through
-``reader.py``, the event source mapping poller use. It is also a platform component: at
-start it creates its tables, finishes streams a crash left CREATING, and runs the
-retention trimmer (``retention.py``).
+``KinesisService`` is what the wire handlers (``api/kinesis_api.py``) use, over a
+``KinesisStore`` (``store.py``). It composes the stream lookup (``catalog.py``), the read
+path (``reader.py``, also the event source mapping pollers' ``StreamReader``) and the
+retention trimmer (``retention.py``), each given only the store, the clock and what else it
+needs. It is also a platform component: at start it finishes streams a crash left
+CREATING and runs the trimmer.
 """
 
 from __future__ import annotations
@@ -15,14 +17,15 @@ from dataclasses import dataclass
 from lambdalite.clock import Clock
 from lambdalite.config import Settings
 from lambdalite.services.kinesis import model
+from lambdalite.services.kinesis.catalog import StreamCatalog
 from lambdalite.services.kinesis.errors import (
     InvalidArgumentException,
     LimitExceededException,
     ResourceInUseException,
-    ResourceNotFoundException,
 )
 from lambdalite.services.kinesis.model import (
     NewRecord,
+    Record,
     Shard,
     Stream,
     StreamMode,
@@ -31,7 +34,7 @@ from lambdalite.services.kinesis.model import (
 from lambdalite.services.kinesis.reader import KinesisReader
 from lambdalite.services.kinesis.retention import RetentionTrimmer
 from lambdalite.services.kinesis.store import KinesisStore, StreamRow
-from lambdalite.store.sqlite.store import SqliteStore
+from lambdalite.services.streams import StreamReader
 
 # How long a new stream shows CREATING, in wall time: it stands for our own work, not for
 # an AWS delay a test would fast-forward (boto3's stream_exists waiter sees it pass).
@@ -47,84 +50,46 @@ class PutResult:
 
 
 class KinesisService:
-    def __init__(self, settings: Settings, clock: Clock, store: SqliteStore) -> None:
+    def __init__(self, settings: Settings, clock: Clock, store: KinesisStore) -> None:
         self._settings = settings
         self.clock = clock
-        self.db = KinesisStore(lambda: store.db)
-        self.reader = KinesisReader(self)
-        self._trimmer = RetentionTrimmer(self)
-        self._wakers: dict[str, asyncio.Event] = {}
+        self._store = store
+        self.catalog = StreamCatalog(settings, store)
+        self.reader = KinesisReader(store, clock, self.catalog)
+        self._trimmer = RetentionTrimmer(store, clock)
         self._last_arrival = 0.0
-        self._timers: set[asyncio.TimerHandle] = set()
+        self._activations: set[asyncio.Task[None]] = set()
 
     # component ---------------------------------------------------------------------------
 
     async def start(self) -> None:
-        self.db.activate_all_creating()
-        self._last_arrival = self.db.last_arrival()
+        await self._store.activate_creating()
+        self._last_arrival = await self._store.last_arrival()
         await self._trimmer.start()
 
     async def stop(self) -> None:
-        for timer in self._timers:
-            timer.cancel()
-        self._timers.clear()
+        for task in self._activations:
+            task.cancel()
+        await asyncio.gather(*self._activations, return_exceptions=True)
+        self._activations.clear()
         await self._trimmer.stop()
 
-    # names -------------------------------------------------------------------------------
-
-    def arn(self, name: str) -> str:
-        s = self._settings
-        return f"arn:aws:kinesis:{s.region}:{s.account_id}:stream/{name}"
+    # streams -----------------------------------------------------------------------------
 
     def name_of(self, name: str | None, arn: str | None) -> str:
         """The stream a request names by StreamName or StreamARN."""
-        if arn is not None:
-            prefix = self.arn("")
-            if not arn.startswith(prefix) or (name is not None and arn != self.arn(name)):
-                raise ResourceNotFoundException(f"Stream {arn} not found.")
-            return arn.removeprefix(prefix)
-        if name is None:
-            raise InvalidArgumentException("Either StreamName or StreamARN must be provided.")
-        return name
+        return self.catalog.name_of(name, arn)
 
-    def not_found(self, name: str) -> ResourceNotFoundException:
-        return ResourceNotFoundException(
-            f"Stream {name} under account {self._settings.account_id} not found."
-        )
+    async def stream(self, name: str) -> Stream:
+        return await self.catalog.named(name)
 
-    def _stream(self, row: StreamRow) -> Stream:
-        shards = model.make_shards(row.id, row.shard_count)
-        return Stream(
-            id=row.id,
-            name=row.name,
-            arn=self.arn(row.name),
-            status=StreamStatus(row.status),
-            mode=StreamMode(row.mode),
-            retention_hours=row.retention_hours,
-            created_at=row.created_at,
-            max_record_kib=row.max_record_kib,
-            shards=shards,
-        )
+    async def streams(self) -> list[Stream]:
+        return await self.catalog.all()
 
-    def stream(self, name: str) -> Stream:
-        row = self.db.stream_by_name(name)
-        if row is None:
-            raise self.not_found(name)
-        return self._stream(row)
-
-    def stream_by_id(self, stream_id: int) -> Stream | None:
-        row = self.db.stream_by_id(stream_id)
-        return None if row is None else self._stream(row)
-
-    def active(self, name: str) -> Stream:
-        """A stream that takes reads and writes (AWS: ACTIVE or UPDATING, else not found)."""
-        stream = self.stream(name)
-        if stream.status not in (StreamStatus.ACTIVE, StreamStatus.UPDATING):
-            raise self.not_found(name)
-        return stream
-
-    def streams(self) -> list[Stream]:
-        return [self._stream(row) for row in self.db.streams()]
+    @property
+    def stream_reader(self) -> StreamReader[Record]:
+        """What event source mapping pollers read these streams through."""
+        return self.reader
 
     # control plane -----------------------------------------------------------------------
 
@@ -139,20 +104,26 @@ class KinesisService:
             shard_count = model.ON_DEMAND_SHARDS
         elif shard_count is None:
             raise InvalidArgumentException("ShardCount is required for PROVISIONED stream mode.")
-        self._check_shard_limit(shard_count)
+        await self._check_shard_limit(shard_count)
         row = StreamRow(
             0, name, StreamStatus.CREATING, mode, shard_count, model.DEFAULT_RETENTION_HOURS,
             max_record_kib or model.DEFAULT_MAX_RECORD_KIB, self.clock.now(),
         )  # fmt: skip
-        stream_id = self.db.insert_stream(row)
+        stream_id = await self._store.create_stream(row)
         if stream_id is None:
             raise ResourceInUseException(
                 f"Stream {name} under account {self._settings.account_id} already exists."
             )
-        self._later(CREATE_DELAY_S, lambda: self.db.set_status(stream_id, "ACTIVE", "CREATING"))
+        task = asyncio.create_task(self._activate_later(stream_id))
+        self._activations.add(task)
+        task.add_done_callback(self._activations.discard)
 
-    def _check_shard_limit(self, shard_count: int) -> None:
-        open_shards = self.db.open_shards()
+    async def _activate_later(self, stream_id: int) -> None:
+        await asyncio.sleep(CREATE_DELAY_S)
+        await self._store.activate(stream_id)
+
+    async def _check_shard_limit(self, shard_count: int) -> None:
+        open_shards = await self._store.open_shard_count()
         if open_shards + shard_count > SHARD_LIMIT:
             s = self._settings
             raise LimitExceededException(
@@ -161,26 +132,18 @@ class KinesisService:
                 f"shards that would have resulted from this request is {shard_count}."
             )
 
-    def _later(self, delay: float, action: object) -> None:
-        def run() -> None:
-            self._timers.discard(timer)
-            action()  # type: ignore[operator]
-
-        timer = asyncio.get_running_loop().call_later(delay, run)
-        self._timers.add(timer)
-
     async def delete_stream(self, name: str) -> None:
-        stream = self.stream(name)
+        stream = await self.catalog.named(name)
         if stream.status is StreamStatus.CREATING:
             raise ResourceInUseException(
                 f"Stream {name} under account {self._settings.account_id} not ACTIVE, "
                 f"instead in state {stream.status}"
             )
-        self.db.delete_stream(stream.id)  # AWS shows DELETING for a while; we are done at once
-        self._wake(name)
+        await self._store.delete_stream(stream.id)  # AWS shows DELETING a while; we are done
+        self.catalog.wake(name)
 
     async def set_retention(self, name: str, hours: int, *, increase: bool) -> None:
-        stream = self.active(name)
+        stream = await self.catalog.active(name)
         current = stream.retention_hours
         if hours < model.DEFAULT_RETENTION_HOURS:
             raise InvalidArgumentException(
@@ -204,7 +167,7 @@ class KinesisService:
                 f"longer than existing retention period ({current} hours). "
                 "Use IncreaseRetentionPeriod API."
             )
-        self.db.set_retention(stream.id, hours)
+        await self._store.set_retention(stream.id, hours)
 
     # write path --------------------------------------------------------------------------
 
@@ -212,7 +175,7 @@ class KinesisService:
         self, name: str, entries: Sequence[NewRecord], *, batch: bool
     ) -> list[PutResult]:
         """Commit ``entries`` in one transaction, all or none; results in request order."""
-        stream = self.active(name)
+        stream = await self.catalog.active(name)
         limit = stream.max_record_kib * 1024
         arrival = max(self.clock.now(), self._last_arrival)  # never back: trimming needs it
         rows: list[tuple[int, float, str, bytes]] = []
@@ -231,22 +194,13 @@ class KinesisService:
             rows.append((shard.index, arrival, entry.partition_key, entry.data))
         if batch and total > MAX_PUT_RECORDS_BYTES:
             raise InvalidArgumentException("Records size exceeds 5 MB limit")
-        first = self.db.append(stream.id, rows)
+        first = await self._store.append(stream.id, rows)
         self._last_arrival = arrival
-        self._wake(name)
+        self.catalog.wake(name)
         return [
             PutResult(shard.shard_id, shard.sequence(counter))
             for counter, shard in enumerate(shards, first)
         ]
-
-    def _wake(self, name: str) -> None:
-        event = self._wakers.pop(name, None)
-        if event is not None:
-            event.set()
-
-    def changed(self, name: str) -> asyncio.Event:
-        """An event set at the next write to (or deletion of) stream ``name``."""
-        return self._wakers.setdefault(name, asyncio.Event())
 
 
 def _hash_key(entry: NewRecord) -> int:

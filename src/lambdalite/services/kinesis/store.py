@@ -1,22 +1,26 @@
-"""SQL for Kinesis streams and records, on the platform's one SQLite connection.
+"""What Kinesis needs from the store: streams and per-shard records, as domain operations.
 
-Writes that touch several rows run in one ``BEGIN IMMEDIATE`` transaction; reads and
-single-row writes run inline (autocommit). Nothing here awaits inside a transaction.
+The SQLite implementation is ``store/sqlite/kinesis.py``; a PostgreSQL one will offer the
+same methods. Every state change is one transaction inside one method. Shards are not
+stored: a stream's shards follow from its shard count (``model.make_shards``).
+
+A record's ``counter`` is the store-wide order of arrival, the low digits of its sequence
+number: appended records get consecutive counters above every counter handed out before,
+across restarts and deletions (never reused), so a shard's records sort by counter.
+Arrival times never decrease with the counter (the service clamps them), which is what
+trimming from the oldest end relies on.
 """
 
 from __future__ import annotations
 
-import sqlite3
-from collections.abc import Callable, Generator, Sequence
-from contextlib import AbstractContextManager
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-
-from lambdalite.store.sqlite.tables import transaction
+from typing import Protocol
 
 
 @dataclass(frozen=True, slots=True)
 class StreamRow:
-    id: int
+    id: int  # given by the store (0 in a row to create)
     name: str
     status: str
     mode: str
@@ -36,133 +40,98 @@ class RecordRow:
 
 # (shard index, arrival, partition key, data)
 NewRow = tuple[int, float, str, bytes]
-_STREAM_COLUMNS = "id, name, status, mode, shard_count, retention_hours, max_record_kib, created_at"
 
 
-class KinesisStore:
-    def __init__(self, connection: Callable[[], sqlite3.Connection]) -> None:
-        self._connection = connection  # the platform store's connection, once it is open
+@dataclass(frozen=True, slots=True)
+class RecordBatch:
+    records: list[RecordRow]
+    next_arrival: float | None  # arrival of the first retained record left out, if any
 
-    @property
-    def db(self) -> sqlite3.Connection:
-        return self._connection()
 
-    def _transaction(self) -> AbstractContextManager[sqlite3.Connection]:
-        return transaction(self.db)
+def fill_batch(rows: Iterable[RecordRow], limit: int, max_bytes: int) -> RecordBatch:
+    """The first rows within ``limit`` records and ``max_bytes`` of data (always at least
+    one row when there is one), and the arrival of the first row left out. Stops at that
+    row, so a lazy ``rows`` is read no further."""
+    records: list[RecordRow] = []
+    size = 0
+    for row in rows:
+        size += len(row.data)
+        if len(records) >= limit or (records and size > max_bytes):
+            return RecordBatch(records, row.arrival)
+        records.append(row)
+    return RecordBatch(records, None)
 
-    # streams -----------------------------------------------------------------------------
 
-    def insert_stream(self, row: StreamRow) -> int | None:
-        """The new stream's id, or None when the name is taken."""
-        try:
-            cursor = self.db.execute(
-                "INSERT INTO kinesis_streams (name, status, mode, shard_count, retention_hours,"
-                " max_record_kib, created_at) VALUES (?,?,?,?,?,?,?)",
-                (row.name, row.status, row.mode, row.shard_count, row.retention_hours,
-                 row.max_record_kib, row.created_at),
-            )  # fmt: skip
-        except sqlite3.IntegrityError:
-            return None
-        return cursor.lastrowid
+class KinesisStore(Protocol):
+    # streams ------------------------------------------------------------------------------
 
-    def stream_by_name(self, name: str) -> StreamRow | None:
-        row = self.db.execute(
-            f"SELECT {_STREAM_COLUMNS} FROM kinesis_streams WHERE name = ?", (name,)
-        ).fetchone()
-        return None if row is None else StreamRow(*row)
+    async def create_stream(self, row: StreamRow) -> int | None:
+        """Store a new stream (``row.id`` is ignored); its id, or None when the name is
+        taken. Ids are never reused, so a recreated stream is a new stream."""
+        ...
 
-    def stream_by_id(self, stream_id: int) -> StreamRow | None:
-        row = self.db.execute(
-            f"SELECT {_STREAM_COLUMNS} FROM kinesis_streams WHERE id = ?", (stream_id,)
-        ).fetchone()
-        return None if row is None else StreamRow(*row)
+    async def stream_named(self, name: str) -> StreamRow | None: ...
 
-    def streams(self) -> list[StreamRow]:
-        rows = self.db.execute(f"SELECT {_STREAM_COLUMNS} FROM kinesis_streams ORDER BY name")
-        return [StreamRow(*row) for row in rows]
+    async def stream_by_id(self, stream_id: int) -> StreamRow | None: ...
 
-    def open_shards(self) -> int:
-        return int(self.db.execute("SELECT total(shard_count) FROM kinesis_streams").fetchone()[0])
+    async def streams(self) -> list[StreamRow]:
+        """Every stream, by name."""
+        ...
 
-    def set_status(self, stream_id: int, status: str, where_status: str | None = None) -> None:
-        sql = "UPDATE kinesis_streams SET status = ? WHERE id = ?"
-        params: tuple[object, ...] = (status, stream_id)
-        if where_status is not None:
-            sql += " AND status = ?"
-            params += (where_status,)
-        self.db.execute(sql, params)
+    async def open_shard_count(self) -> int:
+        """The shards of every stream together (the account's shard quota counts them)."""
+        ...
 
-    def activate_all_creating(self) -> None:
-        self.db.execute("UPDATE kinesis_streams SET status = 'ACTIVE' WHERE status = 'CREATING'")
+    async def activate(self, stream_id: int) -> None:
+        """CREATING -> ACTIVE for this stream; any other status stays as it is."""
+        ...
 
-    def set_retention(self, stream_id: int, hours: int) -> None:
-        self.db.execute(
-            "UPDATE kinesis_streams SET retention_hours = ? WHERE id = ?", (hours, stream_id)
-        )
+    async def activate_creating(self) -> None:
+        """CREATING -> ACTIVE for every stream (at start: what a crash left CREATING)."""
+        ...
 
-    def delete_stream(self, stream_id: int) -> None:
-        with self._transaction() as db:
-            db.execute("DELETE FROM kinesis_records WHERE stream_id = ?", (stream_id,))
-            db.execute("DELETE FROM kinesis_streams WHERE id = ?", (stream_id,))
+    async def set_retention(self, stream_id: int, hours: int) -> None: ...
 
-    # records -----------------------------------------------------------------------------
+    async def delete_stream(self, stream_id: int) -> None:
+        """The stream and all its records, together."""
+        ...
 
-    def append(self, stream_id: int, rows: Sequence[NewRow]) -> int:
-        """Commit ``rows`` in one transaction; returns the counter of the first (they are
-        consecutive: AUTOINCREMENT under the write lock hands out max + 1 each time)."""
-        with self._transaction() as db:
-            db.executemany(
-                "INSERT INTO kinesis_records (stream_id, shard_index, arrival, partition_key,"
-                " data) VALUES (?,?,?,?,?)",
-                [(stream_id, *row) for row in rows],
-            )
-            last = db.execute(
-                "SELECT seq FROM sqlite_sequence WHERE name = 'kinesis_records'"
-            ).fetchone()[0]
-        return int(last) - len(rows) + 1
+    # records ------------------------------------------------------------------------------
 
-    def last_arrival(self) -> float:
-        row = self.db.execute(
-            "SELECT arrival FROM kinesis_records ORDER BY counter DESC LIMIT 1"
-        ).fetchone()
-        return 0.0 if row is None else float(row[0])
+    async def append(self, stream_id: int, rows: Sequence[NewRow]) -> int:
+        """Commit ``rows`` together, all or none; the counter of the first (the others
+        follow it consecutively, in order)."""
+        ...
 
-    def read(
-        self, stream_id: int, shard: int, after: int, cutoff: float
-    ) -> Generator[RecordRow, None, None]:
-        """Retained records of a shard after counter ``after``, oldest first, lazily."""
-        cursor = self.db.execute(
-            "SELECT counter, arrival, partition_key, data FROM kinesis_records"
-            " WHERE stream_id = ? AND shard_index = ? AND counter > ? AND arrival >= ?"
-            " ORDER BY counter",
-            (stream_id, shard, after, cutoff),
-        )
-        try:
-            for row in cursor:
-                yield RecordRow(*row)
-        finally:
-            cursor.close()
+    async def last_arrival(self) -> float:
+        """The arrival time of the newest record of any stream, 0.0 when there is none."""
+        ...
 
-    def last_counter(self, stream_id: int, shard: int) -> int | None:
-        row = self.db.execute(
-            "SELECT max(counter) FROM kinesis_records WHERE stream_id = ? AND shard_index = ?",
-            (stream_id, shard),
-        ).fetchone()
-        return None if row[0] is None else int(row[0])
+    async def read(
+        self,
+        stream_id: int,
+        shard_index: int,
+        after: int,
+        cutoff: float,
+        limit: int,
+        max_bytes: int,
+    ) -> RecordBatch:
+        """The shard's records with a counter above ``after`` that arrived at or after
+        ``cutoff``, oldest first, cut as ``fill_batch`` cuts them."""
+        ...
 
-    def first_counter_at(self, stream_id: int, shard: int, timestamp: float) -> int | None:
-        row = self.db.execute(
-            "SELECT counter FROM kinesis_records WHERE stream_id = ? AND shard_index = ?"
-            " AND arrival >= ? ORDER BY counter LIMIT 1",
-            (stream_id, shard, timestamp),
-        ).fetchone()
-        return None if row is None else int(row[0])
+    async def last_counter(self, stream_id: int, shard_index: int) -> int | None:
+        """The counter of the shard's newest stored record, None when it has none."""
+        ...
 
-    def trim(self, stream_id: int, shard: int, cutoff: float, batch: int = 1000) -> int:
-        """Delete up to ``batch`` of the shard's oldest records that arrived before ``cutoff``."""
-        cursor = self.db.execute(
-            "DELETE FROM kinesis_records WHERE counter IN (SELECT counter FROM kinesis_records"
-            " WHERE stream_id = ? AND shard_index = ? ORDER BY counter LIMIT ?) AND arrival < ?",
-            (stream_id, shard, batch, cutoff),
-        )
-        return cursor.rowcount
+    async def first_counter_at(
+        self, stream_id: int, shard_index: int, timestamp: float
+    ) -> int | None:
+        """The counter of the shard's oldest stored record that arrived at or after
+        ``timestamp``, None when there is none."""
+        ...
+
+    async def trim(self, stream_id: int, shard_index: int, cutoff: float, limit: int) -> int:
+        """Delete those of the shard's ``limit`` oldest records that arrived before
+        ``cutoff``; how many went (0: nothing older is left)."""
+        ...

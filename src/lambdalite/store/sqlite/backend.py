@@ -10,6 +10,7 @@ from pathlib import Path
 
 from lambdalite.store.sqlite.database import SqliteDatabase
 from lambdalite.store.sqlite.events import SqliteEventsStore
+from lambdalite.store.sqlite.kinesis import SqliteKinesisStore
 from lambdalite.store.sqlite.logs import SqliteLogStore
 from lambdalite.store.sqlite.migrations import LOGS, MAIN
 from lambdalite.store.sqlite.sns import SqliteSnsStore
@@ -28,6 +29,7 @@ class SqliteBackend:
         # Each subsystem's store joins here, built on self.database.
         self.sns = SqliteSnsStore(self.database)
         self.events = SqliteEventsStore(self.database)
+        self.kinesis = SqliteKinesisStore(self.database)
 
     async def open(self) -> None:
         self.database.open()
