@@ -11,6 +11,7 @@ from pathlib import Path
 from lambdalite.store.sqlite.database import SqliteDatabase
 from lambdalite.store.sqlite.logs import SqliteLogStore
 from lambdalite.store.sqlite.migrations import LOGS, MAIN
+from lambdalite.store.sqlite.sqs import SqliteSqsStore
 from lambdalite.store.sqlite.store import SqliteStore
 
 LOG_FILE = "logs.sqlite3"
@@ -23,6 +24,7 @@ class SqliteBackend:
         self.log_database = SqliteDatabase(path.with_name(LOG_FILE), LOGS)
         self.logs = SqliteLogStore(self.log_database)
         self.functions = SqliteStore(self.database, self.logs)
+        self.sqs = SqliteSqsStore(self.database)
         # Each subsystem's store joins here, built on self.database.
 
     async def open(self) -> None:
