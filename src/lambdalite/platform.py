@@ -49,7 +49,7 @@ class Platform:
         self.functions = FunctionService(settings, self.store, on_change=self.pool.retire)
         self.aliases = AliasService(self.store, self.functions)
         self.concurrency = ConcurrencyService(self.store, self.functions, self.ledger)
-        self.sqs = SqsService(settings, self.store, self.clock)
+        self.sqs = SqsService(settings, self.backend.sqs, self.clock)
         self.directory.sqs = self.sqs
         self.components.append(self.sqs)
         self.kinesis = KinesisService(settings, self.clock, self.backend.kinesis)

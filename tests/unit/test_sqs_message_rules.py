@@ -13,7 +13,7 @@ from lambdalite.services.sqs.errors import (
     InvalidParameterValue,
     MissingParameter,
 )
-from lambdalite.services.sqs.store import decode_receipt, encode_receipt
+from lambdalite.services.sqs.receipts import decode_receipt, encode_receipt
 
 
 @pytest.mark.parametrize(

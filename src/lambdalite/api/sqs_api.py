@@ -63,7 +63,7 @@ def _bounded(params: Params, name: str, low: int, high: int, default: T) -> int 
 
 
 async def create_queue(p: Platform, params: Params) -> Params:
-    queue = _sqs(p).create_queue(
+    queue = await _sqs(p).create_queue(
         params["QueueName"], params.get("Attributes") or {}, params.get("tags")
     )
     return {"QueueUrl": _url(p, queue)}
@@ -76,7 +76,7 @@ async def get_queue_url(p: Platform, params: Params) -> Params:
 
 
 async def delete_queue(p: Platform, params: Params) -> Params:
-    _sqs(p).delete_queue(_queue(p, params))
+    await _sqs(p).delete_queue(_queue(p, params))
     return {}
 
 
@@ -104,27 +104,27 @@ async def list_queues(p: Platform, params: Params) -> Params:
 
 
 async def get_queue_attributes(p: Platform, params: Params) -> Params:
-    values = _sqs(p).get_attributes(_queue(p, params), params.get("AttributeNames"))
+    values = await _sqs(p).get_attributes(_queue(p, params), params.get("AttributeNames"))
     return {"Attributes": values} if values else {}
 
 
 async def set_queue_attributes(p: Platform, params: Params) -> Params:
-    _sqs(p).set_attributes(_queue(p, params), params.get("Attributes") or {})
+    await _sqs(p).set_attributes(_queue(p, params), params.get("Attributes") or {})
     return {}
 
 
 async def purge_queue(p: Platform, params: Params) -> Params:
-    _sqs(p).purge(_queue(p, params))
+    await _sqs(p).purge(_queue(p, params))
     return {}
 
 
 async def tag_queue(p: Platform, params: Params) -> Params:
-    _sqs(p).set_tags(_queue(p, params), params.get("Tags") or {}, ())
+    await _sqs(p).set_tags(_queue(p, params), params.get("Tags") or {}, ())
     return {}
 
 
 async def untag_queue(p: Platform, params: Params) -> Params:
-    _sqs(p).set_tags(_queue(p, params), {}, params.get("TagKeys") or [])
+    await _sqs(p).set_tags(_queue(p, params), {}, params.get("TagKeys") or [])
     return {}
 
 
@@ -134,7 +134,7 @@ async def list_queue_tags(p: Platform, params: Params) -> Params:
 
 
 async def list_dead_letter_source_queues(p: Platform, params: Params) -> Params:
-    names = _sqs(p).dead_letter_sources(_queue(p, params))
+    names = await _sqs(p).dead_letter_sources(_queue(p, params))
     return {"queueUrls": [_sqs(p).url(n, endpoint_url(p.base_url)) for n in names]}
 
 
@@ -155,7 +155,7 @@ def _sent(sent: Any) -> Params:
 async def send_message(p: Platform, params: Params) -> Params:
     queue = _queue(p, params)
     message = _sqs(p).prepare(queue, params)
-    return _sent(_sqs(p).send(queue, [message])[0])
+    return _sent((await _sqs(p).send(queue, [message]))[0])
 
 
 def _check_batch(entries: Sequence[Params], kind: str) -> None:
@@ -201,7 +201,7 @@ async def send_message_batch(p: Platform, params: Params) -> Params:
             ready.append((entry["Id"], _sqs(p).prepare(queue, entry)))
         except AwsError as exc:
             failed.append(_failed(entry["Id"], exc))
-    sent = _sqs(p).send(queue, [m for _, m in ready]) if ready else []
+    sent = await _sqs(p).send(queue, [m for _, m in ready]) if ready else []
     successful = [{"Id": i, **_sent(s)} for (i, _), s in zip(ready, sent, strict=True)]
     return {"Successful": successful, "Failed": failed}
 
@@ -261,7 +261,7 @@ async def receive_message(p: Platform, params: Params) -> Params:
 
 
 async def delete_message(p: Platform, params: Params) -> Params:
-    _sqs(p).delete(_queue(p, params), params["ReceiptHandle"])
+    await _sqs(p).delete(_queue(p, params), params["ReceiptHandle"])
     return {}
 
 
@@ -279,13 +279,13 @@ async def delete_message_batch(p: Platform, params: Params) -> Params:
     queue = _queue(p, params)
     entries = params["Entries"]
     _check_batch(entries, "DeleteMessageBatchRequestEntry")
-    errors = _sqs(p).delete_many(queue, [e["ReceiptHandle"] for e in entries])
+    errors = await _sqs(p).delete_many(queue, [e["ReceiptHandle"] for e in entries])
     return _batch_result(entries, errors)
 
 
 async def change_message_visibility(p: Platform, params: Params) -> Params:
     queue = _queue(p, params)
-    _sqs(p).change_visibility(queue, params["ReceiptHandle"], params["VisibilityTimeout"])
+    await _sqs(p).change_visibility(queue, params["ReceiptHandle"], params["VisibilityTimeout"])
     return {}
 
 
@@ -294,7 +294,7 @@ async def change_message_visibility_batch(p: Platform, params: Params) -> Params
     entries = params["Entries"]
     _check_batch(entries, "ChangeMessageVisibilityBatchRequestEntry")
     changes = [(e["ReceiptHandle"], int(e.get("VisibilityTimeout") or 0)) for e in entries]
-    return _batch_result(entries, _sqs(p).change_visibility_many(queue, changes))
+    return _batch_result(entries, await _sqs(p).change_visibility_many(queue, changes))
 
 
 OPERATIONS: dict[str, Operation] = {

@@ -1,4 +1,4 @@
-"""Amazon SQS: standard and FIFO queues, durable in the platform's SQLite store."""
+"""Amazon SQS: standard and FIFO queues, durable in the platform's store."""
 
 from __future__ import annotations
 

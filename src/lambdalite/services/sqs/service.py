@@ -1,4 +1,4 @@
-"""The SQS service: queues and messages, durable in the platform's store.
+"""The SQS service: queues and messages, durable in the platform's store (an SqsStore).
 
 The methods here are the internal API (the wire handlers in ``api/sqs_api.py`` and the
 event-source-mapping poller both call them): ``send``, ``receive(queue, max, visibility,
@@ -31,8 +31,8 @@ from lambdalite.services.sqs.errors import (
     ReceiptHandleIsInvalid,
 )
 from lambdalite.services.sqs.model import FIFO_SUFFIX, NewMessage, Queue, Received, Sent
-from lambdalite.services.sqs.store import Outcome, SqsStore, decode_receipt
-from lambdalite.store.sqlite.store import SqliteStore
+from lambdalite.services.sqs.receipts import Receipt, decode_receipt
+from lambdalite.services.sqs.store import Outcome, SqsStore
 
 _NAME = re.compile(r"^[A-Za-z0-9_-]{1,80}$")
 _FIFO_NAME = re.compile(r"^[A-Za-z0-9_-]{1,75}\.fifo$")
@@ -62,11 +62,10 @@ def _outcome_error(outcome: Outcome, handle: str) -> Exception | None:
 
 
 class SqsService:
-    def __init__(self, settings: Settings, store: SqliteStore, clock: Clock) -> None:
+    def __init__(self, settings: Settings, store: SqsStore, clock: Clock) -> None:
         self.settings = settings
         self.clock = clock
-        self._store = store
-        self._sqs: SqsStore | None = None
+        self.store = store
         self._queues: dict[str, Queue] = {}
         self._waiters: dict[str, Waiter] = {}
         self._purged: dict[str, float] = {}
@@ -75,16 +74,11 @@ class SqsService:
 
     # lifecycle --------------------------------------------------------------------------
 
-    @property
-    def db(self) -> SqsStore:
-        if self._sqs is None:
-            self._sqs = SqsStore(self._store.db)
-        return self._sqs
-
     async def start(self) -> None:
-        self._sqs = SqsStore(self._store.db)
-        for name, attributes, tags, created, modified in self._sqs.load_queues():
-            self._queues[name] = Queue(name, self.arn(name), attributes, created, modified, tags)
+        for q in await self.store.queues():
+            self._queues[q.name] = Queue(
+                q.name, self.arn(q.name), q.attributes, q.created, q.modified, q.tags
+            )
         self._reaper = asyncio.create_task(self._reap_forever())
 
     async def stop(self) -> None:
@@ -99,7 +93,7 @@ class SqsService:
     async def _reap_forever(self) -> None:
         while True:
             await sleep(self.clock, REAP_INTERVAL_S)
-            self.db.reap(list(self._queues.values()), self.clock.now())
+            await self.store.reap(list(self._queues.values()), self.clock.now())
 
     # names ------------------------------------------------------------------------------
 
@@ -141,7 +135,7 @@ class SqsService:
 
     # queues -----------------------------------------------------------------------------
 
-    def create_queue(
+    async def create_queue(
         self, name: str, given: Mapping[str, str], tags: Mapping[str, str] | None = None
     ) -> Queue:
         fifo = given.get("FifoQueue", "").lower() == "true"
@@ -169,16 +163,16 @@ class SqsService:
         now = self.clock.now()
         settable = {k: v for k, v in qattrs.with_defaults(checked, fifo).items() if v != ""}
         queue = Queue(name, arn, settable, now, now, dict(tags or {}))
-        self.db.insert_queue(queue)
+        await self.store.create_queue(queue)
         self._queues[name] = queue
         return queue
 
-    def delete_queue(self, queue: Queue) -> None:
-        self.db.delete_queue(queue.name)
+    async def delete_queue(self, queue: Queue) -> None:
+        await self.store.delete_queue(queue.name)
         self._queues.pop(queue.name, None)
         self._notify(queue.name)
 
-    def set_attributes(self, queue: Queue, given: Mapping[str, str]) -> None:
+    async def set_attributes(self, queue: Queue, given: Mapping[str, str]) -> None:
         checked = qattrs.validate(
             given, fifo=queue.fifo, creating=False, arn=queue.arn, lookup=self.queue_from_arn
         )
@@ -188,27 +182,27 @@ class SqsService:
             else:
                 queue.attributes[name] = value
         queue.modified = self.clock.now()
-        self.db.update_queue(queue)
+        await self.store.update_queue(queue)
         self._notify(queue.name)  # a shorter delay or retention changes what is visible
 
-    def set_tags(self, queue: Queue, tags: Mapping[str, str], removed: Sequence[str]) -> None:
+    async def set_tags(self, queue: Queue, tags: Mapping[str, str], removed: Sequence[str]) -> None:
         queue.tags.update(tags)
         for key in removed:
             queue.tags.pop(key, None)
-        self.db.update_queue(queue)
+        await self.store.update_queue(queue)
 
-    def get_attributes(self, queue: Queue, names: list[str] | None) -> dict[str, str]:
+    async def get_attributes(self, queue: Queue, names: list[str] | None) -> dict[str, str]:
         wanted = qattrs.wanted_names(names)
         values = dict(queue.attributes)
         values["QueueArn"] = queue.arn
         values["CreatedTimestamp"] = str(int(queue.created))
         values["LastModifiedTimestamp"] = str(int(queue.modified))
         if any(n in qattrs.COUNTS for n in wanted):
-            counts = self.db.counts(queue, self.clock.now())
+            counts = await self.store.counts(queue, self.clock.now())
             values.update(zip(qattrs.COUNTS, map(str, counts), strict=True))
         return {n: values[n] for n in wanted if n in values}
 
-    def purge(self, queue: Queue) -> None:
+    async def purge(self, queue: Queue) -> None:
         now = self.clock.now()
         last = self._purged.get(queue.name)
         if last is not None and now - last < PURGE_INTERVAL_S:
@@ -216,10 +210,10 @@ class SqsService:
                 f"Only one PurgeQueue operation on {queue.name} is allowed every 60 seconds."
             )
         self._purged[queue.name] = now
-        self.db.purge(queue.name)
+        await self.store.purge(queue.name)
 
-    def dead_letter_sources(self, queue: Queue) -> list[str]:
-        return sorted(self.db.dead_letter_sources(queue.arn))
+    async def dead_letter_sources(self, queue: Queue) -> list[str]:
+        return sorted(await self.store.dead_letter_sources(queue.arn))
 
     # sending ----------------------------------------------------------------------------
 
@@ -272,9 +266,9 @@ class SqsService:
             dedup = hashlib.sha256(body.encode("utf-8")).hexdigest()
         return group, dedup
 
-    def send(self, queue: Queue, batch: Sequence[NewMessage]) -> list[Sent]:
+    async def send(self, queue: Queue, batch: Sequence[NewMessage]) -> list[Sent]:
         """Commit prepared messages in one transaction and wake the queue's long polls."""
-        sent = self.db.insert_messages(queue, batch, self.clock.now())
+        sent = await self.store.send(queue, batch, self.clock.now())
         self._notify(queue.name)
         return sent
 
@@ -296,7 +290,7 @@ class SqsService:
             entry["MessageGroupId"] = group_id
         if deduplication_id is not None:
             entry["MessageDeduplicationId"] = deduplication_id
-        return self.send(queue, [self.prepare(queue, entry)])[0].message_id
+        return (await self.send(queue, [self.prepare(queue, entry)]))[0].message_id
 
     # receiving --------------------------------------------------------------------------
 
@@ -313,19 +307,19 @@ class SqsService:
                 return []  # deleted (or shutting down) while we waited
             now = self.clock.now()
             dlq = self._dead_letter_queue(queue)
-            got, moved = self.db.claim(queue, now, max_messages, visibility, dlq)
+            got, moved = await self.store.claim(queue, now, max_messages, visibility, dlq)
             if moved and dlq is not None:
                 self._notify(dlq.name)
             if got or now >= deadline:
                 return got
-            upcoming = self.db.next_visible(queue.name, now)
+            upcoming = await self.store.next_visible(queue.name, now)
             await wait_until(self.clock, event, min(deadline, upcoming or deadline))
 
     def _dead_letter_queue(self, queue: Queue) -> Queue | None:
         policy = queue.redrive
         return self.queue_from_arn(policy.dead_letter_arn) if policy is not None else None
 
-    def _receipt(self, queue: Queue, handle: str) -> tuple[str, int, str]:
+    def _receipt(self, queue: Queue, handle: str) -> Receipt:
         decoded = decode_receipt(handle)
         if decoded is None or decoded[0] != queue.name:
             raise ReceiptHandleIsInvalid(
@@ -333,15 +327,15 @@ class SqsService:
             )
         return decoded
 
-    def delete(self, queue: Queue, handle: str) -> None:
-        error = self.delete_many(queue, [handle])[0]
+    async def delete(self, queue: Queue, handle: str) -> None:
+        error = (await self.delete_many(queue, [handle]))[0]
         if error is not None:
             raise error
 
-    def delete_many(self, queue: Queue, handles: Sequence[str]) -> list[Exception | None]:
+    async def delete_many(self, queue: Queue, handles: Sequence[str]) -> list[Exception | None]:
         """Delete by receipt handle in one transaction; one error (or None) per handle."""
         results: list[Exception | None] = [None] * len(handles)
-        items: list[tuple[str, int, str]] = []
+        items: list[Receipt] = []
         positions: list[int] = []
         for i, handle in enumerate(handles):
             try:
@@ -349,29 +343,29 @@ class SqsService:
                 positions.append(i)
             except ReceiptHandleIsInvalid as exc:
                 results[i] = exc
-        for i, outcome in zip(positions, self.db.delete_messages(items), strict=True):
+        for i, outcome in zip(positions, await self.store.delete_messages(items), strict=True):
             results[i] = _outcome_error(outcome, handles[i])
         return results
 
-    def change_visibility(self, queue: Queue, handle: str, timeout_s: int) -> None:
-        error = self.change_visibility_many(queue, [(handle, timeout_s)])[0]
+    async def change_visibility(self, queue: Queue, handle: str, timeout_s: int) -> None:
+        error = (await self.change_visibility_many(queue, [(handle, timeout_s)]))[0]
         if error is not None:
             raise error
 
-    def change_visibility_many(
+    async def change_visibility_many(
         self, queue: Queue, changes: Sequence[tuple[str, int]]
     ) -> list[Exception | None]:
         results: list[Exception | None] = [None] * len(changes)
-        items: list[tuple[str, int, str, int]] = []
+        items: list[tuple[Receipt, int]] = []
         positions: list[int] = []
         for i, (handle, timeout) in enumerate(changes):
             try:
                 _check_visibility(timeout)
-                items.append((*self._receipt(queue, handle), timeout))
+                items.append((self._receipt(queue, handle), timeout))
                 positions.append(i)
             except (ReceiptHandleIsInvalid, InvalidParameterValue) as exc:
                 results[i] = exc
-        outcomes = self.db.change_visibilities(items, self.clock.now())
+        outcomes = await self.store.change_visibilities(items, self.clock.now())
         for i, outcome in zip(positions, outcomes, strict=True):
             results[i] = _outcome_error(outcome, changes[i][0])
         self._notify(queue.name)

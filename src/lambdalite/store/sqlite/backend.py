@@ -14,6 +14,7 @@ from lambdalite.store.sqlite.kinesis import SqliteKinesisStore
 from lambdalite.store.sqlite.logs import SqliteLogStore
 from lambdalite.store.sqlite.migrations import LOGS, MAIN
 from lambdalite.store.sqlite.sns import SqliteSnsStore
+from lambdalite.store.sqlite.sqs import SqliteSqsStore
 from lambdalite.store.sqlite.store import SqliteStore
 
 LOG_FILE = "logs.sqlite3"
@@ -26,7 +27,8 @@ class SqliteBackend:
         self.log_database = SqliteDatabase(path.with_name(LOG_FILE), LOGS)
         self.logs = SqliteLogStore(self.log_database)
         self.functions = SqliteStore(self.database)
-        # Each subsystem's store joins here, built on self.database.
+        # Each subsystem's store, built on self.database.
+        self.sqs = SqliteSqsStore(self.database)
         self.sns = SqliteSnsStore(self.database)
         self.events = SqliteEventsStore(self.database)
         self.kinesis = SqliteKinesisStore(self.database)
