@@ -251,7 +251,7 @@ class EventQueue:
     ) -> tuple[Outcome, Response | None, str]:
         try:
             _, result = await self._invoker.invoke(
-                target, event.payload, request_id=event.request_id
+                target, event.payload, request_id=event.request_id, queued=True
             )
         except TooManyRequestsException as exc:
             return Outcome.THROTTLED, None, exc.reason

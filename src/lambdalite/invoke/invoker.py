@@ -23,7 +23,7 @@ _VERSION_4 = (0x4 << 76) | (0x2 << 62)
 
 class Sandbox(Protocol):
     async def invoke(
-        self, spec: EnvironmentSpec, request: InvocationRequest
+        self, spec: EnvironmentSpec, request: InvocationRequest, *, queued: bool = False
     ) -> InvocationResult: ...
 
 
@@ -94,7 +94,10 @@ class Invoker:
         request_id: str | None = None,
         client_context: str | None = None,
         want_log_tail: bool = False,
+        queued: bool = False,
     ) -> tuple[str, InvocationResult]:
+        """`queued`: work taken from a queue (Event invokes, pollers), which waits for a
+        busy environment instead of starting one at once (sandbox/scaling.py)."""
         config = target.config
         self.check_invocable(config)
         slot = self.ledger.try_acquire(config.name, target.record.reserved_concurrency)
@@ -109,6 +112,7 @@ class Invoker:
                     client_context=client_context,
                     want_log_tail=want_log_tail,
                 ),
+                queued=queued,
             )
         finally:
             self.ledger.release(slot)
