@@ -165,3 +165,26 @@ async def _synchronous(p: Platform) -> None:
     assert len(pids) == 4
     await _until(lambda: _done(p, queued), "every event finished")
     assert _environments(p) == 5
+
+
+def test_work_that_waited_in_its_queue_counts_its_age_from_there(tmp_path: Path) -> None:
+    _with_platform(tmp_path, _aged)
+
+
+async def _aged(p: Platform) -> None:
+    gate = p.settings.data_dir / "gate"
+    target = await _target(p)
+    payload = json.dumps({"gate": str(gate)}).encode()
+    first = await p.async_queue.accept(target, payload)
+    held = _busy_and_waiting(p)
+    await _until(lambda: held() == (1, 0), "the first event in its environment")
+    # Queued a second ago (a backlog in the store): past the patience as it reaches the pool,
+    # so it gets an environment of its own with no clock time passing.
+    since = p.clock.now() - 1.0
+    aged = asyncio.ensure_future(p.invoker.invoke(target, payload, queued_since=since))
+    fresh = asyncio.ensure_future(p.invoker.invoke(target, payload, queued_since=p.clock.now()))
+    await _until(lambda: held() == (2, 1), "a new environment for the aged work only")
+    gate.touch()
+    await asyncio.gather(aged, fresh)
+    await _until(lambda: _done(p, [first]), "the event finished")
+    assert _environments(p) == 2

@@ -99,16 +99,21 @@ class SandboxPool:
         self._schedule_reaper()
 
     async def invoke(
-        self, spec: EnvironmentSpec, request: InvocationRequest, *, queued: bool = False
+        self,
+        spec: EnvironmentSpec,
+        request: InvocationRequest,
+        *,
+        queued_since: float | None = None,
     ) -> InvocationResult:
-        """Run one invocation in a warm environment, or a new one. `queued`: work from a
-        queue, which waits for a busy environment rather than start one (scaling.py)."""
+        """Run one invocation in a warm environment, or a new one. `queued_since`: work from
+        a queue, waiting there since that clock time, which waits for a busy environment
+        rather than start one (scaling.py); None for a synchronous caller."""
         if self._stopped or self._tmp_root is None:
             raise RuntimeError("SandboxPool is not running")
         backlog = self._backlogs.get(spec.key) or self._new_backlog(spec.key)
         env = self._take_warm(spec.key)
-        if env is None and queued and backlog.running:
-            env = await self._wait_turn(backlog)  # its turn was counted when handed over
+        if env is None and queued_since is not None and backlog.running:
+            env = await self._wait_turn(backlog, queued_since)  # counted when handed over
         else:
             backlog.running += 1
         try:
@@ -210,11 +215,11 @@ class SandboxPool:
         self._backlogs[key] = backlog
         return backlog
 
-    async def _wait_turn(self, backlog: Backlog[Environment]) -> Environment | None:
+    async def _wait_turn(self, backlog: Backlog[Environment], since: float) -> Environment | None:
         """Wait until a finishing invocation hands over its environment (None: start one)."""
         loop = asyncio.get_running_loop()
         turn: asyncio.Future[Environment | None] = loop.create_future()
-        backlog.waiters.append(Waiter(self.clock.now(), turn))
+        backlog.waiters.append(Waiter(min(since, self.clock.now()), turn))
         if backlog.grower is None:
             backlog.grower = loop.create_task(self._grow(backlog))
         try:

@@ -16,10 +16,12 @@ The policy, per environment key (one function revision), for a queued invocation
 2. if none of the key's environments is running either, one is started at once: a queue
    never waits for an environment that is not coming;
 3. otherwise it waits, first in first out, for a running environment to finish;
-4. when the oldest waiter has waited `patience_s` of clock time, the backlog has outlasted
-   what the warm environments absorb, and one new environment is started for it, if the
-   key's growth bucket has a token. The bucket holds `burst` tokens and refills at
-   `per_minute` a minute; unused rate does not accumulate past `burst`;
+4. when the waiter first in line has waited `patience_s` of clock time, counted from when
+   its work was queued (an Event's accept, not its arrival at the pool: a backlog still in
+   the store counts too; a retry counts from its round), the backlog has outlasted what the
+   warm environments absorb, and one new environment is started for it, if the key's
+   growth bucket has a token. The bucket holds `burst` tokens and refills at `per_minute`
+   a minute; unused rate does not accumulate past `burst`;
 5. an environment that dies (crash, timeout, retirement) while invocations wait is
    replaced at once, without a token: that is not growth.
 
