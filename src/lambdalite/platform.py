@@ -42,7 +42,10 @@ class Platform:
         self.store = self.backend.functions
         self.logs = LogWriter(self.backend.logs)
         self.pool = SandboxPool(
-            self.logs, idle_ttl_s=settings.idle_ttl_s, tmp_root=settings.data_dir / "tmp"
+            self.logs,
+            idle_ttl_s=settings.idle_ttl_s,
+            tmp_root=settings.data_dir / "tmp",
+            clock=self.clock,
         )
         self.ledger = ConcurrencyLedger(settings.account_concurrency)
         self.invoker = Invoker(settings, self.pool, self.ledger)

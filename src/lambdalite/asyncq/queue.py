@@ -249,9 +249,13 @@ class EventQueue:
     async def _attempt(
         self, target: Target, event: QueuedEvent
     ) -> tuple[Outcome, Response | None, str]:
+        # New environments follow the backlog by its age (sandbox/scaling.py): a first try
+        # has waited since its accept; a retry's due time is not at hand, so it counts now.
+        first_try = not (event.attempts or event.throttle_retries)
+        since = event.enqueued_at if first_try else self.clock.now()
         try:
             _, result = await self._invoker.invoke(
-                target, event.payload, request_id=event.request_id
+                target, event.payload, request_id=event.request_id, queued_since=since
             )
         except TooManyRequestsException as exc:
             return Outcome.THROTTLED, None, exc.reason

@@ -23,7 +23,11 @@ _VERSION_4 = (0x4 << 76) | (0x2 << 62)
 
 class Sandbox(Protocol):
     async def invoke(
-        self, spec: EnvironmentSpec, request: InvocationRequest
+        self,
+        spec: EnvironmentSpec,
+        request: InvocationRequest,
+        *,
+        queued_since: float | None = None,
     ) -> InvocationResult: ...
 
 
@@ -94,7 +98,11 @@ class Invoker:
         request_id: str | None = None,
         client_context: str | None = None,
         want_log_tail: bool = False,
+        queued_since: float | None = None,
     ) -> tuple[str, InvocationResult]:
+        """`queued_since`: the clock time work taken from a queue (Event invokes, pollers)
+        has waited there since; it waits for a busy environment instead of starting one at
+        once (sandbox/scaling.py). None for a synchronous caller."""
         config = target.config
         self.check_invocable(config)
         slot = self.ledger.try_acquire(config.name, target.record.reserved_concurrency)
@@ -109,6 +117,7 @@ class Invoker:
                     client_context=client_context,
                     want_log_tail=want_log_tail,
                 ),
+                queued_since=queued_since,
             )
         finally:
             self.ledger.release(slot)

@@ -2,7 +2,9 @@
 
 Warm environments are reused most-recently-used first and reaped after an idle TTL. The
 pool does no concurrency admission: the caller decides how many invocations may run; the
-pool only guarantees one invocation at a time per environment.
+pool only guarantees one invocation at a time per environment. A synchronous invocation
+that finds no warm environment free gets a new one at once; a queued one (Event invokes,
+pollers) waits for a busy one, and new environments follow its backlog (scaling.py).
 """
 
 from __future__ import annotations
@@ -17,8 +19,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from lambdalite.clock import Clock, SystemClock
 from lambdalite.sandbox.environment import Environment, State
 from lambdalite.sandbox.forkserver import ForkServerClient
+from lambdalite.sandbox.scaling import Backlog, GrowthBucket, ScalingPolicy, Waiter
 from lambdalite.sandbox.types import (
     EnvironmentSpec,
     InvocationRequest,
@@ -46,6 +50,7 @@ class PoolStats:
     busy: int  # environments running an invocation (or their cold start)
     pids: dict[str, tuple[int, ...]] = field(default_factory=dict)  # spec key -> live pids
     forkservers: dict[str, int] = field(default_factory=dict)  # interpreter -> pid
+    waiting: int = 0  # queued invocations waiting for an environment
 
 
 class SandboxPool:
@@ -60,6 +65,8 @@ class SandboxPool:
         private_tmp: bool = True,
         platform_env: Mapping[str, str] | None = None,
         interpreter: str = sys.executable,
+        clock: Clock | None = None,
+        scaling: ScalingPolicy | None = None,
     ) -> None:
         self.sink = sink
         self.idle_ttl_s = idle_ttl_s
@@ -68,12 +75,15 @@ class SandboxPool:
         self.private_tmp = private_tmp
         self.platform_env = dict(platform_env or {})
         self.interpreter = interpreter
+        self.clock = clock or SystemClock()
+        self.scaling = scaling or ScalingPolicy()
         self._tmp_root = tmp_root
         self._tmp_dir: tempfile.TemporaryDirectory[str] | None = None
         self._forkservers: dict[str, ForkServerClient] = {}
         self._starting: dict[str, asyncio.Future[ForkServerClient]] = {}
         self._idle: dict[str, list[Environment]] = {}
         self._envs: set[Environment] = set()
+        self._backlogs: dict[str, Backlog[Environment]] = {}
         self._reaper: asyncio.TimerHandle | None = None
         self._stopped = False
         self._busy = 0
@@ -88,32 +98,38 @@ class SandboxPool:
         await self._forkserver(self.interpreter)
         self._schedule_reaper()
 
-    async def invoke(self, spec: EnvironmentSpec, request: InvocationRequest) -> InvocationResult:
+    async def invoke(
+        self,
+        spec: EnvironmentSpec,
+        request: InvocationRequest,
+        *,
+        queued_since: float | None = None,
+    ) -> InvocationResult:
+        """Run one invocation in a warm environment, or a new one. `queued_since`: work from
+        a queue, waiting there since that clock time, which waits for a busy environment
+        rather than start one (scaling.py); None for a synchronous caller."""
         if self._stopped or self._tmp_root is None:
             raise RuntimeError("SandboxPool is not running")
+        backlog = self._backlogs.get(spec.key) or self._new_backlog(spec.key)
         env = self._take_warm(spec.key)
-        if env is None:
-            forkserver = await self._forkserver(spec.interpreter)
-            env = Environment(
-                spec,
-                forkserver,
-                self.sink,
-                tmp_root=self._tmp_root,
-                private_tmp=self.private_tmp,
-                platform_env=self.platform_env,
-                init_timeout_s=self.init_timeout_s,
-            )
-            self._envs.add(env)
-        self._busy += 1
-        now = time.monotonic()
-        if self._busy > LINGER_WHEN_BUSY:
-            self._crowded_at = now
-        calm = now - self._crowded_at > CALM_AFTER_S
+        if env is None and queued_since is not None and backlog.running:
+            env = await self._wait_turn(backlog, queued_since)  # counted when handed over
+        else:
+            backlog.running += 1
         try:
-            return await env.invoke(request, linger=calm)
+            if env is None:
+                env = await self._start_environment(spec)
+            self._busy += 1
+            now = time.monotonic()
+            if self._busy > LINGER_WHEN_BUSY:
+                self._crowded_at = now
+            calm = now - self._crowded_at > CALM_AFTER_S
+            try:
+                return await env.invoke(request, linger=calm)
+            finally:
+                self._busy -= 1
         finally:
-            self._busy -= 1
-            self._release(env)
+            self._pass_turn(backlog, env)
 
     def retire(self, function_name: str, *, key: str | None = None) -> int:
         """Stop the function's idle environments (only those of ``key`` if given) and make
@@ -140,6 +156,7 @@ class SandboxPool:
         self._stopped = True
         if self._reaper is not None:
             self._reaper.cancel()
+        await self._stop_backlogs()
         envs = list(self._envs)
         for env in envs:
             env.proc.signal(signal.SIGTERM)
@@ -171,9 +188,93 @@ class SandboxPool:
         forkservers = {
             interp: fs.pid for interp, fs in self._forkservers.items() if fs.pid is not None
         }
-        return PoolStats(warm, busy, {k: tuple(v) for k, v in pids.items()}, forkservers)
+        waiting = sum(not w.turn.done() for b in self._backlogs.values() for w in b.waiters)
+        return PoolStats(warm, busy, {k: tuple(v) for k, v in pids.items()}, forkservers, waiting)
 
     # -- internals -------------------------------------------------------------------------
+
+    async def _start_environment(self, spec: EnvironmentSpec) -> Environment:
+        assert self._tmp_root is not None
+        forkserver = await self._forkserver(spec.interpreter)
+        env = Environment(
+            spec,
+            forkserver,
+            self.sink,
+            tmp_root=self._tmp_root,
+            private_tmp=self.private_tmp,
+            platform_env=self.platform_env,
+            init_timeout_s=self.init_timeout_s,
+        )
+        self._envs.add(env)
+        return env
+
+    # -- queued invocations: waiting for a turn, growth (policy in scaling.py) --------------
+
+    def _new_backlog(self, key: str) -> Backlog[Environment]:
+        backlog: Backlog[Environment] = Backlog(GrowthBucket(self.scaling, self.clock.now()))
+        self._backlogs[key] = backlog
+        return backlog
+
+    async def _wait_turn(self, backlog: Backlog[Environment], since: float) -> Environment | None:
+        """Wait until a finishing invocation hands over its environment (None: start one)."""
+        loop = asyncio.get_running_loop()
+        turn: asyncio.Future[Environment | None] = loop.create_future()
+        backlog.waiters.append(Waiter(min(since, self.clock.now()), turn))
+        if backlog.grower is None:
+            backlog.grower = loop.create_task(self._grow(backlog))
+        try:
+            return await turn
+        except asyncio.CancelledError:
+            if turn.done() and not turn.cancelled():  # handed over, then cancelled: pass on
+                self._pass_turn(backlog, turn.result())
+            raise
+
+    def _pass_turn(self, backlog: Backlog[Environment], env: Environment | None) -> None:
+        """An invocation is over: its environment goes to the oldest waiter (or, if it cannot
+        serve again, a fresh start does), else back to the warm list."""
+        if backlog.head() is None:
+            backlog.running -= 1
+            if env is not None:
+                self._release(env)
+            return
+        if env is not None and not self._reusable(env):
+            self._release(env)
+            env = None
+        backlog.hand(env)
+
+    def _reusable(self, env: Environment) -> bool:
+        return (
+            env.state is State.IDLE
+            and not env.retired
+            and not env.proc.exited
+            and not self._stopped
+        )
+
+    async def _grow(self, backlog: Backlog[Environment]) -> None:
+        """Give the oldest waiter a new environment once it has waited the policy's patience
+        and the growth bucket has a token; run while anyone waits."""
+        try:
+            while (head := backlog.head()) is not None:
+                now = self.clock.now()
+                due = max(head.since + self.scaling.patience_s, backlog.bucket.ready_at(now))
+                if due > now:
+                    await self.clock.sleep_until(due)
+                elif backlog.bucket.take(now):
+                    backlog.running += 1
+                    backlog.hand(None)
+        finally:
+            backlog.grower = None
+
+    async def _stop_backlogs(self) -> None:
+        growers = [b.grower for b in self._backlogs.values() if b.grower is not None]
+        for grower in growers:
+            grower.cancel()
+        await asyncio.gather(*growers, return_exceptions=True)
+        for backlog in self._backlogs.values():
+            while (head := backlog.head()) is not None:
+                backlog.waiters.popleft()
+                head.turn.set_exception(RuntimeError("SandboxPool stopped"))
+        self._backlogs.clear()
 
     def _take_warm(self, key: str) -> Environment | None:
         idle = self._idle.get(key)
@@ -210,6 +311,9 @@ class SandboxPool:
                 self._idle[key] = keep
             else:
                 del self._idle[key]
+        for key, backlog in list(self._backlogs.items()):
+            if backlog.idle and key not in self._idle:
+                del self._backlogs[key]  # a full bucket again: it would have refilled by now
         return reaped
 
     def _schedule_reaper(self) -> None:
