@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from lambdalite.store.sqlite.async_events import SqliteAsyncEventStore
 from lambdalite.store.sqlite.database import SqliteDatabase
 from lambdalite.store.sqlite.logs import SqliteLogStore
 from lambdalite.store.sqlite.migrations import LOGS, MAIN
@@ -24,6 +25,7 @@ class SqliteBackend:
         self.logs = SqliteLogStore(self.log_database)
         self.functions = SqliteStore(self.database, self.logs)
         # Each subsystem's store joins here, built on self.database.
+        self.async_events = SqliteAsyncEventStore(self.database)
 
     async def open(self) -> None:
         self.database.open()
