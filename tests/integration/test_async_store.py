@@ -13,7 +13,7 @@ import pytest
 
 import lambdalite.store.sqlite.async_events as store_module
 from lambdalite.asyncq.journey import event_journey
-from lambdalite.asyncq.model import Complete, Journal, Outbox, QueuedEvent, Reschedule
+from lambdalite.asyncq.model import Complete, Effect, Journal, Outbox, QueuedEvent, Reschedule
 from lambdalite.store.sqlite.async_events import SqliteAsyncEventStore
 from lambdalite.store.sqlite.backend import SqliteBackend
 
@@ -83,7 +83,10 @@ def test_only_due_events_are_claimed_and_next_wake_is_the_earliest_due(tmp_path:
         claimed = await store.claim("a", T0 + 1, T0 + 99, 10)
         assert [e.request_id for e in claimed] == ["r0", "r1"]
         event = (await store.claim("a", T0 + 2, T0 + 99, 10))[0]
-        effects = [Reschedule(T0 + 60, 1, 0, None), Journal("attempt", "FunctionError", "x")]
+        effects: list[Effect] = [
+            Reschedule(T0 + 60, 1, 0, None),
+            Journal("attempt", "FunctionError", "x"),
+        ]
         await store.finish_round(event, effects, T0 + 2)
         assert await store.claim("a", T0 + 59, T0 + 99, 10) == []
         (back,) = await store.claim("a", T0 + 60, T0 + 160, 10)
@@ -108,7 +111,7 @@ def test_completion_and_outbox_in_one_group_commit(tmp_path: Path) -> None:
     async def scenario(db: sqlite3.Connection, store: SqliteAsyncEventStore) -> None:
         await _enqueue(store, 20)
         events = await store.claim("a", T0 + 30, T0 + 99, 20)
-        effects = [
+        effects: list[Effect] = [
             Outbox("OnFailure", "arn:aws:sqs:us-east-1:000000000000:q", "{}", None, "arn"),
             Complete("RetriesExhausted", 3),
         ]

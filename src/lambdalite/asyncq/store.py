@@ -18,7 +18,7 @@ an expiry (`hold_until`), and at start every lease left by an earlier process is
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -104,7 +104,7 @@ class AsyncEventStore(Protocol):
         ...
 
     def finish_round(
-        self, event: QueuedEvent, effects: list[Effect], now: float
+        self, event: QueuedEvent, effects: Sequence[Effect], now: float
     ) -> Awaitable[None]:
         """A round's effects, all in one commit: the event's new state (Reschedule or
         Complete, either of which ends the lease), its journal lines, its outbox records."""

@@ -17,7 +17,7 @@ import asyncio
 import dataclasses
 import json
 import sqlite3
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Sequence
 from typing import Any, cast
 
 from lambdalite.asyncq.journey import journal_line, parse_journal
@@ -170,7 +170,7 @@ class SqliteAsyncEventStore:
         return min(times) if times else None
 
     def finish_round(
-        self, event: QueuedEvent, effects: list[Effect], now: float
+        self, event: QueuedEvent, effects: Sequence[Effect], now: float
     ) -> Awaitable[None]:
         """One UPDATE of the event row (its new state and journal lines), plus outbox rows."""
         statements: list[Statement] = []
