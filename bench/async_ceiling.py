@@ -59,7 +59,7 @@ from bench.ceiling import (  # noqa: E402
 )
 from lambdalite.api.app import LambdaliteApp  # noqa: E402
 from lambdalite.api.http import Headers, Request  # noqa: E402
-from lambdalite.asyncq.groupcommit import GroupCommitter  # noqa: E402
+from lambdalite.store.sqlite.groupcommit import GroupCommitter  # noqa: E402
 
 PATH = "/2015-03-31/functions/noop/invocations"
 SCHEMA = """

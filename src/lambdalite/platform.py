@@ -66,7 +66,12 @@ class Platform:
 
         # Event invocations; last, so destination services start before and stop after it.
         self.async_queue = EventQueue(
-            settings, self.clock, self.store, self.invoker, self.directory
+            settings,
+            self.clock,
+            self.store,
+            self.backend.async_events,
+            self.invoker,
+            self.directory,
         )
         self.directory.lambda_async = self.async_queue
         self.components.append(self.async_queue)

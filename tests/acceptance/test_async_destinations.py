@@ -390,7 +390,9 @@ def test_configs_orphaned_by_older_releases_are_dropped_when_upgraded(tmp_path: 
         stop_server(server)
     with sqlite3.connect(server.data_dir / "lambdalite.sqlite3") as db:
         # What a release without the cleanup triggers left behind: configs of a deleted
-        # function, and of a deleted version of a live one.
+        # function, and of a deleted version of a live one. Such releases kept no schema
+        # version: the file is at 0 and its first migration adopts it.
+        db.execute("PRAGMA user_version = 0")
         for ghost, qualifier in (("ghost", "$LATEST"), (name, "9")):
             db.execute(
                 "INSERT INTO event_invoke_configs SELECT ?, ?, json_set(config, "

@@ -13,6 +13,7 @@ from pathlib import Path
 import uvloop
 
 from lambdalite.api.lambda_api.functions import create_function
+from lambdalite.asyncq.journey import event_journey, recent_events
 from lambdalite.asyncq.queue import EventQueue
 from lambdalite.config import Settings
 from lambdalite.invoke.resolve import Target, resolve_target
@@ -65,7 +66,7 @@ async def _target(p: Platform) -> Target:
 
 
 def _row(p: Platform, request_id: str) -> tuple[str | None, str]:
-    owner, state = p.store.db.execute(
+    owner, state = p.backend.database.connection.execute(
         "SELECT lease_owner, state FROM async_events WHERE request_id = ?", (request_id,)
     ).fetchone()
     return owner, state
@@ -75,7 +76,7 @@ async def _until_done(p: Platform, request_ids: list[str]) -> list[str]:
     """Request ids in the order their events finished."""
     marks = ",".join("?" * len(request_ids))
     for _ in range(1000):
-        rows = p.store.db.execute(
+        rows = p.backend.database.connection.execute(
             f"SELECT request_id FROM async_events WHERE request_id IN ({marks}) "
             "AND state = 'done' ORDER BY finished_at, id",
             request_ids,
@@ -96,10 +97,10 @@ async def _free_slot(platform: Platform) -> None:
     claims = 0
     claim = queue.async_store.claim
 
-    def counting_claim(*args: object, **kwargs: object) -> list[object]:
+    async def counting_claim(*args: object, **kwargs: object) -> list[object]:
         nonlocal claims
         claims += 1
-        return claim(*args, **kwargs)  # type: ignore[arg-type]
+        return await claim(*args, **kwargs)  # type: ignore[arg-type]
 
     queue.async_store.claim = counting_claim  # type: ignore[method-assign]
     rid = await queue.accept(target, b'{"sleep": 0.2}')
@@ -107,7 +108,7 @@ async def _free_slot(platform: Platform) -> None:
     assert (owner, state) == (queue._owner, "queued")  # leased from its first commit
     assert await _until_done(platform, [rid]) == [rid]
     assert claims == 0  # nobody had to claim it
-    doc = queue.async_store.journey(rid)
+    doc = await event_journey(queue.async_store, rid)
     assert doc is not None and doc["condition"] == "Success"
     assert [(j["kind"], j["outcome"]) for j in doc["journal"]] == [
         ("attempt", "Success"),
@@ -133,9 +134,10 @@ async def _no_free_slot(platform: Platform) -> None:
     waiting = [await queue.accept(target, b"{}") for _ in range(3)]
     assert _row(platform, first)[0] is not None
     assert [_row(platform, rid) for rid in waiting] == [(None, "queued")] * 3
-    shown = {e["requestId"]: e["state"] for e in await queue.async_store.recent("fn", 10)}
+    listed = await recent_events(queue.async_store, "fn", 10)
+    shown = {e["requestId"]: e["state"] for e in listed["events"]}
     assert shown == {first: "running", **{rid: "queued" for rid in waiting}}
-    journey = queue.async_store.journey(first)
+    journey = await event_journey(queue.async_store, first)
     assert journey is not None and journey["state"] == "running"
     order = await _until_done(platform, [first, *waiting])
     assert order == [first, *waiting]
@@ -192,7 +194,7 @@ async def _round_fails_once(platform: Platform) -> None:
     queue._round = round_failing_once  # type: ignore[method-assign]
     rid = await queue.accept(target, b"{}")
     for _ in range(500):  # the failed round gives the held lease an expiry
-        row = platform.store.db.execute(
+        row = platform.backend.database.connection.execute(
             "SELECT lease_until, state FROM async_events WHERE request_id = ?", (rid,)
         ).fetchone()
         if row[0] is not None:

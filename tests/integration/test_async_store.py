@@ -1,146 +1,180 @@
-"""The async queue's SQL over a real SQLite file: claims, leases, rescheduling, restart."""
+"""The async queue's SQLite store over a real file: claims, leases, rescheduling, restart,
+and what only this backend does (group commit, partial indexes, slices, old files)."""
 
 from __future__ import annotations
 
 import asyncio
 import sqlite3
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
 
-import lambdalite.asyncq.store as store_module
-from lambdalite.asyncq.groupcommit import GroupCommitter
-from lambdalite.asyncq.model import Complete, Journal, Outbox, Reschedule
-from lambdalite.asyncq.store import AsyncStore
-from lambdalite.store.sqlite.database import SqliteDatabase
-from lambdalite.store.sqlite.migrations import MAIN
+import lambdalite.store.sqlite.async_events as store_module
+from lambdalite.asyncq.journey import event_journey
+from lambdalite.asyncq.model import Complete, Effect, Journal, Outbox, QueuedEvent, Reschedule
+from lambdalite.store.sqlite.async_events import SqliteAsyncEventStore
+from lambdalite.store.sqlite.backend import SqliteBackend
 
 T0 = 1_000.0
 
 
-def _open(path: Path) -> tuple[sqlite3.Connection, AsyncStore]:
-    database = SqliteDatabase(path, MAIN)
-    database.open()
-    db = database.connection
-    store = AsyncStore(lambda: db)
-    store.open()
-    return db, store
+@asynccontextmanager
+async def _opened(path: Path) -> AsyncIterator[tuple[sqlite3.Connection, SqliteAsyncEventStore]]:
+    """The store as a starting server sees it: leases of an earlier process released."""
+    backend = SqliteBackend(path)
+    await backend.open()
+    try:
+        await backend.async_events.release_leases()
+        yield backend.database.connection, backend.async_events
+    finally:
+        await backend.close()
 
 
-def _enqueue(db: sqlite3.Connection, n: int, at: float = T0) -> None:
+def _run(
+    path: Path, scenario: Callable[[sqlite3.Connection, SqliteAsyncEventStore], Awaitable[None]]
+) -> None:
+    async def main() -> None:
+        async with _opened(path) as (db, store):
+            await scenario(db, store)
+
+    asyncio.run(main())
+
+
+def _new(request_id: str, at: float, name: str = "fn") -> QueuedEvent:
+    return QueuedEvent(
+        id=0,
+        request_id=request_id,
+        function_name=name,
+        qualifier=None,
+        payload=b"{}",
+        source="",
+        enqueued_at=at,
+        attempts=0,
+        throttle_retries=0,
+        last_response=None,
+    )
+
+
+async def _enqueue(store: SqliteAsyncEventStore, n: int, at: float = T0) -> None:
     for i in range(n):
-        sql, params = AsyncStore.enqueue(f"r{i}", "fn", None, b"{}", "", at + i)
-        db.execute(sql, params)
+        await store.accept(_new(f"r{i}", at + i))
 
 
 def test_claims_never_overlap_and_leases_expire(tmp_path: Path) -> None:
-    db, store = _open(tmp_path / "q.db")
-    _enqueue(db, 5)
-    first = store.claim("a", T0 + 10, T0 + 100, 3)
-    second = store.claim("b", T0 + 10, T0 + 100, 10)
-    assert len(first) == 3 and len(second) == 2
-    assert not {e.id for e in first} & {e.id for e in second}
-    assert store.claim("c", T0 + 50, T0 + 150, 10) == []
-    assert store.next_wake() == T0 + 100  # when the leases run out
-    again = store.claim("c", T0 + 100, T0 + 200, 10)
-    assert len(again) == 5
+    async def scenario(db: sqlite3.Connection, store: SqliteAsyncEventStore) -> None:
+        await _enqueue(store, 5)
+        first = await store.claim("a", T0 + 10, T0 + 100, 3)
+        second = await store.claim("b", T0 + 10, T0 + 100, 10)
+        assert len(first) == 3 and len(second) == 2
+        assert not {e.id for e in first} & {e.id for e in second}
+        assert await store.claim("c", T0 + 50, T0 + 150, 10) == []
+        assert await store.next_wake() == T0 + 100  # when the leases run out
+        again = await store.claim("c", T0 + 100, T0 + 200, 10)
+        assert len(again) == 5
+
+    _run(tmp_path / "q.db", scenario)
 
 
 def test_only_due_events_are_claimed_and_next_wake_is_the_earliest_due(tmp_path: Path) -> None:
-    db, store = _open(tmp_path / "q.db")
-    _enqueue(db, 3)
-    assert [e.request_id for e in store.claim("a", T0 + 1, T0 + 99, 10)] == ["r0", "r1"]
-    event = store.claim("a", T0 + 2, T0 + 99, 10)[0]
-    effects = [Reschedule(T0 + 60, 1, 0, None), Journal("attempt", "FunctionError", "x")]
-    for sql, params in AsyncStore.effect_statements(event, effects, T0 + 2):
-        db.execute(sql, params)
-    assert store.claim("a", T0 + 59, T0 + 99, 10) == []
-    (back,) = store.claim("a", T0 + 60, T0 + 160, 10)
-    assert (back.request_id, back.attempts) == ("r2", 1)
+    async def scenario(db: sqlite3.Connection, store: SqliteAsyncEventStore) -> None:
+        await _enqueue(store, 3)
+        claimed = await store.claim("a", T0 + 1, T0 + 99, 10)
+        assert [e.request_id for e in claimed] == ["r0", "r1"]
+        event = (await store.claim("a", T0 + 2, T0 + 99, 10))[0]
+        effects: list[Effect] = [
+            Reschedule(T0 + 60, 1, 0, None),
+            Journal("attempt", "FunctionError", "x"),
+        ]
+        await store.finish_round(event, effects, T0 + 2)
+        assert await store.claim("a", T0 + 59, T0 + 99, 10) == []
+        (back,) = await store.claim("a", T0 + 60, T0 + 160, 10)
+        assert (back.request_id, back.attempts) == ("r2", 1)
+
+    _run(tmp_path / "q.db", scenario)
 
 
 def test_restart_releases_a_dead_process_leases(tmp_path: Path) -> None:
-    db, store = _open(tmp_path / "q.db")
-    _enqueue(db, 2)
-    assert len(store.claim("dead", T0 + 5, T0 + 960, 10)) == 2
-    db.close()
-    db, store = _open(tmp_path / "q.db")  # a new server on the same file
-    assert len(store.claim("new", T0 + 5, T0 + 960, 10)) == 2
+    async def dies_holding(db: sqlite3.Connection, store: SqliteAsyncEventStore) -> None:
+        await _enqueue(store, 2)
+        assert len(await store.claim("dead", T0 + 5, T0 + 960, 10)) == 2
+
+    async def restarts(db: sqlite3.Connection, store: SqliteAsyncEventStore) -> None:
+        assert len(await store.claim("new", T0 + 5, T0 + 960, 10)) == 2
+
+    _run(tmp_path / "q.db", dies_holding)
+    _run(tmp_path / "q.db", restarts)  # a new server on the same file
 
 
 def test_completion_and_outbox_in_one_group_commit(tmp_path: Path) -> None:
-    db, store = _open(tmp_path / "q.db")
-    _enqueue(db, 20)
-    events = store.claim("a", T0 + 30, T0 + 99, 20)
-    committer = GroupCommitter(lambda: db)
-
-    async def finish_all() -> None:
-        effects = [
+    async def scenario(db: sqlite3.Connection, store: SqliteAsyncEventStore) -> None:
+        await _enqueue(store, 20)
+        events = await store.claim("a", T0 + 30, T0 + 99, 20)
+        effects: list[Effect] = [
             Outbox("OnFailure", "arn:aws:sqs:us-east-1:000000000000:q", "{}", None, "arn"),
             Complete("RetriesExhausted", 3),
         ]
-        await asyncio.gather(
-            *(committer.execute(AsyncStore.effect_statements(e, effects, T0 + 30)) for e in events)
-        )
+        commits = store.committer.commits
+        await asyncio.gather(*(store.finish_round(e, effects, T0 + 30) for e in events))
+        assert store.committer.commits == commits + 1
+        assert await store.pending_deliveries() == 20
+        assert await store.claim("a", T0 + 1000, T0 + 2000, 10) == []
+        (delivery,) = await store.claim_deliveries("d", T0 + 30, T0 + 90, 1)
+        await store.delivered(delivery, T0 + 31, Journal("delivery", "Delivered"))
+        assert await store.pending_deliveries() == 19
+        doc = await event_journey(store, delivery.request_id)
+        assert doc is not None and doc["condition"] == "RetriesExhausted"
+        assert [j["outcome"] for j in doc["journal"]] == ["Delivered"]
+        await store.prune(T0 + 31)
+        assert await store.journey(delivery.request_id) is None
 
-    asyncio.run(finish_all())
-    assert committer.commits == 1
-    assert store.pending_deliveries() == 20
-    assert store.claim("a", T0 + 1000, T0 + 2000, 10) == []
-    (delivery,) = store.claim_deliveries("d", T0 + 30, T0 + 90, 1)
-    for sql, params in AsyncStore.delivered(delivery, T0 + 31, Journal("delivery", "Delivered")):
-        db.execute(sql, params)
-    assert store.pending_deliveries() == 19
-    doc = store.journey(delivery.request_id)
-    assert doc is not None and doc["condition"] == "RetriesExhausted"
-    assert [j["outcome"] for j in doc["journal"]] == ["Delivered"]
-    store.prune(T0 + 31)
-    assert store.journey(delivery.request_id) is None
+    _run(tmp_path / "q.db", scenario)
 
 
 def test_a_group_commit_hands_each_caller_its_insert_rowid(tmp_path: Path) -> None:
-    db, _ = _open(tmp_path / "q.db")
-    committer = GroupCommitter(lambda: db)
+    async def scenario(db: sqlite3.Connection, store: SqliteAsyncEventStore) -> None:
+        commits = store.committer.commits
+        rowids = await asyncio.gather(*(store.accept(_new(f"r{i}", T0)) for i in range(3)))
+        assert store.committer.commits == commits + 1
+        by_request = dict(db.execute("SELECT request_id, id FROM async_events").fetchall())
+        assert list(rowids) == [by_request["r0"], by_request["r1"], by_request["r2"]]
 
-    async def accept_three() -> list[int]:
-        statements = [AsyncStore.enqueue(f"r{i}", "fn", None, b"{}", "", T0) for i in range(3)]
-        return list(await asyncio.gather(*(committer.submit((s,)) for s in statements)))
-
-    rowids = asyncio.run(accept_three())
-    assert committer.commits == 1
-    by_request = dict(db.execute("SELECT request_id, id FROM async_events").fetchall())
-    assert rowids == [by_request["r0"], by_request["r1"], by_request["r2"]]
+    _run(tmp_path / "q.db", scenario)
 
 
 def test_an_accepting_insert_can_take_the_lease_itself(tmp_path: Path) -> None:
-    db, store = _open(tmp_path / "q.db")
-    sql, params = AsyncStore.enqueue("mine", "fn", None, b"{}", "", T0, leased_to="a")
-    db.execute(sql, params)
-    _enqueue(db, 1)
-    assert [e.request_id for e in store.claim("b", T0 + 1, T0 + 5000, 10)] == ["r0"]
-    # Held without expiry by its own consumer: never claimable by another, and in no index.
-    later = store.claim("b", T0 + 10**6, T0 + 10**6 + 960, 10)
-    assert [e.request_id for e in later] == ["r0"]  # r0's lease ran out; "mine" has none
-    indexed = db.execute(
-        "SELECT count(*) FROM async_events INDEXED BY async_events_leased "
-        "WHERE state = 'queued' AND lease_until IS NOT NULL AND request_id = 'mine'"
-    ).fetchone()[0]
-    assert indexed == 0
-    # A round that failed unexpectedly gives the lease an expiry: claimed again after it.
-    (mine_id,) = db.execute("SELECT id FROM async_events WHERE request_id = 'mine'").fetchone()
-    db.execute(*AsyncStore.give_expiry(mine_id, T0 + 960))
-    assert store.next_wake() == T0 + 960
-    (back,) = store.claim("b", T0 + 960, T0 + 2000, 10)
-    assert back.request_id == "mine"
+    async def scenario(db: sqlite3.Connection, store: SqliteAsyncEventStore) -> None:
+        mine_id = await store.accept(_new("mine", T0), leased_to="a")
+        await _enqueue(store, 1)
+        assert [e.request_id for e in await store.claim("b", T0 + 1, T0 + 5000, 10)] == ["r0"]
+        # Held without expiry by its own consumer: never claimable by another, and in no index.
+        later = await store.claim("b", T0 + 10**6, T0 + 10**6 + 960, 10)
+        assert [e.request_id for e in later] == ["r0"]  # r0's lease ran out; "mine" has none
+        indexed = db.execute(
+            "SELECT count(*) FROM async_events INDEXED BY async_events_leased "
+            "WHERE state = 'queued' AND lease_until IS NOT NULL AND request_id = 'mine'"
+        ).fetchone()[0]
+        assert indexed == 0
+        # A round that failed unexpectedly gives the lease an expiry: claimed again after it.
+        await store.hold_until(mine_id, T0 + 960)
+        assert await store.next_wake() == T0 + 960
+        (back,) = await store.claim("b", T0 + 960, T0 + 2000, 10)
+        assert back.request_id == "mine"
+
+    _run(tmp_path / "q.db", scenario)
 
 
 def test_a_born_held_event_is_released_at_the_next_start(tmp_path: Path) -> None:
-    db, _ = _open(tmp_path / "q.db")
-    sql, params = AsyncStore.enqueue("mine", "fn", None, b"{}", "", T0, leased_to="dead")
-    db.execute(sql, params)
-    db.close()
-    db, store = _open(tmp_path / "q.db")  # the process that held it is gone
-    assert [e.request_id for e in store.claim("new", T0, T0 + 960, 10)] == ["mine"]
+    async def dies_holding(db: sqlite3.Connection, store: SqliteAsyncEventStore) -> None:
+        await store.accept(_new("mine", T0), leased_to="dead")
+
+    async def restarts(db: sqlite3.Connection, store: SqliteAsyncEventStore) -> None:
+        claimed = await store.claim("new", T0, T0 + 960, 10)
+        assert [e.request_id for e in claimed] == ["mine"]
+
+    _run(tmp_path / "q.db", dies_holding)
+    _run(tmp_path / "q.db", restarts)  # the process that held it is gone
 
 
 def test_an_older_data_directory_keeps_its_journeys(tmp_path: Path) -> None:
@@ -171,50 +205,52 @@ def test_an_older_data_directory_keeps_its_journeys(tmp_path: Path) -> None:
         """
     )
     old.close()
-    db, store = _open(path)
-    doc = store.journey("old")
-    assert doc is not None
-    assert [(j["at"], j["kind"], j["outcome"], j["detail"]) for j in doc["journal"]] == [
-        (5, "attempt", "FunctionError", "boom"),
-        (6, "attempt", "Success", ""),
-        (7, "final", "Success", "no destination: discarded"),
-    ]
-    quiet = store.journey("quiet")
-    assert quiet is not None and quiet["journal"] == []
-    tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    assert "async_journal" not in tables
-    assert [e.request_id for e in store.claim("a", 10, 100, 10)] == ["quiet"]
-    db.close()
-    _open(path)  # a second open finds nothing left to migrate
+
+    async def scenario(db: sqlite3.Connection, store: SqliteAsyncEventStore) -> None:
+        doc = await event_journey(store, "old")
+        assert doc is not None
+        assert [(j["at"], j["kind"], j["outcome"], j["detail"]) for j in doc["journal"]] == [
+            (5, "attempt", "FunctionError", "boom"),
+            (6, "attempt", "Success", ""),
+            (7, "final", "Success", "no destination: discarded"),
+        ]
+        quiet = await event_journey(store, "quiet")
+        assert quiet is not None and quiet["journal"] == []
+        tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        assert "async_journal" not in tables
+        assert [e.request_id for e in await store.claim("a", 10, 100, 10)] == ["quiet"]
+
+    _run(path, scenario)
+
+    async def nothing(db: sqlite3.Connection, store: SqliteAsyncEventStore) -> None:
+        pass
+
+    _run(path, nothing)  # a second open finds nothing left to migrate
 
 
 def test_prune_forgets_only_events_finished_before_the_cutoff(tmp_path: Path) -> None:
-    db, store = _open(tmp_path / "q.db")
-    _enqueue(db, 6)  # r0..r5 accepted at T0 .. T0+5
-    finish = {"r0": T0 + 1, "r1": T0 + 50, "r3": T0 + 4, "r5": T0 + 6}  # r2, r4 still queued
-    for rid, at in finish.items():
-        db.execute(
-            "UPDATE async_events SET state = 'done', finished_at = ? WHERE request_id = ?",
-            (at, rid),
-        )
-    store.prune(T0 + 4.5)
-    left = [r[0] for r in db.execute("SELECT request_id FROM async_events ORDER BY id")]
-    assert left == ["r1", "r2", "r4", "r5"]  # r0, r3 finished before; r1 after; r2, r4 queued
-    store.prune(T0 + 100)  # everything finished by now, nothing accepted since
-    left = [r[0] for r in db.execute("SELECT request_id FROM async_events ORDER BY id")]
-    assert left == ["r2", "r4"]
+    async def scenario(db: sqlite3.Connection, store: SqliteAsyncEventStore) -> None:
+        await _enqueue(store, 6)  # r0..r5 accepted at T0 .. T0+5
+        finish = {"r0": T0 + 1, "r1": T0 + 50, "r3": T0 + 4, "r5": T0 + 6}  # r2, r4 queued
+        for rid, at in finish.items():
+            db.execute(
+                "UPDATE async_events SET state = 'done', finished_at = ? WHERE request_id = ?",
+                (at, rid),
+            )
+        await store.prune(T0 + 4.5)
+        left = [r[0] for r in db.execute("SELECT request_id FROM async_events ORDER BY id")]
+        assert left == ["r1", "r2", "r4", "r5"]  # r0, r3 finished before; r1 after; r2, r4 queued
+        await store.prune(T0 + 100)  # everything finished by now, nothing accepted since
+        left = [r[0] for r in db.execute("SELECT request_id FROM async_events ORDER BY id")]
+        assert left == ["r2", "r4"]
+
+    _run(tmp_path / "q.db", scenario)
 
 
 def test_recent_lists_one_function_newest_first_across_slices(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    db, store = _open(tmp_path / "q.db")
     monkeypatch.setattr(store_module, "RECENT_SLICE", 4)
-    for i in range(30):  # "rare" only every tenth id: most slices hold none of its events
-        name = "rare" if i % 10 == 3 else "busy"
-        sql, params = AsyncStore.enqueue(f"r{i}", name, None, b"{}", "", T0 + i)
-        db.execute(sql, params)
-    assert "async_events_function" not in _index_names(db)
     turns = 0
 
     async def count_turns() -> None:
@@ -223,7 +259,7 @@ def test_recent_lists_one_function_newest_first_across_slices(
             await asyncio.sleep(0)
             turns += 1
 
-    async def listing(name: str, limit: int) -> list[str]:
+    async def listing(store: SqliteAsyncEventStore, name: str, limit: int) -> list[str]:
         counter = asyncio.get_running_loop().create_task(count_turns())
         await asyncio.sleep(0)
         start = turns
@@ -231,11 +267,18 @@ def test_recent_lists_one_function_newest_first_across_slices(
         counted = turns - start
         counter.cancel()
         assert counted >= 1  # the loop ran between slices
-        return [e["requestId"] for e in events]
+        return [e.request_id for e in events]
 
-    assert asyncio.run(listing("rare", 10)) == ["r23", "r13", "r3"]
-    assert asyncio.run(listing("busy", 5)) == ["r29", "r28", "r27", "r26", "r25"]
-    assert asyncio.run(listing("rare", 2)) == ["r23", "r13"]
+    async def scenario(db: sqlite3.Connection, store: SqliteAsyncEventStore) -> None:
+        for i in range(30):  # "rare" only every tenth id: most slices hold none of its events
+            name = "rare" if i % 10 == 3 else "busy"
+            await store.accept(_new(f"r{i}", T0 + i, name))
+        assert "async_events_function" not in _index_names(db)
+        assert await listing(store, "rare", 10) == ["r23", "r13", "r3"]
+        assert await listing(store, "busy", 5) == ["r29", "r28", "r27", "r26", "r25"]
+        assert await listing(store, "rare", 2) == ["r23", "r13"]
+
+    _run(tmp_path / "q.db", scenario)
 
 
 def _index_names(db: sqlite3.Connection) -> set[str]:

@@ -10,10 +10,10 @@ import pytest
 
 from lambdalite.asyncq import records
 from lambdalite.asyncq.effects import Round, plan
-from lambdalite.asyncq.groupcommit import GroupCommitter
 from lambdalite.asyncq.model import Complete, Journal, Outbox, QueuedEvent, Reschedule
 from lambdalite.asyncq.policy import Condition, Fail, Outcome, Retry, Succeed
 from lambdalite.asyncq.records import Response
+from lambdalite.store.sqlite.groupcommit import GroupCommitter
 
 ARN = "arn:aws:lambda:us-east-1:000000000000:function:fn:$LATEST"
 ERROR_DOC = b'{"errorMessage": "boom", "errorType": "ValueError", "requestId": "r1"}'
@@ -222,7 +222,7 @@ def test_group_commit_shares_one_transaction_per_loop_turn() -> None:
 
 
 def test_journal_lines_are_json_for_any_detail_and_the_tail_cache_stays_bounded() -> None:
-    from lambdalite.asyncq import store
+    from lambdalite.asyncq import journey
 
     entries = [
         Journal("attempt", "Success"),
@@ -231,10 +231,10 @@ def test_journal_lines_are_json_for_any_detail_and_the_tail_cache_stays_bounded(
     ]
     for at in (1.5, 1733030000.123456):
         for entry in entries:
-            line = store.journal_line(at, entry)
+            line = journey.journal_line(at, entry)
             assert line.endswith("\n")
             assert json.loads(line) == [at, entry.kind, entry.outcome, entry.detail]
     for i in range(3000):  # distinct error details must not grow the cache without bound
-        store.journal_line(2.0, Journal("attempt", "FunctionError", f"error {i}"))
-    assert len(store._JOURNAL_TAILS) <= 1024
-    assert json.loads(store.journal_line(3.0, entries[1]))[3] == entries[1].detail
+        journey.journal_line(2.0, Journal("attempt", "FunctionError", f"error {i}"))
+    assert len(journey._JOURNAL_TAILS) <= 1024
+    assert json.loads(journey.journal_line(3.0, entries[1]))[3] == entries[1].detail

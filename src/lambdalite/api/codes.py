@@ -65,7 +65,7 @@ async def _async_events(p: Platform, request: Request) -> tuple[int, Headers, by
     store = p.async_queue.async_store
     request_id = request.query_value("request-id")
     if request_id:
-        doc = journey.event_journey(store, request_id)
+        doc = await journey.event_journey(store, request_id)
         if doc is None:
             raise ResourceNotFoundException(f"No asynchronous event with request id {request_id}")
     else:

@@ -7,7 +7,7 @@ from typing import Any
 
 from lambdalite.asyncq.model import EventInvokeConfig
 from lambdalite.asyncq.records import destination_kind
-from lambdalite.asyncq.store import AsyncStore
+from lambdalite.asyncq.store import AsyncEventStore
 from lambdalite.errors import InvalidParameterValueException, ResourceNotFoundException
 from lambdalite.functions.store import FunctionStore
 from lambdalite.model.arn import function_arn, parse_function_id
@@ -22,7 +22,7 @@ class EventInvokeConfigs:
     """CRUD with a read cache: the consumer reads the config of every event it runs."""
 
     def __init__(
-        self, store: FunctionStore, async_store: AsyncStore, region: str, account: str
+        self, store: FunctionStore, async_store: AsyncEventStore, region: str, account: str
     ) -> None:
         self._store = store
         self._async = async_store
@@ -31,7 +31,7 @@ class EventInvokeConfigs:
         # (function, qualifier) -> (the function record it was read under, config)
         self._cache: dict[tuple[str, str], tuple[object, EventInvokeConfig | None]] = {}
 
-    def effective(
+    async def effective(
         self, function_name: str, qualifier: str, record: object
     ) -> EventInvokeConfig | None:
         """`record` is the function's record as the store handed it out just now. The store
@@ -41,7 +41,7 @@ class EventInvokeConfigs:
         hit = self._cache.get(key)
         if hit is not None and hit[0] is record:
             return hit[1]
-        config = self._async.get_config(function_name, qualifier)
+        config = await self._async.get_config(function_name, qualifier)
         if len(self._cache) > 10_000:
             self._cache.clear()
         self._cache[key] = (record, config)
@@ -71,7 +71,7 @@ class EventInvokeConfigs:
 
     async def get(self, name: str, qualifier: str) -> EventInvokeConfig:
         await self.check_target(name, qualifier)
-        config = self._async.get_config(name, qualifier)
+        config = await self._async.get_config(name, qualifier)
         if config is None:
             raise self.missing(name, qualifier)
         return config
@@ -85,7 +85,7 @@ class EventInvokeConfigs:
             raise InvalidParameterValueException(AT_LEAST_ONE)
         base = EventInvokeConfig(function_name=name, qualifier=qualifier)
         if merge:
-            current = self._async.get_config(name, qualifier)
+            current = await self._async.get_config(name, qualifier)
             if current is None:
                 raise self.missing(name, qualifier)
             base = current
@@ -98,13 +98,13 @@ class EventInvokeConfigs:
             on_success, on_failure = await self._destinations(name, params["DestinationConfig"])
             changes.update(on_success=on_success, on_failure=on_failure)
         config = replace(base, **changes)
-        self._async.put_config(config)
+        await self._async.put_config(config)
         self._cache.pop((name, qualifier), None)
         return config
 
     async def delete(self, name: str, qualifier: str) -> None:
         await self.check_target(name, qualifier)
-        if not self._async.delete_config(name, qualifier):
+        if not await self._async.delete_config(name, qualifier):
             raise self.missing(name, qualifier)
         self._cache.pop((name, qualifier), None)
 
@@ -112,7 +112,7 @@ class EventInvokeConfigs:
         self, name: str, marker: str | None, limit: int
     ) -> tuple[list[EventInvokeConfig], str | None]:
         await self.check_target(name, LATEST)
-        return self._async.list_configs(name, marker, limit)
+        return await self._async.list_configs(name, marker, limit)
 
     async def _destinations(
         self, name: str, config: dict[str, Any]

@@ -13,12 +13,12 @@ import asyncio
 import json
 import logging
 import uuid
+from collections.abc import Awaitable
 
-from lambdalite.asyncq.groupcommit import GroupCommitter, Statement
 from lambdalite.asyncq.model import Journal
 from lambdalite.asyncq.policy import throttle_delay
 from lambdalite.asyncq.records import destination_kind, event_entry, oversize
-from lambdalite.asyncq.store import AsyncStore, Delivery
+from lambdalite.asyncq.store import AsyncEventStore, Delivery
 from lambdalite.clock import Clock, wait_until
 from lambdalite.services.directory import AsyncInvoker, ServiceDirectory
 
@@ -37,14 +37,12 @@ class Deliverer:
     def __init__(
         self,
         clock: Clock,
-        store: AsyncStore,
-        committer: GroupCommitter,
+        store: AsyncEventStore,
         directory: ServiceDirectory,
         functions: AsyncInvoker,
     ) -> None:
         self._clock = clock
         self._store = store
-        self._committer = committer
         self._directory = directory
         self._functions = functions
         self._owner = uuid.uuid4().hex
@@ -79,7 +77,7 @@ class Deliverer:
             free = MAX_IN_FLIGHT - len(self._in_flight)
             if free > 0:
                 now = self._clock.now()
-                batch = self._store.claim_deliveries(self._owner, now, now + LEASE_S, free)
+                batch = await self._store.claim_deliveries(self._owner, now, now + LEASE_S, free)
                 for d in batch:
                     if d.id not in self._in_flight:
                         self._in_flight.add(d.id)
@@ -89,7 +87,7 @@ class Deliverer:
                 if len(batch) == free:
                     await asyncio.sleep(0)
                     continue
-                wake_at = self._store.next_delivery()
+                wake_at = await self._store.next_delivery()
             if wake_at is None:
                 await self._wake.wait()
             elif wake_at > self._clock.now():
@@ -99,31 +97,33 @@ class Deliverer:
 
     async def _deliver(self, d: Delivery) -> None:
         try:
-            statements = await self._attempt(d)
-            await self._committer.submit(statements)
+            await self._attempt(d)
         except Exception:
             log.exception("delivery %s of %s failed to record", d.id, d.request_id)
         finally:
             self._in_flight.discard(d.id)
             self._wake.set()
 
-    async def _attempt(self, d: Delivery) -> list[Statement]:
+    async def _attempt(self, d: Delivery) -> None:
+        """Send once and settle: delivered (or given up), or due again later."""
         excess = oversize(d.target_arn, d.body, json.loads(d.attributes) if d.attributes else None)
         if excess:  # permanent: retrying cannot help
             self.failures += 1
             detail = f"{d.role} {d.target_arn}: message is {excess} bytes over the limit; dropped"
             log.warning("request %s: %s", d.request_id, detail)
             now = self._clock.now()
-            return AsyncStore.delivered(d, now, Journal("delivery", "DeliveryFailed", detail))
+            await self._store.delivered(d, now, Journal("delivery", "DeliveryFailed", detail))
+            return
         try:
             message_id = await self._send(d)
         except Exception as exc:
-            return self._failed(d, exc)
+            await self._failed(d, exc)
+            return
         self.delivered += 1
         detail = f"{d.role} {d.target_arn} (message {message_id})"
-        return AsyncStore.delivered(d, self._clock.now(), Journal("delivery", "Delivered", detail))
+        await self._store.delivered(d, self._clock.now(), Journal("delivery", "Delivered", detail))
 
-    def _failed(self, d: Delivery, exc: Exception) -> list[Statement]:
+    def _failed(self, d: Delivery, exc: Exception) -> Awaitable[None]:
         self.failures += 1
         now = self._clock.now()
         attempts = d.attempts + 1
@@ -131,12 +131,12 @@ class Deliverer:
         if now - d.created_at >= MAX_DELIVERY_AGE_S:
             detail = f"{d.role} {d.target_arn}: gave up after {attempts} attempts: {reason}"
             log.warning("request %s: %s", d.request_id, detail)
-            return AsyncStore.delivered(d, now, Journal("delivery", "DeliveryFailed", detail))
+            return self._store.delivered(d, now, Journal("delivery", "DeliveryFailed", detail))
         delay = throttle_delay(d.attempts)
         detail = f"{d.role} {d.target_arn} attempt {attempts}: {reason}; next try in {delay} s"
         if d.attempts == 0:
             log.warning("request %s: %s", d.request_id, detail)
-        return AsyncStore.delivery_retry(
+        return self._store.retry_delivery(
             d, now + delay, now, Journal("delivery", "DeliveryRetry", detail)
         )
 

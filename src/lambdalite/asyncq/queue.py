@@ -19,20 +19,19 @@ import uuid
 from lambdalite.asyncq.configs import EventInvokeConfigs
 from lambdalite.asyncq.delivery import Deliverer
 from lambdalite.asyncq.effects import Round, plan
-from lambdalite.asyncq.groupcommit import GroupCommitter
 from lambdalite.asyncq.model import Complete, Effect, Journal, Outbox, QueuedEvent, Reschedule
 from lambdalite.asyncq.policy import DEFAULT_RETRY, Decision, Outcome, admit, decide
 from lambdalite.asyncq.records import Response, parse_payload
-from lambdalite.asyncq.store import AsyncStore
+from lambdalite.asyncq.store import AsyncEventStore
 from lambdalite.clock import Clock, wait_until
 from lambdalite.config import Settings
 from lambdalite.errors import AwsError, ResourceNotFoundException, TooManyRequestsException
+from lambdalite.functions.store import FunctionStore
 from lambdalite.invoke.invoker import Invoker, new_request_id
 from lambdalite.invoke.resolve import Target, resolve_target
 from lambdalite.model.arn import function_arn
 from lambdalite.model.function import LATEST
 from lambdalite.services.directory import ServiceDirectory
-from lambdalite.store.sqlite.store import SqliteStore
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +47,8 @@ class EventQueue:
         self,
         settings: Settings,
         clock: Clock,
-        store: SqliteStore,
+        store: FunctionStore,
+        events: AsyncEventStore,
         invoker: Invoker,
         directory: ServiceDirectory,
         *,
@@ -58,12 +58,9 @@ class EventQueue:
         self.clock = clock
         self._store = store
         self._invoker = invoker
-        self.async_store = AsyncStore(lambda: store.db)
-        self.committer = GroupCommitter(lambda: store.db)
-        self.configs = EventInvokeConfigs(
-            store, self.async_store, settings.region, settings.account_id
-        )
-        self.deliverer = Deliverer(clock, self.async_store, self.committer, directory, self)
+        self.async_store = events
+        self.configs = EventInvokeConfigs(store, events, settings.region, settings.account_id)
+        self.deliverer = Deliverer(clock, events, directory, self)
         self.max_in_flight = max_in_flight
         self._owner = uuid.uuid4().hex
         self._wake = asyncio.Event()
@@ -79,7 +76,7 @@ class EventQueue:
     # lifecycle -----------------------------------------------------------------------
 
     async def start(self) -> None:
-        self.async_store.open()
+        await self.async_store.release_leases()
         self._dispatcher = asyncio.get_running_loop().create_task(self._dispatch())
         await self.deliverer.start()
 
@@ -95,7 +92,7 @@ class EventQueue:
             task.cancel()
         await asyncio.gather(*rounds, return_exceptions=True)
         await self.deliverer.stop()
-        self.committer.flush()
+        await self.async_store.flush()
 
     # accept --------------------------------------------------------------------------
 
@@ -106,23 +103,8 @@ class EventQueue:
         request_id = request_id or new_request_id()
         now = self.clock.now()
         name, qualifier = target.record.name, target.qualifier
-        if self._backlog or self._slots >= self.max_in_flight:
-            self._backlog = True
-            statement = AsyncStore.enqueue(request_id, name, qualifier, payload, source, now)
-            await self.committer.submit((statement,))
-            self._wake.set()
-            return request_id
-        self._slots += 1
-        statement = AsyncStore.enqueue(
-            request_id, name, qualifier, payload, source, now, leased_to=self._owner
-        )
-        try:
-            rowid = await self.committer.submit((statement,))
-        except BaseException:
-            self._release_slot()
-            raise
         event = QueuedEvent(
-            id=rowid,
+            id=0,
             request_id=request_id,
             function_name=name,
             qualifier=qualifier,
@@ -133,6 +115,17 @@ class EventQueue:
             throttle_retries=0,
             last_response=None,
         )
+        if self._backlog or self._slots >= self.max_in_flight:
+            self._backlog = True
+            await self.async_store.accept(event)
+            self._wake.set()
+            return request_id
+        self._slots += 1
+        try:
+            event.id = await self.async_store.accept(event, leased_to=self._owner)
+        except BaseException:
+            self._release_slot()
+            raise
         self._start(event, target)
         return request_id
 
@@ -154,7 +147,7 @@ class EventQueue:
                     continue
                 wanted = min(free, CLAIM_BATCH)
                 now = self.clock.now()
-                batch = self.async_store.claim(self._owner, now, now + LEASE_S, wanted)
+                batch = await self.async_store.claim(self._owner, now, now + LEASE_S, wanted)
                 for event in batch:
                     if event.id not in self._running:  # a clock jump can outrun a lease
                         self._slots += 1
@@ -163,7 +156,7 @@ class EventQueue:
                     await asyncio.sleep(0)
                     continue
                 self._backlog = False
-            wake_at = self.async_store.next_wake()
+            wake_at = await self.async_store.next_wake()
             if wake_at is None:
                 await self._wake.wait()
             elif wake_at > self.clock.now():
@@ -181,7 +174,7 @@ class EventQueue:
         the next start), so a failed round never loses its event."""
         until = self.clock.now() + LEASE_S
         try:
-            await self.committer.submit((AsyncStore.give_expiry(event.id, until),))
+            await self.async_store.hold_until(event.id, until)
         except Exception:
             log.exception("async event %s: lease kept until the next start", event.request_id)
         self._wake.set()  # the dispatcher's next wake-up may now be sooner
@@ -217,7 +210,7 @@ class EventQueue:
                 self.clock.now(),
             )
             return
-        config = self.configs.effective(
+        config = await self.configs.effective(
             event.function_name, event.qualifier or LATEST, target.record
         )
         retry = config.retry_config() if config else DEFAULT_RETRY
@@ -270,7 +263,7 @@ class EventQueue:
         return Outcome.FUNCTION_ERROR, response, _describe_error(result.payload)
 
     async def _write(self, event: QueuedEvent, effects: list[Effect], now: float) -> None:
-        await self.committer.submit(AsyncStore.effect_statements(event, effects, now))
+        await self.async_store.finish_round(event, effects, now)
         for effect in effects:
             kind = type(effect)
             if kind is Outbox:
@@ -280,7 +273,7 @@ class EventQueue:
             elif kind is Complete:
                 self._finished += 1
                 if self._finished % PRUNE_EVERY == 0:
-                    self.async_store.prune(now - RETENTION_S)
+                    await self.async_store.prune(now - RETENTION_S)
 
 
 def _describe_error(payload: bytes) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from lambdalite.store.sqlite.async_events import SqliteAsyncEventStore
 from lambdalite.store.sqlite.database import SqliteDatabase
 from lambdalite.store.sqlite.events import SqliteEventsStore
 from lambdalite.store.sqlite.kinesis import SqliteKinesisStore
@@ -32,6 +33,7 @@ class SqliteBackend:
         self.sns = SqliteSnsStore(self.database)
         self.events = SqliteEventsStore(self.database)
         self.kinesis = SqliteKinesisStore(self.database)
+        self.async_events = SqliteAsyncEventStore(self.database)
 
     async def open(self) -> None:
         self.database.open()
