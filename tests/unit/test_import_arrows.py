@@ -4,6 +4,7 @@ source with `ast` (every import, including ones inside functions and TYPE_CHECKI
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -62,3 +63,62 @@ def test_the_check_sees_absolute_relative_and_nested_imports(tmp_path: Path) -> 
     (tmp_path / "d.py").write_text("from lambdalite.invoker_like import x\n")
     offenders = importers_of(tmp_path, "lambdalite.functions", "lambdalite.invoke")
     assert sorted(offenders) == ["a.py", "b.py", "c.py"]
+
+
+# The storage seam: only the per-dialect store modules know the database; the composition
+# root (platform.py) alone picks the backend.
+DIALECTS = PACKAGE / "store" / "sqlite"
+COMPOSITION_ROOT = PACKAGE / "platform.py"
+SQL = re.compile(
+    r"\b(SELECT\s.+\sFROM|INSERT\s+(OR\s+\w+\s+)?INTO|UPDATE\s+\w+\s+SET|DELETE\s+FROM)\b"
+)
+
+
+def _outside_the_dialects() -> list[Path]:
+    return [
+        path
+        for path in sorted(PACKAGE.rglob("*.py"))
+        if DIALECTS not in path.parents and path != COMPOSITION_ROOT
+    ]
+
+
+@pytest.mark.parametrize("forbidden", ["sqlite3", "lambdalite.store.sqlite"])
+def test_only_the_dialect_modules_touch_the_database(forbidden: str) -> None:
+    offenders = {}
+    for path in _outside_the_dialects():
+        package = ".".join(path.parent.relative_to(PACKAGE.parent).parts)
+        bad = {
+            m
+            for m in imported_modules(path, package)
+            if m == forbidden or m.startswith(forbidden + ".")
+        }
+        if bad:
+            offenders[str(path.relative_to(PACKAGE))] = bad
+    assert offenders == {}
+
+
+def test_no_sql_outside_the_dialect_modules() -> None:
+    offenders = []
+    for path in _outside_the_dialects():
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                if SQL.search(node.value) and not _is_docstring(node, path):
+                    offenders.append(f"{path.relative_to(PACKAGE)}:{node.lineno}")
+    assert offenders == []
+
+
+def _is_docstring(node: ast.Constant, path: Path) -> bool:
+    tree = ast.parse(path.read_text(), str(path))
+    for owner in ast.walk(tree):
+        if isinstance(owner, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
+            body = owner.body
+            if body and isinstance(body[0], ast.Expr) and body[0].value is node:
+                return True
+    return False
+
+
+def test_the_sql_check_sees_sql() -> None:
+    assert SQL.search("SELECT id FROM t WHERE x = ?")
+    assert SQL.search("INSERT OR IGNORE INTO t VALUES (1)")
+    assert SQL.search("UPDATE async_events SET state = 'done'")
+    assert not SQL.search("Select the function's version from the list")
