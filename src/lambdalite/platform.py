@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
+from collections.abc import Sequence
 from typing import Protocol
 
 from lambdalite.asyncq.queue import EventQueue
 from lambdalite.clock import Clock, make_clock
 from lambdalite.config import Settings
+from lambdalite.duework import DueLoop, drain_all
 from lambdalite.functions.aliases import AliasService
 from lambdalite.functions.concurrency import ConcurrencyService
 from lambdalite.functions.service import FunctionService
@@ -22,12 +25,18 @@ from lambdalite.services.sns import SnsService
 from lambdalite.services.sqs import SqsService
 from lambdalite.store.sqlite.backend import SqliteBackend
 
+DRAIN_TIMEOUT_S = 60.0
+
 
 class Component(Protocol):
     """Anything with background work: started after the store opens, stopped before it closes."""
 
     async def start(self) -> None: ...
     async def stop(self) -> None: ...
+
+    def due_loops(self) -> Sequence[DueLoop]:
+        """The component's background loops (duework.py), which the platform drains."""
+        ...
 
 
 class Platform:
@@ -87,6 +96,17 @@ class Platform:
         await self.pool.start()
         for component in self.components:
             await component.start()
+
+    async def drain(self, timeout_s: float = DRAIN_TIMEOUT_S) -> bool:
+        """Return once everything due by the clock's present (async events, deliveries,
+        schedules, retention) is settled, following work from loop to loop; False if it was
+        not within `timeout_s` of wall time (work keeps coming, or a handler is slow)."""
+        loops = [loop for component in self.components for loop in component.due_loops()]
+        try:
+            async with asyncio.timeout(timeout_s):
+                return await drain_all(loops)
+        except TimeoutError:
+            return False
 
     async def stop(self) -> None:
         for component in reversed(self.components):

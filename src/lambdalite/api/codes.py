@@ -15,7 +15,7 @@ from lambdalite.errors import (
     ResourceNotFoundException,
     UnknownOperationException,
 )
-from lambdalite.platform import Platform
+from lambdalite.platform import DRAIN_TIMEOUT_S, Platform
 from lambdalite.sandbox.interpreters import describe_runtimes
 
 
@@ -25,6 +25,8 @@ async def internal_route(p: Platform, request: Request) -> tuple[int, Headers, b
         return 200, [(b"content-type", JSON)], body
     if request.path == "/_lambdalite/clock":
         return _clock(p, request)
+    if request.path == "/_lambdalite/drain" and request.method == "POST":
+        return await _drain(p, request)
     if request.path == "/_lambdalite/runtimes":
         runtimes = await asyncio.to_thread(describe_runtimes)
         return 200, [(b"content-type", JSON)], json.dumps(runtimes).encode()
@@ -58,6 +60,18 @@ def _clock(p: Platform, request: Request) -> tuple[int, Headers, bytes]:
             raise InvalidParameterValueException(f"Cannot advance the clock: {exc}") from None
     body = {"now": clock.now(), "virtual": isinstance(clock, VirtualClock)}
     return 200, [(b"content-type", JSON)], json.dumps(body).encode()
+
+
+async def _drain(p: Platform, request: Request) -> tuple[int, Headers, bytes]:
+    """POST [{"timeout": seconds}]: answer once everything due by now is settled (the test
+    hook); 200 {"drained": true, "now": ...}, or 408 when the timeout passed first."""
+    try:
+        timeout = float(json.loads(request.body or b"{}").get("timeout", DRAIN_TIMEOUT_S))
+    except (ValueError, TypeError, AttributeError) as exc:
+        raise InvalidParameterValueException(f"Cannot drain: {exc}") from None
+    drained = await p.drain(timeout)
+    body = json.dumps({"drained": drained, "now": p.clock.now()}).encode()
+    return (200 if drained else 408), [(b"content-type", JSON)], body
 
 
 async def _async_events(p: Platform, request: Request) -> tuple[int, Headers, bytes]:

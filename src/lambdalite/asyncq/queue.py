@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
+from collections.abc import Sequence
 
 from lambdalite.asyncq.configs import EventInvokeConfigs
 from lambdalite.asyncq.delivery import Deliverer
@@ -25,6 +26,7 @@ from lambdalite.asyncq.records import Response, parse_payload
 from lambdalite.asyncq.store import AsyncEventStore
 from lambdalite.clock import Clock, wait_until
 from lambdalite.config import Settings
+from lambdalite.duework import DueLoop
 from lambdalite.errors import AwsError, ResourceNotFoundException, TooManyRequestsException
 from lambdalite.functions.store import FunctionStore
 from lambdalite.invoke.invoker import Invoker, new_request_id
@@ -74,6 +76,9 @@ class EventQueue:
         self._finished = 0
 
     # lifecycle -----------------------------------------------------------------------
+
+    def due_loops(self) -> Sequence[DueLoop]:
+        return []
 
     async def start(self) -> None:
         await self.async_store.release_leases()

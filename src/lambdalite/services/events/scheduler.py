@@ -13,10 +13,10 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from lambdalite.clock import Clock
+from lambdalite.duework import DueLoop
 from lambdalite.services.events.model import Rule
 from lambdalite.services.events.schedule import ScheduleError, due_slots, parse_schedule
 from lambdalite.services.events.store import EventsStore
-from lambdalite.services.loop import DueLoop
 
 log = logging.getLogger(__name__)
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from lambdalite.clock import Clock
 from lambdalite.config import Settings
+from lambdalite.duework import DueLoop
 from lambdalite.patterns import InvalidEventPattern, compile_pattern
 from lambdalite.services.directory import ServiceDirectory
 from lambdalite.services.events.delivery import DeliveryLoop
@@ -47,6 +48,9 @@ class EventsService:
         self.delivery = DeliveryLoop(self.store, clock, directory)
         self.publisher = Publisher(self.store, clock, self.arns, self.delivery.wake)
         self.scheduler = Scheduler(self.store, clock, self.publisher.fire)
+
+    def due_loops(self) -> Sequence[DueLoop]:
+        return [self.scheduler]
 
     async def start(self) -> None:
         await self.store.ensure_default_bus(self.clock.now())

@@ -10,8 +10,8 @@ from __future__ import annotations
 import asyncio
 
 from lambdalite.clock import Clock
+from lambdalite.duework import DueLoop
 from lambdalite.services.kinesis.store import KinesisStore
-from lambdalite.services.loop import DueLoop
 
 TRIM_INTERVAL_S = 60.0
 TRIM_BATCH = 1000  # records deleted per statement, with a turn of the loop between

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from lambdalite.clock import Clock
 from lambdalite.config import Settings
+from lambdalite.duework import DueLoop
 from lambdalite.services.kinesis import model
 from lambdalite.services.kinesis.catalog import StreamCatalog
 from lambdalite.services.kinesis.errors import (
@@ -61,6 +62,9 @@ class KinesisService:
         self._activations: set[asyncio.Task[None]] = set()
 
     # component ---------------------------------------------------------------------------
+
+    def due_loops(self) -> Sequence[DueLoop]:
+        return [self._trimmer]
 
     async def start(self) -> None:
         await self._store.activate_creating()

@@ -15,8 +15,8 @@ import json
 import logging
 
 from lambdalite.clock import Clock
+from lambdalite.duework import DueLoop
 from lambdalite.services.directory import ServiceDirectory
-from lambdalite.services.loop import DueLoop
 from lambdalite.services.sns.envelope import lambda_event, notification, raw_attributes
 from lambdalite.services.sns.model import Delivery
 from lambdalite.services.sns.retry import AWS_MANAGED, RetrySchedule

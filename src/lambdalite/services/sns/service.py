@@ -8,10 +8,12 @@ from __future__ import annotations
 import json
 import re
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from lambdalite.clock import Clock
 from lambdalite.config import Settings
+from lambdalite.duework import DueLoop
 from lambdalite.services.directory import MessageAttributes, ServiceDirectory
 from lambdalite.services.sns import validate
 from lambdalite.services.sns.delivery import DeliveryLoop
@@ -73,6 +75,9 @@ class SnsService:
         self.publisher = Publisher(self.store, clock, self.delivery)
 
     # component --------------------------------------------------------------------------
+
+    def due_loops(self) -> Sequence[DueLoop]:
+        return [self.delivery]
 
     async def start(self) -> None:
         await self.delivery.start()

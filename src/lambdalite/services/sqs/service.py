@@ -18,6 +18,7 @@ from typing import Any
 
 from lambdalite.clock import Clock, sleep, wait_until
 from lambdalite.config import Settings
+from lambdalite.duework import DueLoop
 from lambdalite.services.directory import MessageAttributes
 from lambdalite.services.sqs import attributes as qattrs
 from lambdalite.services.sqs import messages
@@ -73,6 +74,9 @@ class SqsService:
         self._stopping = False
 
     # lifecycle --------------------------------------------------------------------------
+
+    def due_loops(self) -> Sequence[DueLoop]:
+        return []
 
     async def start(self) -> None:
         for q in await self.store.queues():
