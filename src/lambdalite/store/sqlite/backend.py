@@ -11,12 +11,12 @@ from pathlib import Path
 from lambdalite.store.sqlite.async_events import SqliteAsyncEventStore
 from lambdalite.store.sqlite.database import SqliteDatabase
 from lambdalite.store.sqlite.events import SqliteEventsStore
+from lambdalite.store.sqlite.functions import SqliteFunctionStore
 from lambdalite.store.sqlite.kinesis import SqliteKinesisStore
 from lambdalite.store.sqlite.logs import SqliteLogStore
 from lambdalite.store.sqlite.migrations import LOGS, MAIN
 from lambdalite.store.sqlite.sns import SqliteSnsStore
 from lambdalite.store.sqlite.sqs import SqliteSqsStore
-from lambdalite.store.sqlite.store import SqliteStore
 
 LOG_FILE = "logs.sqlite3"
 
@@ -27,7 +27,7 @@ class SqliteBackend:
         self.database = SqliteDatabase(path, MAIN)
         self.log_database = SqliteDatabase(path.with_name(LOG_FILE), LOGS)
         self.logs = SqliteLogStore(self.log_database)
-        self.functions = SqliteStore(self.database)
+        self.functions = SqliteFunctionStore(self.database)
         # Each subsystem's store, built on self.database.
         self.sqs = SqliteSqsStore(self.database)
         self.sns = SqliteSnsStore(self.database)

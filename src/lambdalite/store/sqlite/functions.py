@@ -1,8 +1,7 @@
-"""The embedded default store: one SQLite file in WAL mode.
+"""The control plane's FunctionStore on SQLite: functions, versions, aliases, concurrency.
 
 Reads and the short control-plane writes run inline on the event loop: a point query costs
-microseconds, far less than a hop to a thread. Bulk writes (log batches) are grouped by
-their callers so a commit serves many rows.
+microseconds, far less than a hop to a thread.
 
 Functions, versions and aliases are read on every invocation, so decoded records are kept
 in a small cache that is dropped whenever the database changes: on our own writes, and on
@@ -33,7 +32,7 @@ def _invalidates(method: _Method) -> _Method:
     """Writes of functions, versions and aliases drop the read cache when they finish."""
 
     @functools.wraps(method)
-    async def wrapper(self: SqliteStore, *args: Any, **kwargs: Any) -> Any:
+    async def wrapper(self: SqliteFunctionStore, *args: Any, **kwargs: Any) -> Any:
         try:
             return await method(self, *args, **kwargs)
         finally:
@@ -42,7 +41,7 @@ def _invalidates(method: _Method) -> _Method:
     return cast(_Method, wrapper)
 
 
-class SqliteStore:
+class SqliteFunctionStore:
     def __init__(self, database: SqliteDatabase) -> None:
         self.database = database
         self._cache: dict[tuple[str, str, str], Any] = {}
