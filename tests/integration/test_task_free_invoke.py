@@ -10,24 +10,20 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
-import uvicorn
-from botocore.config import Config
 
 from lambdalite.api.app import LambdaliteApp
 from lambdalite.api.http import Headers, Request
 from lambdalite.api.server_protocol import LambdaliteHttpProtocol
 from lambdalite.config import Settings
 from lambdalite.functions.interpreters import SUPPORTED_RUNTIMES, interpreter_for
-from lambdalite.server import EXAMPLE_ROLE, example_zip, uvicorn_config
+from lambdalite.server import uvicorn_config
 from tests.acceptance.conftest import free_port
+from tests.integration.served import create_hello, lambda_client
 
 OWN_RUNTIME = f"python{sys.version_info.major}.{sys.version_info.minor}"
 
@@ -56,38 +52,16 @@ def tasks_seen(monkeypatch: pytest.MonkeyPatch) -> list[asyncio.Task[Any] | None
 
 @pytest.fixture
 def lam(tmp_path: Path, tasks_seen: list[Any]) -> Iterator[Any]:
-    port = free_port()
-    config = uvicorn_config(Settings(data_dir=tmp_path, port=port, deploy_example=False))
+    config = uvicorn_config(Settings(data_dir=tmp_path, port=free_port(), deploy_example=False))
     assert config.http is LambdaliteHttpProtocol
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "server did not start"
-        time.sleep(0.02)
-    yield boto3.client(
-        "lambda",
-        endpoint_url=f"http://127.0.0.1:{port}",
-        region_name="us-east-1",
-        aws_access_key_id="test",
-        aws_secret_access_key="test",
-        config=Config(retries={"max_attempts": 1}, read_timeout=60),
-    )
-    server.should_exit = True
-    thread.join(timeout=30)
+    with lambda_client(config) as client:
+        yield client
 
 
 def test_cold_warm_and_event_invokes_run_outside_any_task(
     lam: Any, tasks_seen: list[asyncio.Task[Any] | None]
 ) -> None:
-    lam.create_function(
-        FunctionName="fast",
-        Runtime=other_runtime(),
-        Role=EXAMPLE_ROLE,
-        Handler="app.handler",
-        Code={"ZipFile": example_zip()},
-    )
+    create_hello(lam, "fast", other_runtime())
     for name in ("cold", "warm"):
         response = lam.invoke(FunctionName="fast", Payload=json.dumps({"name": name}))
         assert "FunctionError" not in response, response["Payload"].read()
