@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -90,14 +92,21 @@ class FlakyQueues:
         return "id"
 
 
-async def _service(tmp_path: Path, schedule: RetrySchedule) -> tuple[SnsService, Any, Any]:
+@asynccontextmanager
+async def _service(
+    tmp_path: Path, schedule: RetrySchedule
+) -> AsyncIterator[tuple[SnsService, Any, Any]]:
     store = SqliteStore(tmp_path / "db.sqlite3")
     await store.open()
     clock = VirtualClock()
     directory = ServiceDirectory()
     sns = SnsService(Settings(data_dir=tmp_path), store, clock, directory, schedule=schedule)
     await sns.start()
-    return sns, clock, directory
+    try:
+        yield sns, clock, directory
+    finally:
+        await sns.stop()
+        await store.close()
 
 
 async def _settle() -> None:
@@ -111,25 +120,24 @@ def test_retries_then_dead_letters(tmp_path: Path) -> None:
 
 async def _retries_then_dead_letters(tmp_path: Path) -> None:
     schedule = RetrySchedule(immediate=1, pre_backoff=1, backoff=1, post_backoff=0)
-    sns, clock, directory = await _service(tmp_path, schedule)
-    queues = FlakyQueues(failures=4)
-    directory.sqs = queues
-    topic = sns.create_topic("t", {})
-    dlq = "arn:aws:sqs:us-east-1:000000000000:dlq"
-    redrive = json.dumps({"deadLetterTargetArn": dlq})
-    target = "arn:aws:sqs:us-east-1:000000000000:gone"
-    sns.subscribe(topic, "sqs", target, {"RedrivePolicy": redrive})
-    await sns.publish_to_topic(topic, "m")
-    await _settle()  # attempt 1 and the immediate retry fail
-    assert queues.sent == [] and sns.store.pending_count() == 1
-    clock.advance(1)
-    await _settle()  # attempt 3 fails
-    clock.advance(20)
-    await _settle()  # attempt 4 fails: the budget is spent, the DLQ gets it
-    assert [arn for arn, _ in queues.sent] == [dlq]
-    assert json.loads(queues.sent[0][1])["Message"] == "m"
-    assert sns.store.pending_count() == 0
-    await sns.stop()
+    async with _service(tmp_path, schedule) as (sns, clock, directory):
+        queues = FlakyQueues(failures=4)
+        directory.sqs = queues
+        topic = sns.create_topic("t", {})
+        dlq = "arn:aws:sqs:us-east-1:000000000000:dlq"
+        redrive = json.dumps({"deadLetterTargetArn": dlq})
+        target = "arn:aws:sqs:us-east-1:000000000000:gone"
+        sns.subscribe(topic, "sqs", target, {"RedrivePolicy": redrive})
+        await sns.publish_to_topic(topic, "m")
+        await _settle()  # attempt 1 and the immediate retry fail
+        assert queues.sent == [] and sns.store.pending_count() == 1
+        clock.advance(1)
+        await _settle()  # attempt 3 fails
+        clock.advance(20)
+        await _settle()  # attempt 4 fails: the budget is spent, the DLQ gets it
+        assert [arn for arn, _ in queues.sent] == [dlq]
+        assert json.loads(queues.sent[0][1])["Message"] == "m"
+        assert sns.store.pending_count() == 0
 
 
 def test_delivery_waits_for_the_directory_entry(tmp_path: Path) -> None:
@@ -137,14 +145,13 @@ def test_delivery_waits_for_the_directory_entry(tmp_path: Path) -> None:
 
 
 async def _waits_for_the_directory_entry(tmp_path: Path) -> None:
-    sns, clock, directory = await _service(tmp_path, AWS_MANAGED)
-    topic = sns.create_topic("t", {})
-    sns.subscribe(topic, "sqs", "arn:aws:sqs:us-east-1:000000000000:q", {})
-    await sns.publish_to_topic(topic, "m")
-    await _settle()
-    assert sns.store.pending_count() == 1  # SQS is not there: kept, not dropped
-    directory.sqs = queues = FlakyQueues(failures=0)
-    clock.advance(5)
-    await _settle()
-    assert len(queues.sent) == 1 and sns.store.pending_count() == 0
-    await sns.stop()
+    async with _service(tmp_path, AWS_MANAGED) as (sns, clock, directory):
+        topic = sns.create_topic("t", {})
+        sns.subscribe(topic, "sqs", "arn:aws:sqs:us-east-1:000000000000:q", {})
+        await sns.publish_to_topic(topic, "m")
+        await _settle()
+        assert sns.store.pending_count() == 1  # SQS is not there: kept, not dropped
+        directory.sqs = queues = FlakyQueues(failures=0)
+        clock.advance(5)
+        await _settle()
+        assert len(queues.sent) == 1 and sns.store.pending_count() == 0
