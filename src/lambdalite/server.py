@@ -11,7 +11,7 @@ import uvicorn
 
 from lambdalite.api.app import LambdaliteApp
 from lambdalite.api.lambda_api.functions import create_function
-from lambdalite.api.server_protocol import LambdaliteHttpProtocol
+from lambdalite.api.uvicorn_check import http_protocol
 from lambdalite.config import Settings
 from lambdalite.platform import Platform
 
@@ -57,7 +57,7 @@ def uvicorn_config(settings: Settings) -> uvicorn.Config:
         host=settings.host,
         port=settings.port,
         loop="uvloop",
-        http=LambdaliteHttpProtocol,
+        http=http_protocol(),  # lambdalite's protocol, or uvicorn's if its internals moved
         lifespan="on",
         access_log=False,
         proxy_headers=False,  # no proxy in front; the middleware would cost every request

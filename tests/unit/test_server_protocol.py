@@ -12,7 +12,7 @@ from uvicorn.server import ServerState
 
 from lambdalite.api.app import LambdaliteApp
 from lambdalite.api.http import Headers, Request
-from lambdalite.api.server_protocol import CoalescingTransport, LambdaliteHttpProtocol
+from lambdalite.api.server_protocol import LambdaliteHttpProtocol
 from lambdalite.config import Settings
 from lambdalite.server import uvicorn_config
 
@@ -86,40 +86,6 @@ def test_coalescing_protocol_sends_the_response_in_one_write() -> None:
     response = transport.writes[0]
     assert response.startswith(b"HTTP/1.1 200 OK\r\n")
     assert response.endswith(b'\r\n\r\n{"a":1}')
-
-
-def test_writes_keep_their_order_and_close_flushes_first() -> None:
-    asyncio.run(_order_and_close())
-
-
-async def _order_and_close() -> None:
-    inner = RecordingTransport()
-    transport = CoalescingTransport(inner, asyncio.get_running_loop())
-    transport.write(b"one ")
-    transport.write(bytearray(b"two"))
-    assert inner.writes == []  # nothing leaves before the turn ends
-    transport.write(b" three")
-    transport.close()
-    assert inner.writes == [b"one two three"] and inner.closed
-    await asyncio.sleep(0)
-    assert inner.writes == [b"one two three"]  # the scheduled flush finds nothing left
-
-
-def test_send_now_writes_after_what_is_pending_and_schedules_nothing() -> None:
-    async def scenario() -> None:
-        loop = asyncio.get_running_loop()
-        inner = RecordingTransport()
-        transport = CoalescingTransport(inner, loop)
-        transport.send_now(b"alone")
-        assert inner.writes == [b"alone"]  # at once, in one write
-        transport.write(b"head ")
-        transport.send_now(b"body")
-        assert inner.writes == [b"alone", b"head body"]  # order kept, still one write
-        assert not transport.is_closing()
-        await asyncio.sleep(0)
-        assert inner.writes == [b"alone", b"head body"]
-
-    asyncio.run(scenario())
 
 
 def test_the_server_uses_the_coalescing_protocol(tmp_path: Any) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -90,15 +92,21 @@ class FlakyQueues:
         return "id"
 
 
-async def _service(tmp_path: Path, schedule: RetrySchedule) -> tuple[SnsService, Any, Any]:
+@asynccontextmanager
+async def _service(
+    tmp_path: Path, schedule: RetrySchedule
+) -> AsyncIterator[tuple[SnsService, Any, Any]]:
     backend = SqliteBackend(tmp_path / "db.sqlite3")
     await backend.open()
-    store = backend.sns
     clock = VirtualClock()
     directory = ServiceDirectory()
-    sns = SnsService(Settings(data_dir=tmp_path), store, clock, directory, schedule=schedule)
+    sns = SnsService(Settings(data_dir=tmp_path), backend.sns, clock, directory, schedule=schedule)
     await sns.start()
-    return sns, clock, directory
+    try:
+        yield sns, clock, directory
+    finally:
+        await sns.stop()
+        await backend.close()
 
 
 async def _settle() -> None:
@@ -112,7 +120,11 @@ def test_retries_then_dead_letters(tmp_path: Path) -> None:
 
 async def _retries_then_dead_letters(tmp_path: Path) -> None:
     schedule = RetrySchedule(immediate=1, pre_backoff=1, backoff=1, post_backoff=0)
-    sns, clock, directory = await _service(tmp_path, schedule)
+    async with _service(tmp_path, schedule) as (sns, clock, directory):
+        await _dead_letters(sns, clock, directory)
+
+
+async def _dead_letters(sns: SnsService, clock: Any, directory: Any) -> None:
     queues = FlakyQueues(failures=4)
     directory.sqs = queues
     topic = await sns.create_topic("t", {})
@@ -130,7 +142,6 @@ async def _retries_then_dead_letters(tmp_path: Path) -> None:
     assert [arn for arn, _ in queues.sent] == [dlq]
     assert json.loads(queues.sent[0][1])["Message"] == "m"
     assert await sns.store.pending_count() == 0
-    await sns.stop()
 
 
 def test_delivery_waits_for_the_directory_entry(tmp_path: Path) -> None:
@@ -138,7 +149,11 @@ def test_delivery_waits_for_the_directory_entry(tmp_path: Path) -> None:
 
 
 async def _waits_for_the_directory_entry(tmp_path: Path) -> None:
-    sns, clock, directory = await _service(tmp_path, AWS_MANAGED)
+    async with _service(tmp_path, AWS_MANAGED) as (sns, clock, directory):
+        await _waits(sns, clock, directory)
+
+
+async def _waits(sns: SnsService, clock: Any, directory: Any) -> None:
     topic = await sns.create_topic("t", {})
     await sns.subscribe(topic, "sqs", "arn:aws:sqs:us-east-1:000000000000:q", {})
     await sns.publish_to_topic(topic, "m")
@@ -148,4 +163,3 @@ async def _waits_for_the_directory_entry(tmp_path: Path) -> None:
     clock.advance(5)
     await _settle()
     assert len(queues.sent) == 1 and await sns.store.pending_count() == 0
-    await sns.stop()

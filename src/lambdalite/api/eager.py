@@ -2,23 +2,26 @@
 
 A Task runs its first step on the loop's next turn, and under load a turn is a turn's
 worth of other work: for an Invoke that is a whole extra lap of queueing before the
-request is even looked at. Python 3.12 can start a task eagerly; on 3.11 a small driver
-does the same for the coroutines the HTTP protocol starts: it steps the coroutine until
-it waits on a future, resumes it from that future's callback, and exposes the outcome as
-a future that graceful shutdown can wait on and cancel like a task. A coroutine waiting
-on an InlineFuture (the group commit's) resumes inside the call that resolves it, one
-more turn saved (lambdalite/inline.py).
+request is even looked at. A small driver starts the coroutines the HTTP protocol starts
+at once: it steps the coroutine until it waits on a future, resumes it from that future's
+callback, and exposes the outcome as a future that graceful shutdown can wait on and
+cancel like a task. A coroutine waiting on an InlineFuture (the group commit's) resumes
+inside the call that resolves it, one more turn saved (lambdalite/inline.py).
+
+The driver serves every Python version alike. 3.12's eager tasks start at once too, but
+a task resumes a turn after its future resolves, so they would lose the inline resume
+and make the fast path differ between versions.
 
 The driver runs the coroutine outside any Task, so `asyncio.current_task()` is None
-inside it: the invoke path uses neither `asyncio.timeout` nor anything else that needs a
-current task (wait_for on 3.11 does not).
+inside it: code reachable from an Invoke uses neither `asyncio.timeout`, `wait_for`
+(built on it from 3.12), TaskGroup nor anything else that needs a current task
+(tests/unit/test_task_free_path.py enforces this).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextvars
-import sys
 from collections.abc import Coroutine
 from typing import Any, Generic, TypeVar
 
@@ -33,8 +36,6 @@ def start_eagerly(
     loop: asyncio.AbstractEventLoop, coro: Coroutine[Any, Any, T]
 ) -> asyncio.Future[T]:
     """Run `coro` now up to its first wait; the returned future completes with it."""
-    if sys.version_info >= (3, 12):
-        return asyncio.Task(coro, loop=loop, eager_start=True)
     return _EagerRun(loop, coro).future
 
 

@@ -5,7 +5,8 @@ Two costs of the stock protocol matter on the invoke hot path:
 * It writes the status line and headers as soon as the app starts its response, then the
   body in a second write. With TCP_NODELAY that is two segments, so the client wakes up
   twice per response; on this VM the extra wake-up costs more than the whole invoke path.
-  Writes made during one turn of the event loop are joined here and leave in one send.
+  Writes made during one turn of the event loop are joined and leave in one send
+  (api/write_coalescing.py, self-contained so that uvicorn could take it as is).
 * Each request gets an ASGI cycle (scope, event, receive/send messages, header checks),
   about a fifth of the server's CPU for a warm invoke. An Invoke with a declared body
   length is answered directly instead: the same LambdaliteApp.invoke the ASGI path
@@ -24,7 +25,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import urllib.parse
-from typing import Any, cast
+from typing import cast
 
 import httptools
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
@@ -33,61 +34,9 @@ from lambdalite.api.app import LambdaliteApp
 from lambdalite.api.eager import start_eagerly
 from lambdalite.api.http import Headers, Request, decode_headers
 from lambdalite.api.lambda_api.invoke import SYNC_PAYLOAD_LIMIT
+from lambdalite.api.write_coalescing import CoalescingTransport
 
 log = logging.getLogger(__name__)
-
-
-class CoalescingTransport:
-    """A transport whose writes within one loop turn go out as one send."""
-
-    __slots__ = ("_transport", "_loop", "_pending")
-
-    def __init__(self, transport: asyncio.Transport, loop: asyncio.AbstractEventLoop) -> None:
-        self._transport = transport
-        self._loop = loop
-        self._pending: list[bytes] = []
-
-    def write(self, data: bytes | bytearray | memoryview) -> None:
-        if not self._pending:
-            self._loop.call_soon(self.flush)
-        self._pending.append(bytes(data))
-
-    def writelines(self, chunks: Any) -> None:
-        for chunk in chunks:
-            self.write(chunk)
-
-    def send_now(self, data: bytes) -> None:
-        """Write `data` after anything pending, at once (no flush scheduled for later)."""
-        if self._pending:
-            self._pending.append(data)
-            self.flush()
-        elif not self._transport.is_closing():
-            self._transport.write(data)
-
-    def is_closing(self) -> bool:  # asked after every response: spare __getattr__
-        return self._transport.is_closing()
-
-    def flush(self) -> None:
-        if not self._pending:
-            return
-        data = self._pending[0] if len(self._pending) == 1 else b"".join(self._pending)
-        self._pending.clear()
-        if not self._transport.is_closing():
-            self._transport.write(data)
-
-    def close(self) -> None:
-        self.flush()
-        self._transport.close()
-
-    def write_eof(self) -> None:
-        self.flush()
-        self._transport.write_eof()
-
-    def get_write_buffer_size(self) -> int:
-        return self._transport.get_write_buffer_size() + sum(map(len, self._pending))
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._transport, name)
 
 
 class _NoEvent:
@@ -154,7 +103,7 @@ def _invoke_url(app: LambdaliteApp, url: bytes) -> tuple[str, str, bytes, bytes]
 class LambdaliteHttpProtocol(HttpToolsProtocol):
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         loop = asyncio.get_running_loop()
-        super().connection_made(CoalescingTransport(transport, loop))  # type: ignore[arg-type]
+        super().connection_made(CoalescingTransport(transport, loop))
 
     def on_message_begin(self) -> None:
         # An earlier answer may have completed inside this same feed (eager start) and

@@ -79,7 +79,20 @@ def _utf8_detail(body: bytes, exc: UnicodeDecodeError) -> str:
     return detail + _source(text, 1, exc.start + 1)
 
 
+# Python 3.13 names a trailing comma at the comma; earlier versions (and Jackson) reject
+# the closing bracket after it, with these messages.
+_TRAILING_COMMA = {
+    "Illegal trailing comma before end of object": (
+        "Expecting property name enclosed in double quotes"
+    ),
+    "Illegal trailing comma before end of array": "Expecting value",
+}
+
+
 def _syntax_detail(text: str, exc: json.JSONDecodeError) -> str:
+    if (msg := _TRAILING_COMMA.get(exc.msg)) is not None:
+        closing = len(text) - len(text[exc.pos + 1 :].lstrip())
+        exc = json.JSONDecodeError(msg, text, closing)
     pos = exc.pos
     if pos >= len(text.rstrip()):
         detail = "Unexpected end-of-input"

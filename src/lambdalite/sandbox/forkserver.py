@@ -73,7 +73,12 @@ class ForkServerClient:
         self._hello = loop.create_future()
         loop.add_reader(ours.fileno(), self._on_readable)
         try:
-            await asyncio.wait_for(self._hello, timeout_s)
+            # asyncio.wait, not wait_for: a cold Invoke may start this outside any task
+            # (api/eager.py), and wait_for needs one from 3.12.
+            done, _ = await asyncio.wait((self._hello,), timeout=timeout_s)
+            if not done:
+                raise TimeoutError(f"no hello within {timeout_s} s")
+            self._hello.result()
         except (TimeoutError, ForkServerError) as e:
             self._die()
             await self._kill_process()
@@ -168,7 +173,10 @@ class ForkServerClient:
         self._die()
         if self._proc is None:
             return
+        exited = asyncio.ensure_future(self._proc.wait())
         try:
-            await asyncio.wait_for(self._proc.wait(), grace_s)
-        except TimeoutError:
-            await self._kill_process()
+            done, _ = await asyncio.wait((exited,), timeout=grace_s)  # task-free, as start()
+            if not done:
+                await self._kill_process()
+        finally:
+            exited.cancel()  # no-op once it is done
