@@ -1,5 +1,6 @@
-"""The delivery loop on a virtual clock with fake target services: retries follow the policy,
-then the dead-letter queue gets the event with AWS's attributes; success never reaches it."""
+"""EventBridge delivery through the outbox runner on a virtual clock with fake target
+services: retries follow the policy, then the dead-letter queue gets the event with AWS's
+attributes; success never reaches it."""
 
 from __future__ import annotations
 

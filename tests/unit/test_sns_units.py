@@ -1,5 +1,5 @@
-"""SNS pieces without a server: retry schedule, validation, envelopes, and the delivery loop
-(real SQLite file, virtual clock, a fake directory)."""
+"""SNS pieces without a server: retry schedule, validation, envelopes, and delivery through
+the outbox runner (real SQLite file, virtual clock, a fake directory)."""
 
 from __future__ import annotations
 
