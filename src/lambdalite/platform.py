@@ -17,6 +17,7 @@ from lambdalite.functions.service import FunctionService
 from lambdalite.invoke.concurrency import ConcurrencyLedger
 from lambdalite.invoke.invoker import Invoker
 from lambdalite.logs.writer import LogWriter
+from lambdalite.outbox.runner import OutboxRunner
 from lambdalite.sandbox.pool import SandboxPool
 from lambdalite.services.directory import ServiceDirectory
 from lambdalite.services.events import EventsService
@@ -61,15 +62,19 @@ class Platform:
         self.functions = FunctionService(settings, self.store, on_change=self.pool.retire)
         self.aliases = AliasService(self.store, self.functions)
         self.concurrency = ConcurrencyService(self.store, self.functions, self.ledger)
+        # Every outgoing delivery; each service registers its kind's courier with it.
+        self.outbox = OutboxRunner(self.clock, self.backend.outbox, self.directory)
         self.sqs = SqsService(settings, self.backend.sqs, self.clock)
         self.directory.sqs = self.sqs
         self.components.append(self.sqs)
         self.kinesis = KinesisService(settings, self.clock, self.backend.kinesis)
         self.components.append(self.kinesis)
-        self.sns = SnsService(settings, self.backend.sns, self.clock, self.directory)
+        self.sns = SnsService(settings, self.backend.sns, self.clock, self.directory, self.outbox)
         self.directory.sns = self.sns
         self.components.append(self.sns)
-        self.events = EventsService(settings, self.backend.events, self.clock, self.directory)
+        self.events = EventsService(
+            settings, self.backend.events, self.clock, self.directory, self.outbox
+        )
         self.directory.events = self.events
         self.components.append(self.events)
 
@@ -81,9 +86,12 @@ class Platform:
             self.backend.async_events,
             self.invoker,
             self.directory,
+            self.outbox,
         )
         self.directory.lambda_async = self.async_queue
         self.components.append(self.async_queue)
+        # Last: it starts once every service it sends to has, and stops first.
+        self.components.append(self.outbox)
 
     @property
     def base_url(self) -> str:

@@ -1,11 +1,14 @@
 """EventBridge delivery through a real server on a virtual clock: pattern matching into SQS,
-input shaping, schedules, dead-letter queues, and durability across kill -9."""
+input shaping, schedules, dead-letter queues, and durability across kill -9.
+
+Deliveries run in the background (the outbox runner); every check first drains the server
+(POST /_lambdalite/drain: it answers once everything due by the clock's present is
+settled), so what has arrived by then is exactly what will arrive until the clock moves."""
 
 from __future__ import annotations
 
 import json
 import sqlite3
-import time
 from collections.abc import Iterator
 from contextlib import closing
 from typing import Any
@@ -59,26 +62,24 @@ def advance(server: Server, seconds: float) -> None:
     response.raise_for_status()
 
 
-def drain(sqs: Any, url: str, count: int, timeout: float = 5.0) -> list[dict[str, Any]]:
-    """Receive until `count` messages arrived (wall-clock bounded; delivery is background)."""
+def settled(server: Server) -> None:
+    response = httpx.post(f"{server.endpoint}/_lambdalite/drain", timeout=90)
+    assert response.status_code == 200, response.text
+
+
+def arrived(server: Server, sqs: Any, url: str) -> list[dict[str, Any]]:
+    """Every message in the queue once the server has drained (received and deleted)."""
+    settled(server)
     got: list[dict[str, Any]] = []
-    deadline = time.monotonic() + timeout
-    while len(got) < count and time.monotonic() < deadline:
+    while True:
         batch = sqs.receive_message(
             QueueUrl=url, MaxNumberOfMessages=10, MessageAttributeNames=["All"]
         ).get("Messages", [])
+        if not batch:
+            return got
         for message in batch:
             sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
         got.extend(batch)
-        if not batch:
-            time.sleep(0.02)
-    return got
-
-
-def settle(sqs: Any, url: str) -> list[dict[str, Any]]:
-    """Whatever else arrives within a short grace period (to prove 'exactly')."""
-    time.sleep(0.2)
-    return drain(sqs, url, 1_000, timeout=0.2)
 
 
 def rule_to(events: Any, name: str, targets: list[dict[str, Any]], **rule: Any) -> str:
@@ -88,7 +89,7 @@ def rule_to(events: Any, name: str, targets: list[dict[str, Any]], **rule: Any) 
     return arn
 
 
-def test_pattern_matching_into_sqs(events: Any, sqs: Any) -> None:
+def test_pattern_matching_into_sqs(events: Any, sqs: Any, server: Server) -> None:
     url, arn = queue(sqs)
     pattern = {"source": ["shop"], "detail": {"total": [{"numeric": [">=", 100]}]}}
     rule_arn = rule_to(
@@ -107,7 +108,7 @@ def test_pattern_matching_into_sqs(events: Any, sqs: Any) -> None:
         ]
     )
     assert result["FailedEntryCount"] == 0
-    [message] = drain(sqs, url, 1)
+    [message] = arrived(server, sqs, url)
     event = json.loads(message["Body"])
     assert list(event) == [
         "version", "id", "detail-type", "source", "account",
@@ -120,16 +121,16 @@ def test_pattern_matching_into_sqs(events: Any, sqs: Any) -> None:
         {"total": 150},
     )
     assert (event["version"], event["region"], event["resources"]) == ("0", "us-east-1", ["r1"])
-    assert settle(sqs, url) == []
+    assert arrived(server, sqs, url) == []
     events.disable_rule(Name="big-orders")
     events.put_events(
         Entries=[{"Source": "shop", "DetailType": "Order", "Detail": '{"total": 150}'}]
     )
-    assert settle(sqs, url) == []
+    assert arrived(server, sqs, url) == []
     assert rule_arn.endswith(":rule/big-orders")
 
 
-def test_custom_bus_and_input_shaping(events: Any, sqs: Any) -> None:
+def test_custom_bus_and_input_shaping(events: Any, sqs: Any, server: Server) -> None:
     events.create_event_bus(Name="shaping")
     url, arn = queue(sqs)
     template = '{"who": <user>, "text": "user <user> did <what>", "rule": "<aws.events.rule-name>"}'
@@ -150,7 +151,7 @@ def test_custom_bus_and_input_shaping(events: Any, sqs: Any) -> None:
     assert (
         events.put_events(Entries=[{**entry, "EventBusName": "shaping"}])["FailedEntryCount"] == 0
     )
-    bodies = sorted(m["Body"] for m in drain(sqs, url, 3))
+    bodies = sorted(m["Body"] for m in arrived(server, sqs, url))
     assert bodies == sorted(
         [
             '{"fixed": true}',
@@ -159,7 +160,7 @@ def test_custom_bus_and_input_shaping(events: Any, sqs: Any) -> None:
         ]
     )
     events.put_events(Entries=[entry])  # the default bus has no such rule
-    assert settle(sqs, url) == []
+    assert arrived(server, sqs, url) == []
 
 
 def test_rate_schedule_fires_exactly_per_period(events: Any, sqs: Any, server: Server) -> None:
@@ -168,10 +169,10 @@ def test_rate_schedule_fires_exactly_per_period(events: Any, sqs: Any, server: S
         events, "every5", [{"Id": "q", "Arn": arn}], ScheduleExpression="rate(5 minutes)"
     )
     advance(server, 299)
-    assert settle(sqs, url) == []
+    assert arrived(server, sqs, url) == []
     advance(server, 301)  # 10 minutes in all: two slots
-    messages = drain(sqs, url, 2)
-    assert len(messages) == 2 and settle(sqs, url) == []
+    messages = arrived(server, sqs, url)
+    assert len(messages) == 2 and arrived(server, sqs, url) == []
     scheduled = [json.loads(m["Body"]) for m in messages]
     for event in scheduled:
         assert event["source"] == "aws.events" and event["detail-type"] == "Scheduled Event"
@@ -179,9 +180,9 @@ def test_rate_schedule_fires_exactly_per_period(events: Any, sqs: Any, server: S
     assert scheduled[0]["time"] < scheduled[1]["time"]
     events.disable_rule(Name="every5")
     advance(server, 900)
-    assert settle(sqs, url) == []
+    assert arrived(server, sqs, url) == []
     events.enable_rule(Name="every5")  # no backfill for the disabled period
-    assert settle(sqs, url) == []
+    assert arrived(server, sqs, url) == []
     events.remove_targets(Rule="every5", Ids=["q"])
     events.delete_rule(Name="every5")
 
@@ -190,12 +191,14 @@ def test_cron_schedule_fires_every_matching_minute(events: Any, sqs: Any, server
     url, arn = queue(sqs)
     rule_to(events, "cron1", [{"Id": "q", "Arn": arn}], ScheduleExpression="cron(* * * * ? *)")
     advance(server, 180)
-    assert len(drain(sqs, url, 3)) == 3 and settle(sqs, url) == []
+    assert len(arrived(server, sqs, url)) == 3 and arrived(server, sqs, url) == []
     events.remove_targets(Rule="cron1", Ids=["q"])
     events.delete_rule(Name="cron1")
 
 
-def test_missing_target_goes_to_the_dead_letter_queue(events: Any, sqs: Any) -> None:
+def test_missing_target_goes_to_the_dead_letter_queue(
+    events: Any, sqs: Any, server: Server
+) -> None:
     dlq_url, dlq_arn = queue(sqs)
     gone_url, gone_arn = queue(sqs)
     sqs.delete_queue(QueueUrl=gone_url)
@@ -208,8 +211,8 @@ def test_missing_target_goes_to_the_dead_letter_queue(events: Any, sqs: Any) -> 
     ]  # fmt: skip
     rule_arn = rule_to(events, "dead", targets, EventPattern='{"source": ["dlq-test"]}')
     result = events.put_events(Entries=[{"Source": "dlq-test", "DetailType": "t", "Detail": "{}"}])
-    messages = drain(sqs, dlq_url, 2)
-    assert len(messages) == 2 and settle(sqs, dlq_url) == []
+    messages = arrived(server, sqs, dlq_url)
+    assert len(messages) == 2 and arrived(server, sqs, dlq_url) == []
     by_target = {m["MessageAttributes"]["TARGET_ARN"]["StringValue"]: m for m in messages}
     assert set(by_target) == {gone_arn, never}
     for message in messages:
@@ -226,7 +229,8 @@ def test_missing_target_goes_to_the_dead_letter_queue(events: Any, sqs: Any) -> 
 def _pending(server: Server) -> int:
     # closing(): a connection's own `with` commits but does not close (3.13 warns).
     with closing(sqlite3.connect(server.data_dir / "lambdalite.sqlite3")) as db:
-        return int(db.execute("SELECT count(*) FROM event_deliveries").fetchone()[0])
+        row = db.execute("SELECT count(*) FROM outbox WHERE kind = 'events'").fetchone()
+        return int(row[0])
 
 
 def test_accepted_events_survive_kill_9(tmp_path: Any) -> None:
@@ -250,11 +254,8 @@ def test_accepted_events_survive_kill_9(tmp_path: Any) -> None:
     print(f"deliveries pending at the kill: {_pending(first)}")
     second = start_server(tmp_path, *ARGS)
     try:
-        seen: set[str] = set()
-        deadline = time.monotonic() + 10
-        while not seen >= set(ids) and time.monotonic() < deadline:
-            got = drain(second.client("sqs"), url, 100 - len(seen), timeout=0.5)
-            seen |= {json.loads(m["Body"])["id"] for m in got}
+        got = arrived(second, second.client("sqs"), url)
+        seen = {json.loads(m["Body"])["id"] for m in got}
         assert seen >= set(ids)  # at least once: duplicates are allowed, losses are not
         assert _pending(second) == 0
     finally:

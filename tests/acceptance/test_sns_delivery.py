@@ -1,12 +1,16 @@
 """SNS delivery to SQS queues and Lambda functions, retries on the virtual clock, and
-durability of acknowledged publications across kill -9."""
+durability of acknowledged publications across kill -9.
+
+Deliveries run in the background (the outbox runner); every check first drains the server
+(POST /_lambdalite/drain: it answers once everything due by the clock's present is
+settled), so what has arrived by then is all that will arrive without the clock moving."""
 
 from __future__ import annotations
 
 import base64
 import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -58,22 +62,26 @@ def subscribed_queue(sns: Any, sqs: Any, **attributes: str) -> tuple[str, str, s
     return arn, url, sub["SubscriptionArn"]
 
 
-def receive(sqs: Any, url: str, count: int = 1, timeout: float = 5.0) -> list[dict[str, Any]]:
+def settled(server: Server) -> None:
+    response = httpx.post(f"{server.endpoint}/_lambdalite/drain", timeout=90)
+    assert response.status_code == 200, response.text
+
+
+def receive(server: Server, sqs: Any, url: str) -> list[dict[str, Any]]:
+    """Every message in the queue once the server has drained."""
+    settled(server)
     messages: list[dict[str, Any]] = []
-    deadline = time.monotonic() + timeout
-    while len(messages) < count and time.monotonic() < deadline:
+    while True:
         got = sqs.receive_message(
             QueueUrl=url, MaxNumberOfMessages=10, MessageAttributeNames=["All"]
         ).get("Messages", [])
-        messages += got
         if not got:
-            time.sleep(0.02)
-    return messages
+            return messages
+        messages += got
 
 
-def nothing_arrives(sqs: Any, url: str) -> bool:
-    time.sleep(0.2)  # the delivery loop runs right after Publish; give it a moment
-    return not sqs.receive_message(QueueUrl=url).get("Messages")
+def nothing_arrives(server: Server, sqs: Any, url: str) -> bool:
+    return receive(server, sqs, url) == []
 
 
 def advance(server: Server, seconds: float) -> None:
@@ -81,7 +89,7 @@ def advance(server: Server, seconds: float) -> None:
     assert response.status_code == 200
 
 
-def test_sqs_gets_the_json_envelope(sns: Any, sqs: Any) -> None:
+def test_sqs_gets_the_json_envelope(srv: Server, sns: Any, sqs: Any) -> None:
     topic, url, sub = subscribed_queue(sns, sqs)
     attributes = {
         "color": {"DataType": "String", "StringValue": "blue"},
@@ -91,7 +99,7 @@ def test_sqs_gets_the_json_envelope(sns: Any, sqs: Any) -> None:
     message_id = sns.publish(
         TopicArn=topic, Message="hello", Subject="greeting", MessageAttributes=attributes
     )["MessageId"]
-    [message] = receive(sqs, url)
+    [message] = receive(srv, sqs, url)
     doc = json.loads(message["Body"])
     assert doc["Type"] == "Notification"
     assert (doc["MessageId"], doc["TopicArn"]) == (message_id, topic)
@@ -107,14 +115,14 @@ def test_sqs_gets_the_json_envelope(sns: Any, sqs: Any) -> None:
     assert "MessageAttributes" not in message  # they travel inside the envelope
 
 
-def test_envelope_without_subject_or_attributes(sns: Any, sqs: Any) -> None:
+def test_envelope_without_subject_or_attributes(srv: Server, sns: Any, sqs: Any) -> None:
     topic, url, _ = subscribed_queue(sns, sqs)
     sns.publish(TopicArn=topic, Message="plain")
-    doc = json.loads(receive(sqs, url)[0]["Body"])
+    doc = json.loads(receive(srv, sqs, url)[0]["Body"])
     assert "Subject" not in doc and "MessageAttributes" not in doc
 
 
-def test_raw_delivery_sends_the_message_and_sqs_attributes(sns: Any, sqs: Any) -> None:
+def test_raw_delivery_sends_the_message_and_sqs_attributes(srv: Server, sns: Any, sqs: Any) -> None:
     topic, url, _ = subscribed_queue(sns, sqs, RawMessageDelivery="true")
     sns.publish(
         TopicArn=topic,
@@ -124,23 +132,23 @@ def test_raw_delivery_sends_the_message_and_sqs_attributes(sns: Any, sqs: Any) -
             "bin": {"DataType": "Binary", "BinaryValue": b"\x01\x02"},
         },
     )
-    [message] = receive(sqs, url)
+    [message] = receive(srv, sqs, url)
     assert message["Body"] == '{"raw": true}'
     assert message["MessageAttributes"]["kind"] == {"DataType": "String", "StringValue": "k"}
     assert message["MessageAttributes"]["bin"]["BinaryValue"] == b"\x01\x02"
 
 
-def test_message_structure_json_picks_the_sqs_message(sns: Any, sqs: Any) -> None:
+def test_message_structure_json_picks_the_sqs_message(srv: Server, sns: Any, sqs: Any) -> None:
     topic, url, _ = subscribed_queue(sns, sqs)
     sns.publish(
         TopicArn=topic,
         MessageStructure="json",
         Message=json.dumps({"default": "for everyone", "sqs": "for queues"}),
     )
-    assert json.loads(receive(sqs, url)[0]["Body"])["Message"] == "for queues"
+    assert json.loads(receive(srv, sqs, url)[0]["Body"])["Message"] == "for queues"
 
 
-def test_filter_policy_on_attributes(sns: Any, sqs: Any) -> None:
+def test_filter_policy_on_attributes(srv: Server, sns: Any, sqs: Any) -> None:
     policy = json.dumps({"color": ["blue"], "size": [{"numeric": [">", 2]}]})
     topic, url, _ = subscribed_queue(sns, sqs, FilterPolicy=policy)
 
@@ -154,31 +162,31 @@ def test_filter_policy_on_attributes(sns: Any, sqs: Any) -> None:
     publish("red", "5")
     publish("blue", "1")
     sns.publish(TopicArn=topic, Message="no attributes")
-    assert nothing_arrives(sqs, url)
+    assert nothing_arrives(srv, sqs, url)
     publish("blue", "5")
-    [message] = receive(sqs, url)
+    [message] = receive(srv, sqs, url)
     assert json.loads(message["Body"])["Message"] == "blue-5"
 
 
-def test_filter_policy_on_the_body(sns: Any, sqs: Any) -> None:
+def test_filter_policy_on_the_body(srv: Server, sns: Any, sqs: Any) -> None:
     policy = json.dumps({"order": {"status": ["paid"]}})
     topic, url, _ = subscribed_queue(
         sns, sqs, FilterPolicy=policy, FilterPolicyScope="MessageBody", RawMessageDelivery="true"
     )
     sns.publish(TopicArn=topic, Message=json.dumps({"order": {"status": "open"}}))
     sns.publish(TopicArn=topic, Message="not json at all")
-    assert nothing_arrives(sqs, url)
+    assert nothing_arrives(srv, sqs, url)
     paid = json.dumps({"order": {"status": "paid", "id": 7}})
     sns.publish(TopicArn=topic, Message=paid)
-    assert [m["Body"] for m in receive(sqs, url)] == [paid]
+    assert [m["Body"] for m in receive(srv, sqs, url)] == [paid]
 
 
-def test_publish_batch_delivers_every_entry(sns: Any, sqs: Any) -> None:
+def test_publish_batch_delivers_every_entry(srv: Server, sns: Any, sqs: Any) -> None:
     topic, url, _ = subscribed_queue(sns, sqs, RawMessageDelivery="true")
     entries = [{"Id": f"e{i}", "Message": f"m{i}"} for i in range(10)]
     result = sns.publish_batch(TopicArn=topic, PublishBatchRequestEntries=entries)
     assert len(result["Successful"]) == 10
-    assert sorted(m["Body"] for m in receive(sqs, url, 10)) == sorted(f"m{i}" for i in range(10))
+    assert sorted(m["Body"] for m in receive(srv, sqs, url)) == sorted(f"m{i}" for i in range(10))
 
 
 def test_delivery_is_retried_until_the_queue_exists(srv: Server, sns: Any, sqs: Any) -> None:
@@ -192,11 +200,23 @@ def test_delivery_is_retried_until_the_queue_exists(srv: Server, sns: Any, sqs: 
         Attributes={"RawMessageDelivery": "true"},
     )
     sns.publish(TopicArn=topic, Message="patience")
-    time.sleep(0.2)  # the immediate retries fail: the queue does not exist
+    settled(srv)  # the first attempt and the immediate retries fail: no such queue yet
     url, _ = new_queue(sqs, name)
-    assert nothing_arrives(sqs, url)  # the next retry waits on the (virtual) clock
+    assert nothing_arrives(srv, sqs, url)  # the next retry waits on the (virtual) clock
     advance(srv, 30)
-    assert [m["Body"] for m in receive(sqs, url)] == ["patience"]
+    assert [m["Body"] for m in receive(srv, sqs, url)] == ["patience"]
+
+
+def _function_reported(server: Server, sqs: Any, url: str) -> list[dict[str, Any]]:
+    """The drain hands the event to the async queue; the function's round is waited for
+    (wall-clock bounded) until that queue's dispatcher is a drained loop too."""
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        got = receive(server, sqs, url)
+        if got:
+            return got
+        time.sleep(0.05)
+    return []
 
 
 def _async_invoke_or_skip(server: Server) -> Any:
@@ -209,16 +229,6 @@ def _async_invoke_or_skip(server: Server) -> Any:
     if status["StatusCode"] != 202:
         pytest.skip(f"asynchronous invocation is not served yet ({status['StatusCode']})")
     return lam
-
-
-def _wait_for(check: Callable[[], Any], timeout: float = 10.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = check()
-        if found:
-            return found
-        time.sleep(0.05)
-    raise AssertionError("timed out")
 
 
 def test_lambda_subscription_gets_the_sns_event(srv: Server, sns: Any, sqs: Any) -> None:
@@ -241,7 +251,7 @@ def test_lambda_subscription_gets_the_sns_event(srv: Server, sns: Any, sqs: Any)
     message_id = sns.publish(
         TopicArn=topic, Message="to a function", Subject="s", MessageAttributes=attributes
     )["MessageId"]
-    [message] = _wait_for(lambda: receive(sqs, url, timeout=0.2), timeout=20)
+    [message] = _function_reported(srv, sqs, url)
     [record] = json.loads(message["Body"])["Records"]
     assert (record["EventSource"], record["EventVersion"]) == ("aws:sns", "1.0")
     assert record["EventSubscriptionArn"] == sub
@@ -281,7 +291,7 @@ def test_acknowledged_publications_survive_kill_9(tmp_path: Any) -> None:
         sqs = server.client("sqs")
         url, _ = new_queue(sqs, "created-after-restart")
         advance(server, 60)
-        got = {m["Body"] for m in receive(sqs, url, len(sent), timeout=10)}
+        got = {m["Body"] for m in receive(server, sqs, url)}
         assert got == sent
     finally:
         stop_server(server)

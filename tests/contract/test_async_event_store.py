@@ -1,4 +1,5 @@
-"""AsyncEventStore's contract, run against every backend: what EventQueue and Deliverer rely on.
+"""AsyncEventStore's contract, run against every backend: what EventQueue relies on, and how
+its destination records sit in the one outbox (asyncq/delivery.py sends them).
 
 Only the interface is used here (no SQL): a restart is a second `opened(...)` over the same
 directory followed by `release_leases()`, as a starting server does.
@@ -9,8 +10,14 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import cast
 
+import pytest
+
+from lambdalite.asyncq.delivery import Delivery
+from lambdalite.asyncq.journey import journal_line
 from lambdalite.asyncq.model import (
+    OUTBOX_KIND,
     Complete,
     Effect,
     EventInvokeConfig,
@@ -21,6 +28,8 @@ from lambdalite.asyncq.model import (
 )
 from lambdalite.asyncq.records import Response
 from lambdalite.asyncq.store import AsyncEventStore
+from lambdalite.errors import StorageError
+from lambdalite.outbox.store import OutboxStore
 from tests.contract.backends import opened
 
 T0 = 1_000.0
@@ -40,6 +49,22 @@ def _run(kind: str, directory: Path, *scenarios: Scenario) -> None:
                 store: AsyncEventStore = backend.async_events
                 await store.release_leases()
                 await scenario(store)
+
+    asyncio.run(main())
+
+
+OwedScenario = Callable[[AsyncEventStore, OutboxStore], Awaitable[None]]
+
+
+def _run_owed(kind: str, directory: Path, *scenarios: OwedScenario) -> None:
+    """As `_run`, with the outbox the event's deliveries are written to."""
+
+    async def main() -> None:
+        for scenario in scenarios:
+            async with opened(kind, directory) as backend:
+                await backend.async_events.release_leases()
+                await backend.outbox.release_leases()
+                await scenario(backend.async_events, backend.outbox)
 
     asyncio.run(main())
 
@@ -166,7 +191,7 @@ def test_a_held_lease_given_an_expiry_is_claimed_again_after_it(
 def test_finishing_a_round_commits_outcome_journal_and_outbox_together(
     tmp_path: Path, backend_kind: str
 ) -> None:
-    async def finish(store: AsyncEventStore) -> None:
+    async def finish(store: AsyncEventStore, outbox: OutboxStore) -> None:
         event = _new("r0")
         event.id = await store.accept(event, leased_to="a")
         effects: list[Effect] = [
@@ -177,7 +202,7 @@ def test_finishing_a_round_commits_outcome_journal_and_outbox_together(
         ]
         await store.finish_round(event, effects, T0 + 5)
 
-    async def after_restart(store: AsyncEventStore) -> None:
+    async def after_restart(store: AsyncEventStore, outbox: OutboxStore) -> None:
         journey = await store.journey("r0")
         assert journey is not None
         assert (journey.event.state, journey.event.condition) == ("done", "RetriesExhausted")
@@ -189,14 +214,38 @@ def test_finishing_a_round_commits_outcome_journal_and_outbox_together(
         assert [(p.role, p.target_arn, p.attempts) for p in journey.pending] == [
             ("OnFailure", QUEUE_ARN, 0)
         ]
-        (delivery,) = await store.claim_deliveries("d", T0 + 5, T0 + 65, 10)
-        assert (delivery.request_id, delivery.body) == ("r0", '{"record": 1}')
+        (claim,) = await outbox.claim("d", T0 + 5, T0 + 65, 10)
+        delivery = Delivery.of(claim)
+        assert (claim.kind, delivery.request_id, delivery.body) == (
+            OUTBOX_KIND,
+            "r0",
+            '{"record": 1}',
+        )
+        assert (delivery.role, delivery.target_arn) == ("OnFailure", QUEUE_ARN)
         assert (delivery.function_arn, delivery.created_at) == (FUNCTION_ARN, T0 + 5)
         # Completed: never claimed again, however late.
         assert await store.claim("b", T0 + 10**6, T0 + 10**6 + LEASE, 10) == []
         assert await store.next_wake() is None
 
-    _run(backend_kind, tmp_path, finish, after_restart)
+    _run_owed(backend_kind, tmp_path, finish, after_restart)
+
+
+def test_a_failing_round_writes_neither_its_outcome_nor_its_outbox_row(
+    tmp_path: Path, backend_kind: str
+) -> None:
+    async def scenario(store: AsyncEventStore, outbox: OutboxStore) -> None:
+        event = _new("r0")
+        event.id = await store.accept(event, leased_to="a")
+        # A record without a body: the backend refuses the row, so the round's UPDATE goes too.
+        bad = Outbox("OnFailure", QUEUE_ARN, cast(str, None), None, FUNCTION_ARN)
+        effects: list[Effect] = [bad, Complete("RetriesExhausted", 3)]
+        with pytest.raises(StorageError):
+            await store.finish_round(event, effects, T0 + 5)
+        assert await outbox.pending() == 0
+        journey = await store.journey("r0")
+        assert journey is not None and journey.event.state == "running"
+
+    _run_owed(backend_kind, tmp_path, scenario)
 
 
 def test_a_rescheduled_event_is_due_at_its_new_time_and_not_before(
@@ -229,56 +278,34 @@ def test_a_rescheduled_event_is_due_at_its_new_time_and_not_before(
     _run(backend_kind, tmp_path, reschedule, after_restart)
 
 
-def test_outbox_deliveries_are_claimed_settled_and_retried(
+def test_a_delivery_settled_or_retried_leaves_its_line_on_the_journey(
     tmp_path: Path, backend_kind: str
 ) -> None:
-    async def scenario(store: AsyncEventStore) -> None:
+    async def scenario(store: AsyncEventStore, outbox: OutboxStore) -> None:
         for i in range(2):
             event = _new(f"r{i}")
             event.id = await store.accept(event)
-            outbox = Outbox("DeadLetter", QUEUE_ARN, f"body {i}", '{"a": 1}', FUNCTION_ARN)
-            await store.finish_round(event, [outbox, Complete("RetriesExhausted", 3)], T0)
-        assert await store.pending_deliveries() == 2
-        assert await store.next_delivery() == T0
-        one = await store.claim_deliveries("d1", T0, T0 + 300, 1)
-        two = await store.claim_deliveries("d2", T0, T0 + 300, 10)
-        assert len(one) == len(two) == 1 and one[0].id != two[0].id  # never given twice
-        assert await store.claim_deliveries("d3", T0 + 299, T0 + 599, 10) == []
-        sent, failed = one[0], two[0]
+            owed = Outbox("DeadLetter", QUEUE_ARN, f"body {i}", '{"a": 1}', FUNCTION_ARN)
+            await store.finish_round(event, [owed, Complete("RetriesExhausted", 3)], T0)
+        sent, failed = await outbox.claim("d1", T0, T0 + 300, 10)
         assert (failed.attributes, failed.attempts) == ('{"a": 1}', 0)
-        await store.delivered(sent, T0 + 1, Journal("delivery", "Delivered", "message m"))
-        await store.retry_delivery(failed, T0 + 30, T0 + 2, Journal("delivery", "DeliveryRetry"))
-        assert await store.pending_deliveries() == 1
-        assert await store.next_delivery() == T0 + 30
-        assert await store.claim_deliveries("d3", T0 + 29, T0 + 329, 10) == []
-        (again,) = await store.claim_deliveries("d3", T0 + 30, T0 + 330, 10)
-        assert (again.id, again.attempts) == (failed.id, 1)
-        for delivery, outcome in ((sent, "Delivered"), (failed, "DeliveryRetry")):
-            journey = await store.journey(delivery.request_id)
+        delivered = journal_line(T0 + 1, Journal("delivery", "Delivered", "message m"))
+        assert await outbox.settle(sent, delivered)
+        retry = journal_line(T0 + 2, Journal("delivery", "DeliveryRetry"))
+        assert await outbox.retry(failed, T0 + 30, "boom", retry)
+        # A consumer whose claim was overtaken writes nothing, journey line included.
+        assert not await outbox.settle(sent, delivered)
+        journey = await store.journey("r1")
+        assert journey is not None
+        assert [(p.role, p.attempts, p.due_at) for p in journey.pending] == [
+            ("DeadLetter", 1, T0 + 30)
+        ]
+        for request_id, outcome in (("r0", "Delivered"), ("r1", "DeliveryRetry")):
+            journey = await store.journey(request_id)
             assert journey is not None
-            assert [j.outcome for _, j in journey.journal][-1] == outcome
+            assert [j.outcome for _, j in journey.journal].count(outcome) == 1
 
-    _run(backend_kind, tmp_path, scenario)
-
-
-def test_an_expired_delivery_lease_is_claimed_again_and_leases_go_at_restart(
-    tmp_path: Path, backend_kind: str
-) -> None:
-    async def held(store: AsyncEventStore) -> None:
-        event = _new("r0")
-        event.id = await store.accept(event)
-        outbox = Outbox("OnSuccess", QUEUE_ARN, "{}", None, FUNCTION_ARN)
-        await store.finish_round(event, [outbox, Complete("Success", 1)], T0)
-        (first,) = await store.claim_deliveries("d1", T0, T0 + 300, 10)
-        assert await store.next_delivery() == T0 + 300
-        (again,) = await store.claim_deliveries("d2", T0 + 300, T0 + 600, 10)
-        assert again.id == first.id
-
-    async def after_restart(store: AsyncEventStore) -> None:
-        (back,) = await store.claim_deliveries("d3", T0 + 301, T0 + 601, 10)
-        assert back.request_id == "r0"
-
-    _run(backend_kind, tmp_path, held, after_restart)
+    _run_owed(backend_kind, tmp_path, scenario)
 
 
 def test_configs_put_get_list_and_delete(tmp_path: Path, backend_kind: str) -> None:

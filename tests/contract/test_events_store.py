@@ -1,5 +1,6 @@
-"""The EventsStore contract, run against every backend: what EventBridge's service, publisher,
-scheduler and delivery loop rely on, through the interface only."""
+"""The EventsStore contract, run against every backend: what EventBridge's service, publisher
+and scheduler rely on, through the interface only; deliveries are rows of the one outbox,
+read back through the OutboxStore as the runner sees them."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from typing import Any
 
 import pytest
 
-from lambdalite.services.events.model import DEFAULT_BUS, Rule
+from lambdalite.outbox.store import OutboxStore
+from lambdalite.services.events.model import DEFAULT_BUS, OUTBOX_KIND, Delivery, Rule
 from lambdalite.services.events.store import EventsStore, NewDelivery
 from tests.contract.backends import opened
 
@@ -28,6 +30,27 @@ def run(kind: str, directory: Path, scenario: Scenario) -> Any:
             return await scenario(backend.events)
 
     return asyncio.run(main())
+
+
+OwedScenario = Callable[[EventsStore, OutboxStore], Awaitable[Any]]
+
+
+def run_owed(kind: str, directory: Path, scenario: OwedScenario) -> Any:
+    """As `run`, with the outbox the deliveries are written to."""
+
+    async def main() -> Any:
+        async with opened(kind, directory) as backend:
+            await backend.events.ensure_default_bus(1.0)
+            return await scenario(backend.events, backend.outbox)
+
+    return asyncio.run(main())
+
+
+async def due(outbox: OutboxStore, now: float, limit: int = 100) -> list[Delivery]:
+    """Claim what is due, as the runner would (leases ending at once: look as often as needed)."""
+    claims = await outbox.claim("test", now, now, limit)
+    assert all(c.kind == OUTBOX_KIND for c in claims)
+    return [Delivery.of(c) for c in claims]
 
 
 def _rule(name: str, bus: str = DEFAULT_BUS, **kw: Any) -> Rule:
@@ -183,19 +206,40 @@ def test_targets_keep_their_order_are_replaced_in_place_and_removed(
 def test_deliveries_survive_a_restart_whole(backend_kind: str, tmp_path: Path) -> None:
     run(backend_kind, tmp_path, lambda store: store.enqueue([_new(1, 10.0), _new(2, 10.0)]))
 
-    async def after_restart(store: EventsStore) -> None:
-        assert await store.pending_count() == 2
-        first, second = await store.due_deliveries(10.0, 100)
+    async def after_restart(store: EventsStore, outbox: OutboxStore) -> None:
+        assert await outbox.pending(OUTBOX_KIND) == 2
+        assert await outbox.next_due() == 10.0
+        assert await due(outbox, 9.0) == []
+        first, second = await due(outbox, 10.0)
         assert (first.rule_arn, first.target, first.event, first.payload) == (
             RULE_ARN,
             _target("t1"),
             '{"n": 1}',
             "p1",
         )
-        assert (first.accepted_at, first.due_at, first.attempts) == (1.0, 10.0, 0)
+        assert (first.accepted_at, first.attempts) == (1.0, 0)
         assert first.last_error is None and second.payload == "p2"
 
-    run(backend_kind, tmp_path, after_restart)
+    run_owed(backend_kind, tmp_path, after_restart)
+
+
+def test_a_retry_keeps_the_error_and_the_acceptance_time(backend_kind: str, tmp_path: Path) -> None:
+    async def scenario(store: EventsStore, outbox: OutboxStore) -> None:
+        await store.enqueue([_new(1, 10.0)])
+        [claim] = await outbox.claim("a", 10.0, 70.0, 100)
+        error = '{"code": "INTERNAL_ERROR", "message": "bad day"}'
+        assert await outbox.retry(claim, 50.0, error)
+
+    run_owed(backend_kind, tmp_path, scenario)
+
+    async def after_restart(store: EventsStore, outbox: OutboxStore) -> None:
+        assert await due(outbox, 49.0) == []
+        [moved] = await due(outbox, 50.0)
+        assert (moved.payload, moved.attempts) == ("p1", 1)
+        assert moved.last_error == {"code": "INTERNAL_ERROR", "message": "bad day"}
+        assert moved.accepted_at == 1.0  # the age limit counts from acceptance, still
+
+    run_owed(backend_kind, tmp_path, after_restart)
 
 
 def test_a_failing_enqueue_leaves_no_delivery(backend_kind: str, tmp_path: Path) -> None:
@@ -206,69 +250,10 @@ def test_a_failing_enqueue_leaves_no_delivery(backend_kind: str, tmp_path: Path)
 
     run(backend_kind, tmp_path, scenario)
 
-    async def after_restart(store: EventsStore) -> None:
-        assert await store.pending_count() == 0 and await store.next_due() is None
+    async def after_restart(store: EventsStore, outbox: OutboxStore) -> None:
+        assert await outbox.pending() == 0 and await outbox.next_due() is None
 
-    run(backend_kind, tmp_path, after_restart)
-
-
-def test_deliveries_come_due_in_order_and_only_when_due(backend_kind: str, tmp_path: Path) -> None:
-    async def scenario(store: EventsStore) -> None:
-        await store.enqueue([_new(1, 30.0), _new(2, 10.0)])
-        await store.enqueue([_new(3, 20.0)])
-        assert await store.next_due() == 10.0
-        assert await store.due_deliveries(9.0, 100) == []
-        assert [d.payload for d in await store.due_deliveries(20.0, 100)] == ["p2", "p3"]
-        every = await store.due_deliveries(30.0, 100)
-        assert [d.payload for d in every] == ["p2", "p3", "p1"]
-        assert [d.payload for d in await store.due_deliveries(30.0, 2)] == ["p2", "p3"]
-        in_flight = [every[0].id]
-        rest = await store.due_deliveries(30.0, 100, in_flight)
-        assert [d.payload for d in rest] == ["p3", "p1"]
-        assert await store.next_due(in_flight) == 20.0
-        assert await store.next_due([d.id for d in every]) is None
-
-    run(backend_kind, tmp_path, scenario)
-
-
-def test_rescheduling_moves_the_due_time_and_counts_the_attempt(
-    backend_kind: str, tmp_path: Path
-) -> None:
-    async def scenario(store: EventsStore) -> None:
-        await store.enqueue([_new(1, 10.0), _new(2, 10.0)])
-        first, second = await store.due_deliveries(10.0, 100)
-        error = {"code": "INTERNAL_ERROR", "message": "bad day"}
-        await store.reschedule_delivery(first.id, 1, 50.0, error)
-        assert [d.id for d in await store.due_deliveries(49.0, 100)] == [second.id]
-        await store.settle_delivery(second.id)
-        assert await store.next_due() == 50.0
-
-    run(backend_kind, tmp_path, scenario)
-
-    async def after_restart(store: EventsStore) -> None:
-        assert await store.due_deliveries(49.0, 100) == []
-        [moved] = await store.due_deliveries(50.0, 100)
-        assert (moved.payload, moved.attempts, moved.due_at) == ("p1", 1, 50.0)
-        assert moved.last_error == {"code": "INTERNAL_ERROR", "message": "bad day"}
-        assert moved.accepted_at == 1.0  # the age limit counts from acceptance, still
-
-    run(backend_kind, tmp_path, after_restart)
-
-
-def test_a_settled_delivery_is_gone(backend_kind: str, tmp_path: Path) -> None:
-    async def scenario(store: EventsStore) -> None:
-        await store.enqueue([_new(1, 10.0), _new(2, 20.0)])
-        [first] = await store.due_deliveries(10.0, 100)
-        await store.settle_delivery(first.id)
-        assert await store.next_due() == 20.0
-
-    run(backend_kind, tmp_path, scenario)
-
-    async def after_restart(store: EventsStore) -> None:
-        assert await store.pending_count() == 1
-        assert [d.payload for d in await store.due_deliveries(1e12, 100)] == ["p2"]
-
-    run(backend_kind, tmp_path, after_restart)
+    run_owed(backend_kind, tmp_path, after_restart)
 
 
 def test_a_fired_slot_commits_its_deliveries_with_last_fired(
@@ -281,20 +266,20 @@ def test_a_fired_slot_commits_its_deliveries_with_last_fired(
 
     run(backend_kind, tmp_path, scenario)
 
-    async def after_restart(store: EventsStore) -> None:
+    async def after_restart(store: EventsStore, outbox: OutboxStore) -> None:
         rule = await store.get_rule(DEFAULT_BUS, "tick")
         assert rule is not None and rule.last_fired == 125.0
         assert [r.last_fired for r in await store.scheduled_rules()] == [125.0]
-        assert await store.pending_count() == 2
+        assert await outbox.pending() == 2
         broken = _new(3, 190.0, {"Id": "t", "Arn": "a", "not": object()})
         with pytest.raises(TypeError):
             await store.fire_slot(DEFAULT_BUS, "tick", 185.0, [_new(4, 190.0), broken])
 
-    run(backend_kind, tmp_path, after_restart)
+    run_owed(backend_kind, tmp_path, after_restart)
 
-    async def after_a_failed_slot(store: EventsStore) -> None:
+    async def after_a_failed_slot(store: EventsStore, outbox: OutboxStore) -> None:
         rule = await store.get_rule(DEFAULT_BUS, "tick")
         assert rule is not None and rule.last_fired == 125.0  # neither slot nor deliveries
-        assert await store.pending_count() == 2
+        assert await outbox.pending() == 2
 
-    run(backend_kind, tmp_path, after_a_failed_slot)
+    run_owed(backend_kind, tmp_path, after_a_failed_slot)

@@ -1,5 +1,6 @@
-"""The SnsStore contract, run against every backend: what the SNS service, the publisher and
-the delivery loop rely on, through the interface only."""
+"""The SnsStore contract, run against every backend: what the SNS service and the publisher
+rely on, through the interface only; deliveries are rows of the one outbox, read back
+through the OutboxStore as the runner sees them."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from typing import Any
 
 import pytest
 
-from lambdalite.services.sns.model import Delivery, Publication, Subscription
+from lambdalite.outbox.store import OutboxStore
+from lambdalite.services.sns.model import OUTBOX_KIND, Delivery, Publication, Subscription
 from lambdalite.services.sns.store import Fanout, SnsStore
 from tests.contract.backends import opened
 
@@ -30,6 +32,26 @@ def run(kind: str, directory: Path, scenario: Scenario) -> Any:
             return await scenario(backend.sns)
 
     return asyncio.run(main())
+
+
+OwedScenario = Callable[[SnsStore, OutboxStore], Awaitable[Any]]
+
+
+def run_owed(kind: str, directory: Path, scenario: OwedScenario) -> Any:
+    """As `run`, with the outbox the deliveries are written to."""
+
+    async def main() -> Any:
+        async with opened(kind, directory) as backend:
+            return await scenario(backend.sns, backend.outbox)
+
+    return asyncio.run(main())
+
+
+async def due(outbox: OutboxStore, now: float, limit: int = 100) -> list[Delivery]:
+    """Claim what is due, as the runner would; released again so the test can look twice."""
+    claims = await outbox.claim("test", now, now, limit)
+    assert all(c.kind == OUTBOX_KIND for c in claims)
+    return [Delivery.of(c) for c in claims]
 
 
 def _sub(n: int, topic: str = TOPIC, **attributes: str) -> Subscription:
@@ -132,26 +154,27 @@ def test_deleting_a_topic_takes_its_subscriptions(backend_kind: str, tmp_path: P
 def test_a_publication_and_all_its_deliveries_survive_a_restart(
     backend_kind: str, tmp_path: Path
 ) -> None:
-    async def publish(store: SnsStore) -> list[Publication]:
+    async def publish(store: SnsStore, outbox: OutboxStore) -> list[Publication]:
         subs = await _setup(store, subs=3)
         return await store.enqueue([(_pub(1), subs), (_pub(2), subs[:1])], 10.0, WINDOW)
 
-    accepted = run(backend_kind, tmp_path, publish)
+    accepted = run_owed(backend_kind, tmp_path, publish)
     assert [p.message_id for p in accepted] == ["m1", "m2"]
 
-    async def after_restart(store: SnsStore) -> list[Delivery]:
-        assert await store.pending_count() == 4
-        return await store.due_deliveries(10.0, 100)
+    async def after_restart(store: SnsStore, outbox: OutboxStore) -> list[Delivery]:
+        assert await outbox.pending(OUTBOX_KIND) == 4
+        return await due(outbox, 10.0)
 
-    due = run(backend_kind, tmp_path, after_restart)
-    owed = sorted((d.publication.message_id, d.subscription.arn) for d in due)
-    assert owed == sorted([("m1", _sub(n).arn) for n in range(3)] + [("m2", _sub(0).arn)])
-    assert all(d.attempts == 0 for d in due)
-    assert due[0].publication == _pub(1)  # the publication comes back whole
+    owed = run_owed(backend_kind, tmp_path, after_restart)
+    pairs = sorted((d.publication.message_id, d.subscription.arn) for d in owed)
+    assert pairs == sorted([("m1", _sub(n).arn) for n in range(3)] + [("m2", _sub(0).arn)])
+    assert all(d.attempts == 0 for d in owed)
+    assert owed[0].publication == _pub(1)  # the publication comes back whole
+    assert owed[0].subscription == _sub(0)
 
 
 def test_a_failing_publish_leaves_no_delivery(backend_kind: str, tmp_path: Path) -> None:
-    async def scenario(store: SnsStore) -> None:
+    async def scenario(store: SnsStore, outbox: OutboxStore) -> None:
         subs = await _setup(store)
 
         def fanouts() -> Iterator[Fanout]:
@@ -160,29 +183,28 @@ def test_a_failing_publish_leaves_no_delivery(backend_kind: str, tmp_path: Path)
 
         with pytest.raises(RuntimeError):
             await store.enqueue(fanouts(), 10.0, WINDOW)
-        assert await store.pending_count() == 0
+        assert await outbox.pending() == 0
 
-    run(backend_kind, tmp_path, scenario)
+    run_owed(backend_kind, tmp_path, scenario)
 
-    async def after_restart(store: SnsStore) -> None:
-        assert await store.pending_count() == 0
-        assert await store.next_due() is None
-        assert await store.due_deliveries(1e12, 100) == []
+    async def after_restart(store: SnsStore, outbox: OutboxStore) -> None:
+        assert await outbox.pending() == 0
+        assert await outbox.next_due() is None
 
-    run(backend_kind, tmp_path, after_restart)
+    run_owed(backend_kind, tmp_path, after_restart)
 
 
 def test_a_publication_without_subscribers_owes_nothing(backend_kind: str, tmp_path: Path) -> None:
-    async def scenario(store: SnsStore) -> None:
+    async def scenario(store: SnsStore, outbox: OutboxStore) -> None:
         await store.create_topic(TOPIC, {})
         assert await store.enqueue([(_pub(1), [])], 10.0, WINDOW) == [_pub(1)]
-        assert await store.pending_count() == 0 and await store.next_due() is None
+        assert await outbox.pending() == 0 and await outbox.next_due() is None
 
-    run(backend_kind, tmp_path, scenario)
+    run_owed(backend_kind, tmp_path, scenario)
 
 
 def test_a_fifo_duplicate_repeats_the_first_publication(backend_kind: str, tmp_path: Path) -> None:
-    async def scenario(store: SnsStore) -> None:
+    async def scenario(store: SnsStore, outbox: OutboxStore) -> None:
         subs = await _setup(store, subs=1)
         first = _pub(1, deduplication_id="d", sequence_number="1", group_id="g")
         second = _pub(2, deduplication_id="d", sequence_number="2", group_id="g")
@@ -190,106 +212,51 @@ def test_a_fifo_duplicate_repeats_the_first_publication(backend_kind: str, tmp_p
         assert accepted == first
         [repeated] = await store.enqueue([(second, subs)], 20.0, WINDOW)
         assert (repeated.message_id, repeated.sequence_number) == ("m1", "1")
-        assert await store.pending_count() == 1
+        assert await outbox.pending() == 1
         later = _pub(3, deduplication_id="d", sequence_number="3", group_id="g")
         [fresh] = await store.enqueue([(later, subs)], 10.0 + WINDOW + 1, WINDOW)
-        assert fresh == later and await store.pending_count() == 2
+        assert fresh == later and await outbox.pending() == 2
 
-    run(backend_kind, tmp_path, scenario)
-
-
-def test_deliveries_come_due_in_order_and_only_when_due(backend_kind: str, tmp_path: Path) -> None:
-    async def scenario(store: SnsStore) -> None:
-        [sub] = await _setup(store, subs=1)
-        await store.enqueue([(_pub(1), [sub])], 30.0, WINDOW)
-        await store.enqueue([(_pub(2), [sub])], 10.0, WINDOW)
-        await store.enqueue([(_pub(3), [sub])], 20.0, WINDOW)
-        assert await store.next_due() == 10.0
-        assert await store.due_deliveries(9.0, 100) == []
-        due = await store.due_deliveries(20.0, 100)
-        assert [d.publication.message_id for d in due] == ["m2", "m3"]
-        every = await store.due_deliveries(30.0, 100)
-        assert [d.publication.message_id for d in every] == ["m2", "m3", "m1"]
-        assert len(await store.due_deliveries(30.0, 2)) == 2
-
-    run(backend_kind, tmp_path, scenario)
+    run_owed(backend_kind, tmp_path, scenario)
 
 
 def test_a_fifo_group_offers_only_its_oldest_delivery(backend_kind: str, tmp_path: Path) -> None:
-    async def scenario(store: SnsStore) -> None:
+    async def scenario(store: SnsStore, outbox: OutboxStore) -> None:
         [sub] = await _setup(store, subs=1)
         for n in (1, 2):
             await store.enqueue([(_pub(n, group_id="g"), [sub])], 10.0, WINDOW)
         await store.enqueue([(_pub(3, group_id="h"), [sub])], 10.0, WINDOW)
-        due = await store.due_deliveries(10.0, 100)
-        assert [d.publication.message_id for d in due] == ["m1", "m3"]
-        await store.settle_deliveries([due[0]], [])
-        due = await store.due_deliveries(10.0, 100)
-        assert [d.publication.message_id for d in due] == ["m2", "m3"]
+        first = await outbox.claim("a", 10.0, 100.0, 100)
+        assert [Delivery.of(c).publication.message_id for c in first] == ["m1", "m3"]
+        # m2 waits behind m1 while m1 is held, and while m1 waits for a retry
+        assert await outbox.claim("b", 10.0, 100.0, 100) == []
+        assert await outbox.retry(first[0], 50.0)
+        assert await outbox.claim("b", 20.0, 100.0, 100) == []
+        assert await outbox.next_due() == 50.0  # not m2's 10.0: it cannot go before m1
+        [again] = await outbox.claim("b", 50.0, 100.0, 100)
+        assert await outbox.settle(again)
+        [m2] = await outbox.claim("b", 50.0, 100.0, 100)
+        assert Delivery.of(m2).publication.message_id == "m2"
 
-    run(backend_kind, tmp_path, scenario)
-
-
-def test_rescheduling_moves_the_due_time_and_counts_the_attempt(
-    backend_kind: str, tmp_path: Path
-) -> None:
-    async def scenario(store: SnsStore) -> None:
-        subs = await _setup(store)
-        await store.enqueue([(_pub(1), subs)], 10.0, WINDOW)
-        first, second = await store.due_deliveries(10.0, 100)
-        await store.settle_deliveries([], [(first, 50.0)])
-        assert [d.id for d in await store.due_deliveries(49.0, 100)] == [second.id]
-        assert await store.next_due() == 10.0
-        await store.settle_deliveries([second], [])
-        assert await store.next_due() == 50.0
-
-    run(backend_kind, tmp_path, scenario)
-
-    async def after_restart(store: SnsStore) -> None:
-        assert await store.due_deliveries(49.0, 100) == []
-        [moved] = await store.due_deliveries(50.0, 100)
-        assert moved.attempts == 1 and moved.subscription.arn == _sub(0).arn
-        assert moved.publication == _pub(1)  # kept while a delivery still owes it
-        await store.settle_deliveries([], [(moved, 60.0)])
-        [again] = await store.due_deliveries(60.0, 100)
-        assert again.attempts == 2
-
-    run(backend_kind, tmp_path, after_restart)
-
-
-def test_a_settled_delivery_is_gone(backend_kind: str, tmp_path: Path) -> None:
-    async def scenario(store: SnsStore) -> None:
-        subs = await _setup(store)
-        await store.enqueue([(_pub(1), subs)], 10.0, WINDOW)
-        done = await store.due_deliveries(10.0, 100)
-        await store.settle_deliveries(done, [])
-
-    run(backend_kind, tmp_path, scenario)
-
-    async def after_restart(store: SnsStore) -> None:
-        assert await store.pending_count() == 0
-        assert await store.next_due() is None
-        assert await store.due_deliveries(1e12, 100) == []
-
-    run(backend_kind, tmp_path, after_restart)
+    run_owed(backend_kind, tmp_path, scenario)
 
 
 def test_removing_a_subscription_or_topic_drops_what_it_was_owed(
     backend_kind: str, tmp_path: Path
 ) -> None:
-    async def scenario(store: SnsStore) -> None:
+    async def scenario(store: SnsStore, outbox: OutboxStore) -> None:
         subs = await _setup(store)
         await store.create_topic(OTHER, {})
         other = _sub(7, OTHER)
         await store.add_subscription(other)
         await store.enqueue([(_pub(1), subs), (_pub(2, OTHER), [other])], 10.0, WINDOW)
-        assert await store.pending_count() == 3
+        assert await outbox.pending() == 3
         await store.delete_subscription(subs[0].arn)
-        due = await store.due_deliveries(10.0, 100)
-        assert sorted(d.subscription.arn for d in due) == sorted([subs[1].arn, other.arn])
+        owed = await due(outbox, 10.0)
+        assert sorted(d.subscription.arn for d in owed) == sorted([subs[1].arn, other.arn])
         await store.delete_topic(TOPIC)
-        [left] = await store.due_deliveries(10.0, 100)
+        [left] = await due(outbox, 10.0)
         assert left.subscription == other
 
-    run(backend_kind, tmp_path, scenario)
-    assert run(backend_kind, tmp_path, lambda store: store.pending_count()) == 1
+    run_owed(backend_kind, tmp_path, scenario)
+    assert run_owed(backend_kind, tmp_path, lambda _, outbox: outbox.pending()) == 1

@@ -12,10 +12,20 @@ from pathlib import Path
 import pytest
 
 import lambdalite.store.sqlite.async_events as store_module
-from lambdalite.asyncq.journey import event_journey
-from lambdalite.asyncq.model import Complete, Effect, Journal, Outbox, QueuedEvent, Reschedule
-from lambdalite.store.sqlite.async_events import SqliteAsyncEventStore
+from lambdalite.asyncq.delivery import Delivery
+from lambdalite.asyncq.journey import event_journey, journal_line
+from lambdalite.asyncq.model import (
+    OUTBOX_KIND,
+    Complete,
+    Effect,
+    Journal,
+    Outbox,
+    QueuedEvent,
+    Reschedule,
+)
+from lambdalite.store.sqlite.async_events import SqliteAsyncEventStore, append_journal
 from lambdalite.store.sqlite.backend import SqliteBackend
+from lambdalite.store.sqlite.outbox import SqliteOutboxStore
 
 T0 = 1_000.0
 
@@ -118,11 +128,13 @@ def test_completion_and_outbox_in_one_group_commit(tmp_path: Path) -> None:
         commits = store.committer.commits
         await asyncio.gather(*(store.finish_round(e, effects, T0 + 30) for e in events))
         assert store.committer.commits == commits + 1
-        assert await store.pending_deliveries() == 20
+        outbox = SqliteOutboxStore(store.database, {OUTBOX_KIND: append_journal})
+        assert await outbox.pending() == 20
         assert await store.claim("a", T0 + 1000, T0 + 2000, 10) == []
-        (delivery,) = await store.claim_deliveries("d", T0 + 30, T0 + 90, 1)
-        await store.delivered(delivery, T0 + 31, Journal("delivery", "Delivered"))
-        assert await store.pending_deliveries() == 19
+        (claim,) = await outbox.claim("d", T0 + 30, T0 + 90, 1)
+        assert await outbox.settle(claim, journal_line(T0 + 31, Journal("delivery", "Delivered")))
+        assert await outbox.pending() == 19
+        delivery = Delivery.of(claim)
         doc = await event_journey(store, delivery.request_id)
         assert doc is not None and doc["condition"] == "RetriesExhausted"
         assert [j["outcome"] for j in doc["journal"]] == ["Delivered"]

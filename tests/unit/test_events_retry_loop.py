@@ -1,5 +1,6 @@
-"""The delivery loop on a virtual clock with fake target services: retries follow the policy,
-then the dead-letter queue gets the event with AWS's attributes; success never reaches it."""
+"""EventBridge delivery through the outbox runner on a virtual clock with fake target
+services: retries follow the policy, then the dead-letter queue gets the event with AWS's
+attributes; success never reaches it."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from typing import Any
 
 from lambdalite.clock import VirtualClock
 from lambdalite.config import Settings
+from lambdalite.duework import drain_all
+from lambdalite.outbox.runner import OutboxRunner
 from lambdalite.services.directory import MessageAttributes, ServiceDirectory
 from lambdalite.services.events import EventsService
 from lambdalite.store.sqlite.backend import SqliteBackend
@@ -44,11 +47,6 @@ class FlakyQueues:
         return "id"
 
 
-async def settle() -> None:
-    for _ in range(20):
-        await asyncio.sleep(0)
-
-
 async def run_scenario(
     tmp_path: Path, failures: int, retry_policy: dict[str, int], steps: list[float]
 ) -> tuple[FlakyQueues, float, EventsService]:
@@ -57,9 +55,10 @@ async def run_scenario(
     directory = ServiceDirectory(sqs=queues)
     backend = SqliteBackend(tmp_path / "db.sqlite3")
     await backend.open()
-    store = backend.events
-    service = EventsService(Settings(data_dir=tmp_path), store, clock, directory)
+    outbox = OutboxRunner(clock, backend.outbox, directory)
+    service = EventsService(Settings(data_dir=tmp_path), backend.events, clock, directory, outbox)
     await service.start()
+    await outbox.start()
     try:
         await service.put_rule({"Name": "r", "EventPattern": '{"source": ["s"]}'})
         target = {
@@ -74,11 +73,12 @@ async def run_scenario(
             [{"Source": "s", "DetailType": "d", "Detail": "{}"}]
         )
         assert "EventId" in result
-        await settle()
+        await drain_all([*service.due_loops(), outbox])
         for step in steps:
             clock.advance(step)
-            await settle()
+            await drain_all([*service.due_loops(), outbox])
     finally:
+        await outbox.stop()
         await service.stop()
         await backend.close()
     return queues, start, service
@@ -141,19 +141,21 @@ def test_scheduler_fires_each_slot_once(tmp_path: Path) -> None:
         queues = FlakyQueues(clock, 0)
         backend = SqliteBackend(tmp_path / "db.sqlite3")
         await backend.open()
-        store = backend.events
-        service = EventsService(
-            Settings(data_dir=tmp_path), store, clock, ServiceDirectory(sqs=queues)
-        )
+        directory = ServiceDirectory(sqs=queues)
+        outbox = OutboxRunner(clock, backend.outbox, directory)
+        settings = Settings(data_dir=tmp_path)
+        service = EventsService(settings, backend.events, clock, directory, outbox)
         await service.start()
+        await outbox.start()
         await service.put_rule({"Name": "tick", "ScheduleExpression": "rate(1 minute)"})
         await service.put_targets("tick", None, [{"Id": "t", "Arn": QUEUE}])
-        await settle()
+        await drain_all([*service.due_loops(), outbox])
         for _ in range(3):
             clock.advance(60)
-            await settle()
+            await drain_all([*service.due_loops(), outbox])
         clock.advance(600)
-        await settle()
+        await drain_all([*service.due_loops(), outbox])
+        await outbox.stop()
         await service.stop()
         await backend.close()
         return queues.sent[QUEUE]

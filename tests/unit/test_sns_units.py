@@ -1,12 +1,10 @@
-"""SNS pieces without a server: retry schedule, validation, envelopes, and the delivery loop
-(real SQLite file, virtual clock, a fake directory)."""
+"""SNS pieces without a server: retry schedule, validation, envelopes, and delivery through
+the outbox runner (real SQLite file, virtual clock, a fake directory)."""
 
 from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +12,7 @@ import pytest
 
 from lambdalite.clock import VirtualClock
 from lambdalite.config import Settings
+from lambdalite.outbox.runner import OutboxRunner
 from lambdalite.services.directory import ServiceDirectory
 from lambdalite.services.sns import SnsService
 from lambdalite.services.sns.envelope import lambda_event, notification
@@ -92,26 +91,18 @@ class FlakyQueues:
         return "id"
 
 
-@asynccontextmanager
 async def _service(
     tmp_path: Path, schedule: RetrySchedule
-) -> AsyncIterator[tuple[SnsService, Any, Any]]:
+) -> tuple[SnsService, Any, Any, OutboxRunner, SqliteBackend]:
     backend = SqliteBackend(tmp_path / "db.sqlite3")
     await backend.open()
     clock = VirtualClock()
     directory = ServiceDirectory()
-    sns = SnsService(Settings(data_dir=tmp_path), backend.sns, clock, directory, schedule=schedule)
-    await sns.start()
-    try:
-        yield sns, clock, directory
-    finally:
-        await sns.stop()
-        await backend.close()
-
-
-async def _settle() -> None:
-    for _ in range(20):
-        await asyncio.sleep(0)
+    outbox = OutboxRunner(clock, backend.outbox, directory)
+    settings = Settings(data_dir=tmp_path)
+    sns = SnsService(settings, backend.sns, clock, directory, outbox, schedule=schedule)
+    await outbox.start()
+    return sns, clock, directory, outbox, backend
 
 
 def test_retries_then_dead_letters(tmp_path: Path) -> None:
@@ -120,11 +111,7 @@ def test_retries_then_dead_letters(tmp_path: Path) -> None:
 
 async def _retries_then_dead_letters(tmp_path: Path) -> None:
     schedule = RetrySchedule(immediate=1, pre_backoff=1, backoff=1, post_backoff=0)
-    async with _service(tmp_path, schedule) as (sns, clock, directory):
-        await _dead_letters(sns, clock, directory)
-
-
-async def _dead_letters(sns: SnsService, clock: Any, directory: Any) -> None:
+    sns, clock, directory, outbox, backend = await _service(tmp_path, schedule)
     queues = FlakyQueues(failures=4)
     directory.sqs = queues
     topic = await sns.create_topic("t", {})
@@ -133,15 +120,17 @@ async def _dead_letters(sns: SnsService, clock: Any, directory: Any) -> None:
     target = "arn:aws:sqs:us-east-1:000000000000:gone"
     await sns.subscribe(topic, "sqs", target, {"RedrivePolicy": redrive})
     await sns.publish_to_topic(topic, "m")
-    await _settle()  # attempt 1 and the immediate retry fail
-    assert queues.sent == [] and await sns.store.pending_count() == 1
+    await outbox.drain()  # attempt 1 and the immediate retry fail
+    assert queues.sent == [] and await outbox.store.pending() == 1
     clock.advance(1)
-    await _settle()  # attempt 3 fails
+    await outbox.drain()  # attempt 3 fails
     clock.advance(20)
-    await _settle()  # attempt 4 fails: the budget is spent, the DLQ gets it
+    await outbox.drain()  # attempt 4 fails: the budget is spent, the DLQ gets it
     assert [arn for arn, _ in queues.sent] == [dlq]
     assert json.loads(queues.sent[0][1])["Message"] == "m"
-    assert await sns.store.pending_count() == 0
+    assert await outbox.store.pending() == 0
+    await outbox.stop()
+    await backend.close()
 
 
 def test_delivery_waits_for_the_directory_entry(tmp_path: Path) -> None:
@@ -149,17 +138,15 @@ def test_delivery_waits_for_the_directory_entry(tmp_path: Path) -> None:
 
 
 async def _waits_for_the_directory_entry(tmp_path: Path) -> None:
-    async with _service(tmp_path, AWS_MANAGED) as (sns, clock, directory):
-        await _waits(sns, clock, directory)
-
-
-async def _waits(sns: SnsService, clock: Any, directory: Any) -> None:
+    sns, clock, directory, outbox, backend = await _service(tmp_path, AWS_MANAGED)
     topic = await sns.create_topic("t", {})
     await sns.subscribe(topic, "sqs", "arn:aws:sqs:us-east-1:000000000000:q", {})
     await sns.publish_to_topic(topic, "m")
-    await _settle()
-    assert await sns.store.pending_count() == 1  # SQS is not there: kept, not dropped
+    await outbox.drain()
+    assert await outbox.store.pending() == 1  # SQS is not there: kept, not dropped
     directory.sqs = queues = FlakyQueues(failures=0)
     clock.advance(5)
-    await _settle()
-    assert len(queues.sent) == 1 and await sns.store.pending_count() == 0
+    await outbox.drain()
+    assert len(queues.sent) == 1 and await outbox.store.pending() == 0
+    await outbox.stop()
+    await backend.close()

@@ -70,9 +70,13 @@ class Reschedule:
     response: Response | None
 
 
+OUTBOX_KIND = "async"  # the kind of the outbox rows an Outbox effect writes
+
+
 @dataclass(frozen=True, slots=True)
 class Outbox:
-    """A message owed to a destination or dead-letter queue, delivered (and retried) later."""
+    """A message owed to a destination or dead-letter queue, delivered (and retried) later:
+    a row of the one outbox, written with the round (asyncq/delivery.py sends it)."""
 
     role: str  # OnSuccess | OnFailure | DeadLetter
     target_arn: str

@@ -18,7 +18,7 @@ import uuid
 from collections.abc import Sequence
 
 from lambdalite.asyncq.configs import EventInvokeConfigs
-from lambdalite.asyncq.delivery import Deliverer
+from lambdalite.asyncq.delivery import Destinations
 from lambdalite.asyncq.effects import Round, plan
 from lambdalite.asyncq.model import Complete, Effect, Journal, Outbox, QueuedEvent, Reschedule
 from lambdalite.asyncq.policy import DEFAULT_RETRY, Decision, Outcome, admit, decide
@@ -33,6 +33,7 @@ from lambdalite.invoke.invoker import Invoker, new_request_id
 from lambdalite.invoke.resolve import Target, resolve_target
 from lambdalite.model.arn import function_arn
 from lambdalite.model.function import LATEST
+from lambdalite.outbox.runner import Outbox as SharedOutbox
 from lambdalite.services.directory import ServiceDirectory
 
 log = logging.getLogger(__name__)
@@ -53,6 +54,7 @@ class EventQueue:
         events: AsyncEventStore,
         invoker: Invoker,
         directory: ServiceDirectory,
+        outbox: SharedOutbox,
         *,
         max_in_flight: int = MAX_IN_FLIGHT,
     ) -> None:
@@ -62,7 +64,8 @@ class EventQueue:
         self._invoker = invoker
         self.async_store = events
         self.configs = EventInvokeConfigs(store, events, settings.region, settings.account_id)
-        self.deliverer = Deliverer(clock, events, directory, self)
+        self.destinations = Destinations(clock, directory, self, outbox)
+        self._outbox = outbox
         self.max_in_flight = max_in_flight
         self._owner = uuid.uuid4().hex
         self._wake = asyncio.Event()
@@ -83,7 +86,6 @@ class EventQueue:
     async def start(self) -> None:
         await self.async_store.release_leases()
         self._dispatcher = asyncio.get_running_loop().create_task(self._dispatch())
-        await self.deliverer.start()
 
     async def stop(self) -> None:
         if self._dispatcher is not None:
@@ -96,7 +98,6 @@ class EventQueue:
         for task in rounds:
             task.cancel()
         await asyncio.gather(*rounds, return_exceptions=True)
-        await self.deliverer.stop()
         await self.async_store.flush()
 
     # accept --------------------------------------------------------------------------
@@ -272,7 +273,7 @@ class EventQueue:
         for effect in effects:
             kind = type(effect)
             if kind is Outbox:
-                self.deliverer.wake()
+                self._outbox.wake()
             elif kind is Reschedule:
                 self._wake.set()  # the dispatcher's next wake-up may now be sooner
             elif kind is Complete:

@@ -1,9 +1,10 @@
 """AsyncEventStore: what the asynchronous path needs from storage, in its own terms.
 
-Events, their leases, the outbox of deliveries owed to destinations and dead-letter queues,
-event invoke configs and the journeys `lambdalite events` shows. Every state change is one
+Events, their leases, event invoke configs and the journeys `lambdalite events` shows. The
+deliveries an event owes to destinations and dead-letter queues are rows of the one outbox
+(outbox/), written by `finish_round` in the round's own commit. Every state change is one
 transaction inside one method, so atomicity never depends on the caller. The writes a
-caller waits for on the hot path (accept, a round's effects, an outbox settlement) return
+caller waits for on the hot path (accept, a round's effects) return
 an awaitable that completes once the write is committed: a backend may commit the writes
 of one loop turn together (the SQLite one does, `store/sqlite/async_events.py`), and an
 awaitable resolved inside that commit lets an eagerly driven accept answer in the same
@@ -23,21 +24,6 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from lambdalite.asyncq.model import Effect, EventInvokeConfig, Journal, QueuedEvent
-
-
-@dataclass(frozen=True, slots=True)
-class Delivery:
-    """An outbox record claimed for sending."""
-
-    id: int
-    request_id: str
-    role: str  # OnSuccess | OnFailure | DeadLetter
-    target_arn: str
-    body: str
-    attributes: str | None  # JSON message attributes (dead-letter messages)
-    function_arn: str
-    created_at: float
-    attempts: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +63,7 @@ class AsyncEventStore(Protocol):
     # lifecycle ----------------------------------------------------------------------
 
     async def release_leases(self) -> None:
-        """At start: every lease on events and deliveries is left by a process now gone."""
+        """At start: every lease on events is left by a process now gone."""
         ...
 
     async def flush(self) -> None:
@@ -107,7 +93,8 @@ class AsyncEventStore(Protocol):
         self, event: QueuedEvent, effects: Sequence[Effect], now: float
     ) -> Awaitable[None]:
         """A round's effects, all in one commit: the event's new state (Reschedule or
-        Complete, either of which ends the lease), its journal lines, its outbox records."""
+        Complete, either of which ends the lease), its journal lines, its outbox rows
+        (kind OUTBOX_KIND: ref the request id, meta [role, function ARN])."""
         ...
 
     def hold_until(self, event_id: int, until: float) -> Awaitable[None]:
@@ -117,31 +104,6 @@ class AsyncEventStore(Protocol):
     async def prune(self, before: float) -> None:
         """Forget events (and journeys) that finished before `before`."""
         ...
-
-    # outbox -------------------------------------------------------------------------
-
-    async def claim_deliveries(
-        self, owner: str, now: float, lease_until: float, limit: int
-    ) -> list[Delivery]:
-        """Lease up to `limit` due deliveries that are unleased or whose lease ran out."""
-        ...
-
-    async def next_delivery(self) -> float | None:
-        """When the next delivery falls due (or its lease runs out)."""
-        ...
-
-    def delivered(self, delivery: Delivery, now: float, journal: Journal) -> Awaitable[None]:
-        """The delivery is done with (sent, or given up): gone from the outbox, journaled
-        on its event, in one commit."""
-        ...
-
-    def retry_delivery(
-        self, delivery: Delivery, at: float, now: float, journal: Journal
-    ) -> Awaitable[None]:
-        """Due again at `at`, one attempt more, unleased, journaled, in one commit."""
-        ...
-
-    async def pending_deliveries(self) -> int: ...
 
     # journeys (lambdalite events) ---------------------------------------------------
 

@@ -1,23 +1,20 @@
-"""The delivery loop: takes committed deliveries when they are due and hands them to targets.
+"""EventBridge's courier: how the outbox runner hands an event to one rule target.
 
-PutEvents and the scheduler commit deliveries and call `wake()`; the loop then claims due
-rows (up to `concurrency` at a time), sends each through `TargetSender`, and afterwards
-deletes the row (success, or given up) or moves its due time (retry). Waits are on the
+PutEvents and the scheduler commit deliveries (outbox rows) and wake the runner
+(outbox/runner.py), which claims due rows and calls `deliver`: the event goes through
+`TargetSender`, and a failure is retried by the target's RetryPolicy (retry.py) or, once
+that gives up, turned into a message for the target's dead-letter queue. Waits are on the
 platform clock, so retries follow a virtual clock in tests.
-
-Claims live in memory: the SQLite store serves one process, and rows left by a crash are
-simply due again after a restart (at-least-once, as AWS promises).
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import json
 import logging
 from typing import Any
 
-from lambdalite.clock import Clock, wait_until
+from lambdalite.clock import Clock
+from lambdalite.outbox.model import Claim, DeadLetter, Outcome, Retry, Settle
 from lambdalite.services.directory import MessageAttributes, ServiceDirectory, UnknownTarget
 from lambdalite.services.events.model import Delivery
 from lambdalite.services.events.retry import (
@@ -29,7 +26,6 @@ from lambdalite.services.events.retry import (
     decide,
     expired,
 )
-from lambdalite.services.events.store import EventsStore
 
 log = logging.getLogger(__name__)
 
@@ -62,116 +58,42 @@ class TargetSender:
             raise UnknownTarget(f"no service for {arn}")
 
 
-class DeliveryLoop:
-    def __init__(
-        self,
-        store: EventsStore,
-        clock: Clock,
-        directory: ServiceDirectory,
-        *,
-        concurrency: int = 64,
-    ) -> None:
-        self._store = store
+class EventsCourier:
+    def __init__(self, clock: Clock, directory: ServiceDirectory) -> None:
         self._clock = clock
-        self._directory = directory
         self._sender = TargetSender(directory)
-        self._limit = concurrency
-        self._busy: set[int] = set()
-        self._tasks: set[asyncio.Task[None]] = set()
-        self._wake = asyncio.Event()
-        self._loop_task: asyncio.Task[None] | None = None
 
-    def wake(self) -> None:
-        self._wake.set()
-
-    async def start(self) -> None:
-        self._loop_task = asyncio.create_task(self._run(), name="events-delivery")
-
-    async def stop(self) -> None:
-        tasks = [t for t in (self._loop_task, *self._tasks) if t is not None]
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        self._loop_task = None
-
-    async def _run(self) -> None:
-        while True:
-            self._wake.clear()
-            free = self._limit - len(self._busy)
-            if free > 0:
-                due = await self._store.due_deliveries(self._clock.now(), free, self._busy)
-                for delivery in due:
-                    self._spawn(delivery)
-            if len(self._busy) >= self._limit:
-                await self._wake.wait()  # a finishing delivery frees a slot and wakes us
-                continue
-            next_at = await self._store.next_due(self._busy)
-            if next_at is None:
-                await self._wake.wait()
-            else:
-                await wait_until(self._clock, self._wake, next_at)
-
-    def _spawn(self, delivery: Delivery) -> None:
-        self._busy.add(delivery.id)
-        task = asyncio.create_task(self._deliver(delivery))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
-    async def _deliver(self, d: Delivery) -> None:
-        try:
-            await self._attempt(d)
-        except Exception:
-            log.exception("event delivery %s failed unexpectedly; it stays queued", d.id)
-        finally:
-            self._busy.discard(d.id)
-            self._wake.set()
-
-    async def _attempt(self, d: Delivery) -> None:
+    async def deliver(self, claim: Claim) -> Outcome:
+        d = Delivery.of(claim)
         policy = RetryPolicy.of(d.target)
         event = json.loads(d.event)
         if expired(d.accepted_at, self._clock.now(), policy):
             last = _failure(d.last_error) or _AGED_OUT
-            await self._dead_letter(d, last, AGE_EXCEEDED, retries=max(0, d.attempts - 1))
-            await self._store.settle_delivery(d.id)
-            return
+            return _dead_letter(d, last, AGE_EXCEEDED, retries=max(0, d.attempts - 1))
         try:
             await self._sender.send(d.target, d.payload, event)
         except Exception as exc:
             failure = classify(exc)
             decision = decide(failure, d.attempts + 1, d.accepted_at, self._clock.now(), policy)
             if isinstance(decision, GiveUp):
-                await self._dead_letter(d, failure, decision.condition, retries=d.attempts)
-                await self._store.settle_delivery(d.id)
-            else:
-                error = {"code": failure.code, "message": failure.message}
-                await self._store.reschedule_delivery(d.id, d.attempts + 1, decision.at, error)
-            return
-        await self._store.settle_delivery(d.id)
+                return _dead_letter(d, failure, decision.condition, retries=d.attempts)
+            error = {"code": failure.code, "message": failure.message}
+            return Retry(decision.at, json.dumps(error))
+        return Settle()
 
-    async def _dead_letter(
-        self, d: Delivery, failure: Failure, condition: str | None, *, retries: int
-    ) -> None:
-        """Only events whose delivery failed come here; without a DLQ they are dropped."""
-        dlq = (d.target.get("DeadLetterConfig") or {}).get("Arn")
-        target_arn = d.target["Arn"]
-        if not dlq:
-            log.warning(
-                "dropping event for %s (%s): %s %s",
-                target_arn, d.rule_arn, failure.code, failure.message,
-            )  # fmt: skip
-            return
-        attributes = _dlq_attributes(d, failure, condition, retries)
-        try:
-            if self._directory.sqs is None:
-                raise UnknownTarget("SQS is not served")
-            await self._directory.sqs.send_to_queue(dlq, d.event, attributes=attributes)
-        except Exception as exc:
-            log.warning(
-                "dropping event for %s: dead-letter queue %s refused it (%s)",
-                target_arn, dlq, classify(exc).message,
-            )  # fmt: skip
+
+def _dead_letter(d: Delivery, failure: Failure, condition: str | None, *, retries: int) -> Outcome:
+    """Only events whose delivery failed come here; without a DLQ they are dropped."""
+    dlq = (d.target.get("DeadLetterConfig") or {}).get("Arn")
+    target_arn = d.target["Arn"]
+    if not dlq:
+        log.warning(
+            "dropping event for %s (%s): %s %s",
+            target_arn, d.rule_arn, failure.code, failure.message,
+        )  # fmt: skip
+        return Settle()
+    attributes = _dlq_attributes(d, failure, condition, retries)
+    return DeadLetter(dlq, d.event, json.dumps(attributes), f"event for {target_arn}")
 
 
 def _failure(error: dict[str, str] | None) -> Failure | None:

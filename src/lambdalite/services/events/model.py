@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
+
+from lambdalite.outbox.model import Claim
 
 DEFAULT_BUS = "default"
 BUS_ARN_MARKER = ":event-bus/"
@@ -34,9 +37,13 @@ class Rule:
         return self.state != "DISABLED"
 
 
+OUTBOX_KIND = "events"
+
+
 @dataclass(frozen=True, slots=True)
 class Delivery:
-    """One event on its way to one rule target."""
+    """One event on its way to one rule target: an outbox row of kind OUTBOX_KIND (the
+    payload is its body; the target and the event are its meta)."""
 
     id: int
     rule_arn: str
@@ -45,8 +52,22 @@ class Delivery:
     payload: str
     accepted_at: float
     attempts: int
-    due_at: float
     last_error: dict[str, str] | None  # {"code", "message"} of the latest failed attempt
+
+    @classmethod
+    def of(cls, claim: Claim) -> Delivery:
+        meta = json.loads(claim.meta or "{}")
+        error = json.loads(claim.last_error) if claim.last_error else None
+        return cls(
+            claim.id,
+            claim.ref,
+            meta["target"],
+            meta["event"],
+            claim.body,
+            claim.created_at,
+            claim.attempts,
+            error,
+        )
 
 
 @dataclass(frozen=True, slots=True)

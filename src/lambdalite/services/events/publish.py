@@ -2,7 +2,7 @@
 
 An event is matched against the enabled pattern rules of its bus; each matching rule's
 targets become deliveries, committed in one transaction per call (one per PutEvents
-request) before the caller hears success. The delivery loop does the rest.
+request) before the caller hears success. The outbox runner does the rest.
 """
 
 from __future__ import annotations

@@ -12,16 +12,17 @@ from typing import Any
 from lambdalite.clock import Clock
 from lambdalite.config import Settings
 from lambdalite.duework import DueLoop
+from lambdalite.outbox.runner import Outbox
 from lambdalite.patterns import InvalidEventPattern, compile_pattern
 from lambdalite.services.directory import ServiceDirectory
-from lambdalite.services.events.delivery import DeliveryLoop
+from lambdalite.services.events.delivery import EventsCourier
 from lambdalite.services.events.errors import (
     InvalidEventPatternException,
     ResourceAlreadyExistsException,
     ResourceNotFoundException,
     ValidationException,
 )
-from lambdalite.services.events.model import DEFAULT_BUS, Arns, Bus, Rule, bus_name
+from lambdalite.services.events.model import DEFAULT_BUS, OUTBOX_KIND, Arns, Bus, Rule, bus_name
 from lambdalite.services.events.publish import Publisher
 from lambdalite.services.events.schedule import ScheduleError, parse_schedule
 from lambdalite.services.events.scheduler import Scheduler
@@ -37,16 +38,22 @@ def check_pattern(pattern: str) -> None:
 
 
 class EventsService:
-    """Implements `EventPutter`; a Platform component (default bus, delivery loop, scheduler)."""
+    """Implements `EventPutter`; a Platform component (default bus, scheduler), whose
+    deliveries the platform's outbox runner sends through the courier registered here."""
 
     def __init__(
-        self, settings: Settings, store: EventsStore, clock: Clock, directory: ServiceDirectory
+        self,
+        settings: Settings,
+        store: EventsStore,
+        clock: Clock,
+        directory: ServiceDirectory,
+        outbox: Outbox,
     ) -> None:
         self.clock = clock
         self.arns = Arns(settings.region, settings.account_id)
         self.store = store
-        self.delivery = DeliveryLoop(self.store, clock, directory)
-        self.publisher = Publisher(self.store, clock, self.arns, self.delivery.wake)
+        outbox.register(OUTBOX_KIND, EventsCourier(clock, directory))
+        self.publisher = Publisher(self.store, clock, self.arns, outbox.wake)
         self.scheduler = Scheduler(self.store, clock, self.publisher.fire)
 
     def due_loops(self) -> Sequence[DueLoop]:
@@ -54,12 +61,10 @@ class EventsService:
 
     async def start(self) -> None:
         await self.store.ensure_default_bus(self.clock.now())
-        await self.delivery.start()
         await self.scheduler.start()
 
     async def stop(self) -> None:
         await self.scheduler.stop()
-        await self.delivery.stop()
 
     async def put_event(self, bus: str, entry: Mapping[str, Any]) -> str:
         return await self.publisher.put_event(bus, entry)

@@ -3,19 +3,20 @@ and each schedule's last fired slot.
 
 The interface only: each backend implements it (``store/sqlite/events.py`` today) and the
 composition root hands the service one. Every state change is one transaction inside one
-method: deliveries of one PutEvents call commit together, and a schedule slot's deliveries
-commit with the rule's ``last_fired``, so a slot fires once even across a crash.
-
-The delivery half (``due_deliveries``, ``settle_delivery``, ``reschedule_delivery``,
-``next_due``) is shaped as due work, so a shared outbox can take it over later.
+method: deliveries (rows of the one outbox, see ``NewDelivery.entry``) of one PutEvents
+call commit together, and a schedule slot's deliveries commit with the rule's
+``last_fired``, so a slot fires once even across a crash. The outbox runner sends them
+(``delivery.py``).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from typing import Any, NamedTuple, Protocol
 
-from lambdalite.services.events.model import Bus, Delivery, Rule
+from lambdalite.outbox.model import Entry
+from lambdalite.services.events.model import OUTBOX_KIND, Bus, Rule
 
 
 class NewDelivery(NamedTuple):
@@ -27,6 +28,18 @@ class NewDelivery(NamedTuple):
     payload: str  # what the target receives
     accepted_at: float
     due_at: float
+
+    def entry(self) -> Entry:
+        meta = json.dumps({"target": self.target, "event": self.event})
+        return Entry(
+            kind=OUTBOX_KIND,
+            ref=self.rule_arn,
+            target=self.target["Arn"],
+            body=self.payload,
+            meta=meta,
+            created_at=self.accepted_at,
+            due_at=self.due_at,
+        )
 
 
 class EventsStore(Protocol):
@@ -99,25 +112,3 @@ class EventsStore(Protocol):
     ) -> None:
         """Commit a schedule slot's deliveries together with the rule's last fired slot."""
         ...
-
-    async def due_deliveries(
-        self, now: float, limit: int, excluding: Iterable[int] = ()
-    ) -> list[Delivery]:
-        """Deliveries due at `now`, earliest first, leaving out those in flight."""
-        ...
-
-    async def next_due(self, excluding: Iterable[int] = ()) -> float | None:
-        """The earliest due time of the deliveries not in flight."""
-        ...
-
-    async def settle_delivery(self, delivery_id: int) -> None:
-        """The delivery is done (delivered, dead-lettered or dropped): remove it."""
-        ...
-
-    async def reschedule_delivery(
-        self, delivery_id: int, attempts: int, due_at: float, error: dict[str, str]
-    ) -> None:
-        """A failed attempt: the delivery is due again at `due_at`, after `attempts`."""
-        ...
-
-    async def pending_count(self) -> int: ...

@@ -1,12 +1,11 @@
-"""The background loop that hands committed publications to their subscribers.
+"""SNS's courier: how the outbox runner hands a publication to one subscriber.
 
-Publish commits a publication with one delivery row per matched subscription, then wakes
-this loop (an ``asyncio.Event``; no polling). The loop sends every due delivery through the
-service directory, then in one transaction deletes what was delivered and reschedules what
-failed on the platform clock (``retry.RetrySchedule``). A delivery is never dropped
-silently: a target that is missing, or a directory entry that is not there yet, is retried;
-once the schedule is spent the message goes to the subscription's RedrivePolicy DLQ if it
-has one, and is dropped with a warning otherwise.
+Publish commits a publication with one outbox row per matched subscription, then wakes the
+runner (outbox/runner.py), which claims due rows and calls `deliver`. A failed attempt is
+retried on the platform clock by SNS's schedule (``retry.RetrySchedule``). A delivery is
+never dropped silently: a target that is missing, or a directory entry that is not there
+yet, is retried; once the schedule is spent the message goes to the subscription's
+RedrivePolicy DLQ if it has one, and is dropped with a warning otherwise.
 """
 
 from __future__ import annotations
@@ -15,16 +14,14 @@ import json
 import logging
 
 from lambdalite.clock import Clock
-from lambdalite.duework import DueLoop
+from lambdalite.outbox.model import Claim, DeadLetter, Outcome, Retry, Settle
 from lambdalite.services.directory import ServiceDirectory
 from lambdalite.services.sns.envelope import lambda_event, notification, raw_attributes
 from lambdalite.services.sns.model import Delivery
 from lambdalite.services.sns.retry import AWS_MANAGED, RetrySchedule
-from lambdalite.services.sns.store import SnsStore
 
 log = logging.getLogger(__name__)
 
-BATCH = 100
 SQS_RAW_ATTRIBUTE_LIMIT = 10  # SQS takes 10 message attributes; SNS discards the rest
 
 
@@ -36,53 +33,27 @@ class TargetUnavailable(Exception):
     """The service that would receive a delivery is not served (yet)."""
 
 
-class DeliveryLoop(DueLoop):
-    name = "sns-delivery"
-
+class SnsCourier:
     def __init__(
         self,
-        store: SnsStore,
         clock: Clock,
         directory: ServiceDirectory,
         base_url: str,
         schedule: RetrySchedule = AWS_MANAGED,
     ) -> None:
-        super().__init__(clock)
-        self._store = store
+        self._clock = clock
         self._directory = directory
         self._base_url = base_url
         self._schedule = schedule
 
-    def notify(self) -> None:
-        self.wake()
-
-    async def run_due(self) -> float | None:
-        await self.deliver_due()
-        return await self._store.next_due()
-
-    async def deliver_due(self) -> int:
-        """Attempt every delivery that is due now; returns how many were attempted."""
-        attempted = 0
-        while True:
-            batch = await self._store.due_deliveries(self._clock.now(), BATCH)
-            if not batch:
-                return attempted
-            done: list[Delivery] = []
-            retries: list[tuple[Delivery, float]] = []
-            for delivery in batch:
-                if await self._attempt(delivery):
-                    done.append(delivery)
-                    continue
-                delay = self._schedule.delay(delivery.attempts + 1)
-                if delay is None:
-                    await self._give_up(delivery)
-                    done.append(delivery)
-                else:
-                    retries.append((delivery, self._clock.now() + delay))
-            await self._store.settle_deliveries(done, retries)
-            attempted += len(batch)
-            if retries and len(batch) < BATCH:
-                return attempted  # retries due at once wait for the next pass
+    async def deliver(self, claim: Claim) -> Outcome:
+        delivery = Delivery.of(claim)
+        if await self._attempt(delivery):
+            return Settle()
+        delay = self._schedule.delay(delivery.attempts + 1)
+        if delay is not None:
+            return Retry(self._clock.now() + delay)
+        return self._give_up(delivery)
 
     async def _attempt(self, delivery: Delivery) -> bool:
         """True when the delivery is finished (delivered, or impossible and dropped)."""
@@ -133,7 +104,7 @@ class DeliveryLoop(DueLoop):
             raise Undeliverable("more than 10 message attributes for raw delivery to SQS")
         return pub.message_for("sqs"), attributes
 
-    async def _give_up(self, delivery: Delivery) -> None:
+    def _give_up(self, delivery: Delivery) -> Outcome:
         sub = delivery.subscription
         dlq = sub.dead_letter_arn
         if dlq is None:
@@ -142,17 +113,10 @@ class DeliveryLoop(DueLoop):
                 *_ids(delivery),
                 delivery.attempts + 1,
             )
-            return
-        try:
-            body = _json(notification(delivery.publication, sub, self._base_url))
-            await self._directory.deliver(dlq, body)
-        except Exception as exc:
-            log.warning(
-                "SNS dropped message %s for %s: dead-letter queue %s failed: %s",
-                *_ids(delivery),
-                dlq,
-                exc,
-            )
+            return Settle()
+        body = _json(notification(delivery.publication, sub, self._base_url))
+        about = "SNS message {} for {}".format(*_ids(delivery))
+        return DeadLetter(dlq, body, None, about)
 
 
 def _json(doc: dict[str, object]) -> str:

@@ -9,6 +9,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from lambdalite.outbox.model import Claim, Entry
+
 MAX_MESSAGE_BYTES = 256 * 1024  # message + attribute names, types and values (SNS quotas)
 PAGE_SIZE = 100  # ListTopics / ListSubscriptions page size
 PROTOCOLS = ("sqs", "lambda")  # what lambdalite delivers to
@@ -124,13 +126,40 @@ class Publication:
         return cls(**fields)
 
 
+OUTBOX_KIND = "sns"
+
+
 @dataclass(frozen=True, slots=True)
 class Delivery:
-    id: int
-    publication_id: int
+    """One publication owed to one subscription: an outbox row of kind OUTBOX_KIND (the
+    publication is its body, the subscription as it was at publish time its meta)."""
+
     publication: Publication
     subscription: Subscription
     attempts: int
+
+    @staticmethod
+    def entry(pub: Publication, sub: Subscription, now: float) -> Entry:
+        """The outbox row; a FIFO topic's rows go one at a time per subscription and group."""
+        group = None if pub.group_id is None else f"{sub.arn}\n{pub.group_id}"
+        return Entry(
+            kind=OUTBOX_KIND,
+            ref=sub.arn,
+            target=sub.endpoint,
+            body=json.dumps(pub.to_doc()),
+            meta=json.dumps(sub.to_doc()),
+            group=group,
+            created_at=now,
+            due_at=now,
+        )
+
+    @classmethod
+    def of(cls, claim: Claim) -> Delivery:
+        return cls(
+            Publication.from_doc(json.loads(claim.body)),
+            Subscription.from_doc(json.loads(claim.meta or "{}")),
+            claim.attempts,
+        )
 
 
 def _encode_attr(attr: Mapping[str, Any]) -> dict[str, Any]:

@@ -1,13 +1,13 @@
 """Publish and PublishBatch: validate, match every subscription's filter policy, commit the
-publication with its deliveries in one transaction, wake the delivery loop, and only then
-return the MessageId."""
+publication with its deliveries (outbox rows) in one transaction, wake the outbox runner,
+and only then return the MessageId."""
 
 from __future__ import annotations
 
 import hashlib
 import re
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,7 +15,6 @@ from lambdalite.clock import Clock
 from lambdalite.errors import AwsError
 from lambdalite.patterns import sns_attributes_match, sns_body_match
 from lambdalite.services.sns import validate
-from lambdalite.services.sns.delivery import DeliveryLoop
 from lambdalite.services.sns.errors import (
     BatchEntryIdsNotDistinct,
     BatchRequestTooLong,
@@ -56,10 +55,10 @@ class BatchFailure:
 
 
 class Publisher:
-    def __init__(self, store: SnsStore, clock: Clock, delivery: DeliveryLoop) -> None:
+    def __init__(self, store: SnsStore, clock: Clock, on_enqueued: Callable[[], None]) -> None:
         self._store = store
         self._clock = clock
-        self._delivery = delivery
+        self._on_enqueued = on_enqueued
         self._last_sequence = 0
 
     async def topic(self, arn: str | None) -> Topic:
@@ -164,7 +163,7 @@ class Publisher:
             return []
         accepted = await self._store.enqueue(fanouts, self._clock.now(), DEDUP_WINDOW_S)
         if any(subs for _, subs in fanouts):
-            self._delivery.notify()
+            self._on_enqueued()
         return accepted
 
 

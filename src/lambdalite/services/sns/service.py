@@ -1,7 +1,8 @@
 """The SNS service: topics and subscriptions here, publishing in ``publish.py``.
 
-Implements the directory's ``TopicPublisher`` and is a Platform component (it runs the
-delivery loop). Storage is the ``SnsStore`` interface the platform hands in."""
+Implements the directory's ``TopicPublisher`` and registers SNS's courier with the
+platform's outbox runner, which sends the deliveries. Storage is the ``SnsStore``
+interface the platform hands in."""
 
 from __future__ import annotations
 
@@ -14,12 +15,14 @@ from typing import Any
 from lambdalite.clock import Clock
 from lambdalite.config import Settings
 from lambdalite.duework import DueLoop
+from lambdalite.outbox.runner import Outbox
 from lambdalite.services.directory import MessageAttributes, ServiceDirectory
 from lambdalite.services.sns import validate
-from lambdalite.services.sns.delivery import DeliveryLoop
+from lambdalite.services.sns.delivery import SnsCourier
 from lambdalite.services.sns.errors import NotFound, invalid
 from lambdalite.services.sns.model import (
     FOREIGN_PROTOCOLS,
+    OUTBOX_KIND,
     PAGE_SIZE,
     PROTOCOLS,
     Subscription,
@@ -65,25 +68,26 @@ class SnsService:
         store: SnsStore,
         clock: Clock,
         directory: ServiceDirectory,
+        outbox: Outbox,
         *,
         schedule: RetrySchedule = AWS_MANAGED,
     ) -> None:
         self.settings = settings
         self.store = store
         base_url = f"http://{settings.host}:{settings.port}"
-        self.delivery = DeliveryLoop(self.store, clock, directory, base_url, schedule)
-        self.publisher = Publisher(self.store, clock, self.delivery)
+        outbox.register(OUTBOX_KIND, SnsCourier(clock, directory, base_url, schedule))
+        self.publisher = Publisher(self.store, clock, outbox.wake)
 
-    # component --------------------------------------------------------------------------
+    # component: nothing of its own runs in the background --------------------------------
 
     def due_loops(self) -> Sequence[DueLoop]:
-        return [self.delivery]
+        return []
 
     async def start(self) -> None:
-        await self.delivery.start()
+        pass
 
     async def stop(self) -> None:
-        await self.delivery.stop()
+        pass
 
     # TopicPublisher ---------------------------------------------------------------------
 

@@ -3,11 +3,9 @@ with the deliveries they owe.
 
 The interface only: each backend implements it (``store/sqlite/sns.py`` today) and the
 composition root hands the service one. Every state change is one transaction inside one
-method; in particular a publication and all its deliveries commit together, so an
-acknowledged Publish survives ``kill -9`` with every delivery it owes.
-
-The delivery half (``due_deliveries``, ``settle_deliveries``, ``next_due``) is shaped as
-due work, so a shared outbox can take it over later without the loop changing.
+method; in particular a publication and all its deliveries (rows of the one outbox, see
+``Delivery.entry``) commit together, so an acknowledged Publish survives ``kill -9`` with
+every delivery it owes. The outbox runner sends them (``delivery.py``).
 """
 
 from __future__ import annotations
@@ -15,13 +13,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Protocol
 
-from lambdalite.services.sns.model import Delivery, Publication, Subscription, Topic
+from lambdalite.services.sns.model import Publication, Subscription, Topic
 
 Fanout = tuple[Publication, Sequence[Subscription]]
 """A publication and the subscriptions whose filters it passed: one delivery each."""
-
-Retry = tuple[Delivery, float]
-"""A delivery that failed and the clock time it is due again."""
 
 
 class SnsStore(Protocol):
@@ -74,22 +69,7 @@ class SnsStore(Protocol):
     async def enqueue(
         self, fanouts: Iterable[Fanout], now: float, dedup_window: float
     ) -> list[Publication]:
-        """Commit publications with one delivery (due `now`) per matched subscription, all
+        """Commit publications with one outbox row (due `now`) per matched subscription, all
         at once. Returns what was accepted: for a FIFO duplicate within `dedup_window`
         seconds, the publication it repeats (and no new deliveries)."""
-        ...
-
-    async def due_deliveries(self, now: float, limit: int) -> list[Delivery]:
-        """Deliveries due at `now`, earliest first; of a FIFO group only its oldest."""
-        ...
-
-    async def next_due(self) -> float | None:
-        """The earliest due time of any pending delivery."""
-        ...
-
-    async def pending_count(self) -> int: ...
-
-    async def settle_deliveries(self, done: Sequence[Delivery], retries: Sequence[Retry]) -> None:
-        """Remove finished deliveries (and publications with nothing left to deliver) and
-        move each failed one to its new due time with one more attempt, together."""
         ...

@@ -8,7 +8,8 @@ so at start every lease left by an earlier, crashed process is released at once 
 waiting for it to expire.
 
 Per event the hot path writes two statements: the INSERT at accept and one UPDATE that
-finishes the round (its journal lines ride along in that UPDATE).
+finishes the round (its journal lines ride along in that UPDATE); a round that owes a
+destination adds one INSERT into the outbox (store/sqlite/outbox.py) to the same commit.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from typing import Any, cast
 
 from lambdalite.asyncq.journey import journal_line, parse_journal
 from lambdalite.asyncq.model import (
+    OUTBOX_KIND,
     Complete,
     Effect,
     EventInvokeConfig,
@@ -31,8 +33,9 @@ from lambdalite.asyncq.model import (
     Reschedule,
 )
 from lambdalite.asyncq.records import Response
-from lambdalite.asyncq.store import Delivery, EventJourney, EventSummary, PendingDelivery
+from lambdalite.asyncq.store import EventJourney, EventSummary, PendingDelivery
 from lambdalite.errors import StorageError
+from lambdalite.store.sqlite import outbox
 from lambdalite.store.sqlite.database import SqliteDatabase
 from lambdalite.store.sqlite.groupcommit import GroupCommitter, Statement
 
@@ -83,10 +86,6 @@ _COMPLETE = (
     "state = 'done', condition = ?, attempts = ?, finished_at = ?, "
     "payload = X'', last_response = NULL, lease_owner = NULL, lease_until = NULL, "
 )
-_OUTBOX = (
-    "INSERT INTO async_outbox (request_id, role, target_arn, body, attributes, function_arn,"
-    " created_at, due_at) VALUES (?,?,?,?,?,?,?,?)"
-)
 _JOURNAL_BY_REQUEST = "UPDATE async_events SET journal = journal || ? WHERE request_id = ?"
 
 
@@ -129,7 +128,6 @@ class SqliteAsyncEventStore:
                 "UPDATE async_events SET lease_owner = NULL, lease_until = NULL "
                 "WHERE state = 'queued' AND lease_owner IS NOT NULL"
             )
-            db.execute("UPDATE async_outbox SET lease_owner = NULL, lease_until = NULL")
 
     async def flush(self) -> None:
         self.committer.flush()
@@ -210,53 +208,6 @@ class SqliteAsyncEventStore:
             (before, before),
         )
 
-    # outbox -----------------------------------------------------------------------------
-
-    async def claim_deliveries(
-        self, owner: str, now: float, lease_until: float, limit: int
-    ) -> list[Delivery]:
-        rows = self._run(
-            "UPDATE async_outbox SET lease_owner = ?, lease_until = ? WHERE id IN ("
-            " SELECT id FROM async_outbox WHERE due_at <= ?"
-            " AND (lease_until IS NULL OR lease_until <= ?) ORDER BY due_at LIMIT ?)"
-            " RETURNING id, request_id, role, target_arn, body, attributes, function_arn,"
-            " created_at, attempts",
-            (owner, lease_until, now, now, limit),
-        ).fetchall()
-        return [Delivery(*r) for r in rows]
-
-    async def next_delivery(self) -> float | None:
-        row = self.db.execute(
-            "SELECT MIN(CASE WHEN lease_until IS NULL OR lease_until < due_at THEN due_at "
-            "ELSE lease_until END) FROM async_outbox"
-        ).fetchone()
-        return None if row[0] is None else float(row[0])
-
-    def delivered(self, delivery: Delivery, now: float, journal: Journal) -> Awaitable[None]:
-        return self._commit(
-            [
-                ("DELETE FROM async_outbox WHERE id = ?", (delivery.id,)),
-                (_JOURNAL_BY_REQUEST, (journal_line(now, journal), delivery.request_id)),
-            ]
-        )
-
-    def retry_delivery(
-        self, delivery: Delivery, at: float, now: float, journal: Journal
-    ) -> Awaitable[None]:
-        return self._commit(
-            [
-                (
-                    "UPDATE async_outbox SET due_at = ?, attempts = attempts + 1,"
-                    " lease_owner = NULL, lease_until = NULL WHERE id = ?",
-                    (at, delivery.id),
-                ),
-                (_JOURNAL_BY_REQUEST, (journal_line(now, journal), delivery.request_id)),
-            ]
-        )
-
-    async def pending_deliveries(self) -> int:
-        return int(self.db.execute("SELECT COUNT(*) FROM async_outbox").fetchone()[0])
-
     # journeys (lambdalite events) -------------------------------------------------------
 
     async def recent(self, function_name: str, limit: int) -> list[EventSummary]:
@@ -287,15 +238,12 @@ class SqliteAsyncEventStore:
         ).fetchone()
         if row is None:
             return None
-        pending = db.execute(
-            "SELECT role, target_arn, attempts, due_at FROM async_outbox "
-            "WHERE request_id = ? ORDER BY id",
-            (request_id,),
-        ).fetchall()
+        pending = [
+            PendingDelivery(json.loads(meta)[0], target, attempts, due_at)
+            for meta, target, attempts, due_at in outbox.pending_of(db, OUTBOX_KIND, request_id)
+        ]
         return EventJourney(
-            event=EventSummary(*row[:-1]),
-            journal=parse_journal(row[-1]),
-            pending=[PendingDelivery(*p) for p in pending],
+            event=EventSummary(*row[:-1]), journal=parse_journal(row[-1]), pending=pending
         )
 
     # event invoke configs ---------------------------------------------------------------
@@ -345,7 +293,12 @@ class SqliteAsyncEventStore:
 
 
 def _outbox(request_id: str, o: Outbox, now: float) -> Statement:
-    return (
-        _OUTBOX,
-        (request_id, o.role, o.target_arn, o.body, o.attributes, o.function_arn, now, now),
-    )
+    meta = json.dumps((o.role, o.function_arn))
+    params = (OUTBOX_KIND, request_id, None, o.target_arn, o.body, o.attributes, meta, now, now)
+    return (outbox.INSERT, params)
+
+
+def append_journal(db: sqlite3.Connection, request_id: str, lines: str) -> None:
+    """The outbox's note writer for OUTBOX_KIND rows: a delivery's journey lines, in the
+    transaction that settles or retries it (store/sqlite/outbox.py)."""
+    db.execute(_JOURNAL_BY_REQUEST, (lines, request_id))

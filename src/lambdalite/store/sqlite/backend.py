@@ -8,13 +8,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from lambdalite.store.sqlite.async_events import SqliteAsyncEventStore
+from lambdalite.asyncq.model import OUTBOX_KIND as ASYNC_KIND
+from lambdalite.store.sqlite.async_events import SqliteAsyncEventStore, append_journal
 from lambdalite.store.sqlite.database import SqliteDatabase
 from lambdalite.store.sqlite.events import SqliteEventsStore
 from lambdalite.store.sqlite.functions import SqliteFunctionStore
 from lambdalite.store.sqlite.kinesis import SqliteKinesisStore
 from lambdalite.store.sqlite.logs import SqliteLogStore
 from lambdalite.store.sqlite.migrations import LOGS, MAIN
+from lambdalite.store.sqlite.outbox import SqliteOutboxStore
 from lambdalite.store.sqlite.sns import SqliteSnsStore
 from lambdalite.store.sqlite.sqs import SqliteSqsStore
 
@@ -34,6 +36,8 @@ class SqliteBackend:
         self.events = SqliteEventsStore(self.database)
         self.kinesis = SqliteKinesisStore(self.database)
         self.async_events = SqliteAsyncEventStore(self.database)
+        # Every kind's deliveries; an async delivery's notes go on its event's journey.
+        self.outbox = SqliteOutboxStore(self.database, notes={ASYNC_KIND: append_journal})
 
     async def open(self) -> None:
         self.database.open()

@@ -12,23 +12,17 @@ import sqlite3
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from lambdalite.services.events.model import DEFAULT_BUS, Bus, Delivery, Rule
+from lambdalite.services.events.model import DEFAULT_BUS, Bus, Rule
 from lambdalite.services.events.store import NewDelivery
+from lambdalite.store.sqlite import outbox
 from lambdalite.store.sqlite.database import SqliteDatabase
 
 _RULE_COLUMNS = (
     "bus, name, event_pattern, schedule, state, description, role_arn, anchor, last_fired"
 )
-_DELIVERY_COLUMNS = (
-    "id, rule_arn, target, event, payload, accepted_at, attempts, due_at, last_error"
-)
 _INSERT_BUS = (
     "INSERT OR IGNORE INTO event_buses (name, description, created_at, modified_at) "
     "VALUES (?, ?, ?, ?)"
-)
-_INSERT_DELIVERY = (
-    "INSERT INTO event_deliveries (rule_arn, target, event, payload, accepted_at, due_at) "
-    "VALUES (?,?,?,?,?,?)"
 )
 
 
@@ -156,67 +150,14 @@ class SqliteEventsStore:
 
     async def enqueue(self, deliveries: Sequence[NewDelivery]) -> None:
         with self._database.transaction() as db:
-            db.executemany(_INSERT_DELIVERY, [_row(d) for d in deliveries])
+            outbox.insert(db, [d.entry() for d in deliveries])
 
     async def fire_slot(
         self, bus: str, rule: str, slot: float, deliveries: Sequence[NewDelivery]
     ) -> None:
         with self._database.transaction() as db:
-            db.executemany(_INSERT_DELIVERY, [_row(d) for d in deliveries])
+            outbox.insert(db, [d.entry() for d in deliveries])
             db.execute(
                 "UPDATE event_rules SET last_fired = ? WHERE bus = ? AND name = ?",
                 (slot, bus, rule),
             )
-
-    async def due_deliveries(
-        self, now: float, limit: int, excluding: Iterable[int] = ()
-    ) -> list[Delivery]:
-        busy = list(excluding)
-        marks = ",".join("?" * len(busy))
-        rows = self._db.execute(
-            f"SELECT {_DELIVERY_COLUMNS} FROM event_deliveries WHERE due_at <= ? "
-            f"AND id NOT IN ({marks}) ORDER BY due_at, id LIMIT ?",
-            (now, *busy, limit),
-        )
-        return [_delivery(row) for row in rows]
-
-    async def next_due(self, excluding: Iterable[int] = ()) -> float | None:
-        busy = list(excluding)
-        marks = ",".join("?" * len(busy))
-        row = self._db.execute(
-            f"SELECT min(due_at) FROM event_deliveries WHERE id NOT IN ({marks})", busy
-        ).fetchone()
-        return float(row[0]) if row and row[0] is not None else None
-
-    async def settle_delivery(self, delivery_id: int) -> None:
-        self._db.execute("DELETE FROM event_deliveries WHERE id = ?", (delivery_id,))
-
-    async def reschedule_delivery(
-        self, delivery_id: int, attempts: int, due_at: float, error: dict[str, str]
-    ) -> None:
-        self._db.execute(
-            "UPDATE event_deliveries SET attempts = ?, due_at = ?, last_error = ? WHERE id = ?",
-            (attempts, due_at, json.dumps(error), delivery_id),
-        )
-
-    async def pending_count(self) -> int:
-        return int(self._db.execute("SELECT count(*) FROM event_deliveries").fetchone()[0])
-
-
-def _row(d: NewDelivery) -> tuple[str, str, str, str, float, float]:
-    return (d.rule_arn, json.dumps(d.target), d.event, d.payload, d.accepted_at, d.due_at)
-
-
-def _delivery(row: tuple[Any, ...]) -> Delivery:
-    did, rule_arn, target, event, payload, accepted_at, attempts, due_at, error = row
-    return Delivery(
-        did,
-        rule_arn,
-        json.loads(target),
-        event,
-        payload,
-        accepted_at,
-        attempts,
-        due_at,
-        json.loads(error) if error else None,
-    )

@@ -1,7 +1,8 @@
 """SNS's tables in the main SQLite file: the SQLite implementation of ``SnsStore``.
 
 Every call is a short inline statement or one ``BEGIN IMMEDIATE`` transaction, never held
-across an ``await``. A publication and all its deliveries commit together."""
+across an ``await``. A publication's deliveries are outbox rows (store/sqlite/outbox.py),
+written in the publication's transaction."""
 
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
-from lambdalite.services.sns.model import Delivery, Publication, Subscription, Topic
-from lambdalite.services.sns.store import Fanout, Retry
+from lambdalite.services.sns.model import OUTBOX_KIND, Delivery, Publication, Subscription, Topic
+from lambdalite.services.sns.store import Fanout
+from lambdalite.store.sqlite import outbox
 from lambdalite.store.sqlite.database import SqliteDatabase
 
 _SUBSCRIPTION_COLUMNS = "arn, topic_arn, protocol, endpoint, attributes"
@@ -50,15 +52,12 @@ class SqliteSnsStore:
 
     async def delete_topic(self, arn: str) -> None:
         with self._database.transaction() as db:
-            db.execute(
-                "DELETE FROM sns_deliveries WHERE subscription_arn IN "
-                "(SELECT arn FROM sns_subscriptions WHERE topic_arn = ?)",
-                (arn,),
+            outbox.delete_refs(
+                db, OUTBOX_KIND, "SELECT arn FROM sns_subscriptions WHERE topic_arn = ?", (arn,)
             )
             db.execute("DELETE FROM sns_subscriptions WHERE topic_arn = ?", (arn,))
             db.execute("DELETE FROM sns_topics WHERE arn = ?", (arn,))
             db.execute("DELETE FROM sns_dedup WHERE topic_arn = ?", (arn,))
-            _drop_orphans(db)
 
     async def list_topics(self, after: int, limit: int) -> list[tuple[int, str]]:
         rows = self._db.execute(
@@ -98,9 +97,8 @@ class SqliteSnsStore:
 
     async def delete_subscription(self, arn: str) -> None:
         with self._database.transaction() as db:
-            db.execute("DELETE FROM sns_deliveries WHERE subscription_arn = ?", (arn,))
+            outbox.delete_refs(db, OUTBOX_KIND, "?", (arn,))
             db.execute("DELETE FROM sns_subscriptions WHERE arn = ?", (arn,))
-            _drop_orphans(db)
 
     async def list_subscriptions(
         self, topic_arn: str | None, after: int, limit: int
@@ -142,51 +140,8 @@ class SqliteSnsStore:
                 accepted.append(publication)
                 if publication.deduplication_id is not None:
                     _remember(db, publication, now + dedup_window)
-                if subscriptions:
-                    _insert(db, publication, subscriptions, now)
+                outbox.insert(db, [Delivery.entry(publication, s, now) for s in subscriptions])
         return accepted
-
-    async def due_deliveries(self, now: float, limit: int) -> list[Delivery]:
-        rows = self._db.execute(
-            "SELECT d.id, d.publication_id, p.doc, d.subscription, d.attempts "
-            "FROM sns_deliveries d "
-            "JOIN sns_publications p ON p.id = d.publication_id "
-            "WHERE d.due_at <= ? AND (d.group_id IS NULL OR NOT EXISTS (SELECT 1 "
-            "FROM sns_deliveries e WHERE e.subscription_arn = d.subscription_arn "
-            "AND e.group_id = d.group_id AND e.id < d.id)) "
-            "ORDER BY d.due_at, d.id LIMIT ?",
-            (now, limit),
-        )
-        return [
-            Delivery(
-                id=int(row[0]),
-                publication_id=int(row[1]),
-                publication=Publication.from_doc(json.loads(row[2])),
-                subscription=Subscription.from_doc(json.loads(row[3])),
-                attempts=int(row[4]),
-            )
-            for row in rows
-        ]
-
-    async def next_due(self) -> float | None:
-        row = self._db.execute("SELECT min(due_at) FROM sns_deliveries").fetchone()
-        return None if row[0] is None else float(row[0])
-
-    async def pending_count(self) -> int:
-        return int(self._db.execute("SELECT count(*) FROM sns_deliveries").fetchone()[0])
-
-    async def settle_deliveries(self, done: Sequence[Delivery], retries: Sequence[Retry]) -> None:
-        with self._database.transaction() as db:
-            db.executemany("DELETE FROM sns_deliveries WHERE id = ?", [(d.id,) for d in done])
-            db.executemany(
-                "DELETE FROM sns_publications WHERE id = ? AND NOT EXISTS "
-                "(SELECT 1 FROM sns_deliveries WHERE publication_id = ?)",
-                [(d.publication_id, d.publication_id) for d in done],
-            )
-            db.executemany(
-                "UPDATE sns_deliveries SET attempts = ?, due_at = ? WHERE id = ?",
-                [(d.attempts + 1, due, d.id) for d, due in retries],
-            )
 
 
 def _first_of(db: sqlite3.Connection, pub: Publication, now: float) -> Publication | None:
@@ -209,29 +164,6 @@ def _remember(db: sqlite3.Connection, pub: Publication, expires_at: float) -> No
         "INSERT OR REPLACE INTO sns_dedup "
         "(topic_arn, dedup_id, message_id, sequence_number, expires_at) VALUES (?,?,?,?,?)",
         (pub.topic_arn, pub.deduplication_id, pub.message_id, pub.sequence_number, expires_at),
-    )
-
-
-def _insert(
-    db: sqlite3.Connection, pub: Publication, subscriptions: Sequence[Subscription], now: float
-) -> None:
-    cursor = db.execute(
-        "INSERT INTO sns_publications (doc) VALUES (?)", (json.dumps(pub.to_doc()),)
-    )
-    db.executemany(
-        "INSERT INTO sns_deliveries (publication_id, subscription, subscription_arn, group_id, "
-        "due_at) VALUES (?, ?, ?, ?, ?)",
-        [
-            (cursor.lastrowid, json.dumps(s.to_doc()), s.arn, pub.group_id, now)
-            for s in subscriptions
-        ],
-    )
-
-
-def _drop_orphans(db: sqlite3.Connection) -> None:
-    db.execute(
-        "DELETE FROM sns_publications WHERE NOT EXISTS "
-        "(SELECT 1 FROM sns_deliveries d WHERE d.publication_id = sns_publications.id)"
     )
 
 
