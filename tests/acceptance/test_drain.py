@@ -13,7 +13,10 @@ import pytest
 from lambdalite.testing import advance, drain
 from tests.acceptance.conftest import Server, create, start_server, stop_server
 
-FAILS = "def handler(event, context):\n    raise RuntimeError('planned')\n"
+# Each attempt takes a while, so a drain that did not wait for it would answer first.
+SLOW = "import time\ndef handler(event, context):\n    time.sleep(0.3)\n"
+FAILS = SLOW + "    raise RuntimeError('planned')\n"
+DOUBLES = SLOW + "    return event['n'] * 2\n"
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +45,7 @@ def attempts(doc: dict[str, Any]) -> list[str]:
 def test_an_event_has_run_and_its_outcome_is_recorded_when_drain_answers(
     server: Server, lam: Any
 ) -> None:
-    name = create(lam, "def handler(event, context):\n    return event['n'] * 2\n")
+    name = create(lam, DOUBLES)
     rids = [event(lam, name, json.dumps({"n": n}).encode()) for n in range(20)]
     drain(server.endpoint)  # the system clock: nothing here waits for time to pass
     for rid in rids:
