@@ -47,6 +47,7 @@ class DueLoop(abc.ABC):
         self._in_pass = False
         self._next_at: float | None = None
         self._pass_done = asyncio.Condition()
+        self._drains = 0  # drain() calls waiting
 
     def wake(self) -> None:
         """Something changed: run a pass now instead of at the next due time."""
@@ -59,8 +60,14 @@ class DueLoop(abc.ABC):
 
     def busy(self) -> bool:
         """Work started by a pass that is still running (a subclass that runs work in tasks
-        says so here, and wakes the loop when it ends)."""
+        says so here, and calls `work_ended` when the last of it ends)."""
         return False
+
+    def work_ended(self) -> None:
+        """The last work a pass started has ended: a waiting drain needs a pass to see it
+        (without one waiting, no pass: nothing fell due)."""
+        if self._drains:
+            self.wake()
 
     async def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name=self.name)
@@ -77,6 +84,13 @@ class DueLoop(abc.ABC):
         and nothing it started still runs."""
         if self._task is None:
             return
+        self._drains += 1
+        try:
+            await self._drain()
+        finally:
+            self._drains -= 1
+
+    async def _drain(self) -> None:
         wake = True
         while True:
             # A pass already under way may have looked before the caller's work was there.
@@ -134,7 +148,11 @@ class DueSource(Protocol[T_co]):
 
 class ClaimLoop(DueLoop, Generic[T]):
     """Claims due items in batches and hands each batch to `run`, which runs and settles it
-    (the settle is the owner's store operation, committed with the outcome)."""
+    (the settle is the owner's store operation, committed with the outcome).
+
+    `run` may instead start the items as tasks and return: then `room` says how many more
+    can start now, `busy` whether any still runs, and the owner wakes the loop when room
+    frees up for items waiting, and calls `work_ended` when the last one ends."""
 
     def __init__(
         self,
@@ -145,6 +163,7 @@ class ClaimLoop(DueLoop, Generic[T]):
         *,
         batch: int = 100,
         room: Callable[[], int] | None = None,
+        busy: Callable[[], bool] | None = None,
     ) -> None:
         super().__init__(clock)
         self.name = name
@@ -152,6 +171,10 @@ class ClaimLoop(DueLoop, Generic[T]):
         self._run_batch = run
         self._batch = batch
         self._room = room
+        self._busy = busy
+
+    def busy(self) -> bool:
+        return self._busy is not None and self._busy()
 
     async def run_due(self) -> float | None:
         while True:

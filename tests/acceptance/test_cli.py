@@ -127,6 +127,7 @@ def test_logs_follow_prints_new_lines(server: Server, lam: Any) -> None:
     from tests.acceptance.conftest import create
 
     name = create(lam, "def handler(event, context):\n    print('followed', event['n'])\n")
+    lam.invoke(FunctionName=name, Payload=b'{"n": 1}')  # history, printed by the first poll
     env = {**os.environ, "LAMBDALITE_ENDPOINT": server.endpoint}
     follower = subprocess.Popen(
         [sys.executable, "-m", "lambdalite.cli.main", "logs", name, "--follow"],
@@ -134,15 +135,19 @@ def test_logs_follow_prints_new_lines(server: Server, lam: Any) -> None:
         text=True,
         env=env,
     )
-    try:
-        time.sleep(1.5)  # the follower's first poll found nothing yet
-        lam.invoke(FunctionName=name, Payload=b'{"n": 7}')
+
+    def read_until(text: str) -> str:
         deadline = time.monotonic() + 20
         seen = ""
         assert follower.stdout is not None
-        while time.monotonic() < deadline and "followed 7" not in seen:
+        while time.monotonic() < deadline and text not in seen:
             seen += follower.stdout.readline()
-        assert "followed 7" in seen
+        return seen
+
+    try:
+        assert "followed 7" not in read_until("followed 1")  # the first poll is done
+        lam.invoke(FunctionName=name, Payload=b'{"n": 7}')
+        assert "followed 7" in read_until("followed 7")
     finally:
         follower.kill()
         follower.communicate()

@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
+from lambdalite.testing import drain
 from tests.acceptance.conftest import Server, start_server, stop_server
 from tests.acceptance.test_sqs_support import advance, bodies, error_code, new_queue, receive
 
@@ -234,6 +235,16 @@ def test_retention_drops_old_messages(sqs: Any, server: Server) -> None:
     attrs = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
     assert attrs["ApproximateNumberOfMessages"] == "0"
     assert attrs["ApproximateNumberOfMessagesNotVisible"] == "1"
+
+
+def test_a_drain_past_retention_reaps_the_messages(sqs: Any, server: Server) -> None:
+    url = new_queue(sqs, {"MessageRetentionPeriod": "60"})
+    sqs.send_message(QueueUrl=url, MessageBody="old")
+    advance(server, 61)
+    drain(server.endpoint)
+    # A longer retention would bring back a message that was only hidden, not deleted.
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"MessageRetentionPeriod": "345600"})
+    assert receive(sqs, url) == []
 
 
 def _receive_in_thread(sqs: Any, url: str, out: list[Any], **extra: Any) -> threading.Thread:

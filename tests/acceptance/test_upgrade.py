@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
+from lambdalite.testing import advance, drain
 from tests.acceptance.conftest import Server, start_server, stop_server
 
 FIXTURE = Path(__file__).parent.parent / "fixtures" / "datadir"
@@ -34,15 +34,6 @@ def upgraded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     server = start_server(tmp, "--no-example", "--clock", "virtual")
     yield server
     stop_server(server)
-
-
-def _until(check: Callable[[], Any], timeout: float = 20.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result or time.monotonic() > deadline:
-            return result
-        time.sleep(0.02)
 
 
 def test_the_files_are_at_the_current_schema_version(upgraded: Server) -> None:
@@ -126,8 +117,12 @@ def test_a_queued_event_runs_its_remaining_retries(upgraded: Server) -> None:
         return dict(event)
 
     # The old server ran attempt 1 and scheduled attempt 2 a minute later (long past now).
-    assert _until(lambda: flaky()["attempts"] >= 2)
-    httpx.post(f"{upgraded.endpoint}/_lambdalite/clock", json={"advance": 300}).raise_for_status()
-    done = _until(lambda: flaky()["state"] == "done")
-    assert done, flaky()
-    assert (flaky()["attempts"], flaky()["condition"]) == (3, "RetriesExhausted")
+    drain(upgraded.endpoint)
+    assert flaky()["attempts"] >= 2
+    advance(upgraded.endpoint, 300)
+    drain(upgraded.endpoint)
+    assert (flaky()["state"], flaky()["attempts"], flaky()["condition"]) == (
+        "done",
+        3,
+        "RetriesExhausted",
+    )

@@ -297,7 +297,7 @@ def test_reaping_drops_messages_past_retention(tmp_path: Path, backend_kind: str
         await store.send(q, [_message("old")], T)
         await store.send(q, [_message("new")], T + 50)
         assert await store.counts(q, T + 61) == (1, 0, 0)  # expired: never counted
-        await store.reap([q], T + 61)
+        assert await store.reap([q], T + 61) == T + 110  # when "new" expires in turn
         q.attributes["MessageRetentionPeriod"] = "345600"  # would bring "old" back, unreaped
         await store.update_queue(q)
         got, _ = await store.claim(q, T + 61, 10, 30, None)
@@ -314,5 +314,20 @@ def test_deleting_a_queue_drops_its_messages(tmp_path: Path, backend_kind: str) 
         assert await store.queues() == []
         await store.create_queue(q)
         assert await store.counts(q, T) == (0, 0, 0)
+
+    _run(backend_kind, tmp_path, scenario)
+
+
+def test_reaping_says_when_the_next_message_or_deduplication_id_expires(
+    tmp_path: Path, backend_kind: str
+) -> None:
+    async def scenario(store: SqsStore) -> None:
+        assert await store.reap([], T) is None
+        fifo = _queue("q.fifo", MessageRetentionPeriod=str(int(2 * DEDUP_INTERVAL_S)))
+        await store.create_queue(fifo)
+        await store.send(fifo, [_message("a", group="g", dedup="d")], T)
+        assert await store.reap([fifo], T) == T + DEDUP_INTERVAL_S  # the id lapses first
+        assert await store.reap([fifo], T + DEDUP_INTERVAL_S) == T + 2 * DEDUP_INTERVAL_S
+        assert await store.reap([fifo], T + 2 * DEDUP_INTERVAL_S) is None
 
     _run(backend_kind, tmp_path, scenario)

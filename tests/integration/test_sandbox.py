@@ -12,7 +12,7 @@ import sys
 import time
 import uuid
 from collections import defaultdict
-from collections.abc import Coroutine, Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
@@ -243,12 +243,20 @@ def test_retire_stops_idle_and_busy_environments(h: Harness) -> None:
 
     async def retire_while_busy() -> InvocationResult:
         pending = asyncio.ensure_future(h.pool.invoke(slow, request(slow, {"seconds": 0.2})))
-        await asyncio.sleep(0.1)
+        await _until(lambda: slow.key in h.pool.stats().pids)  # the call is in its environment
         assert h.pool.retire(slow.function_name) == 1
         return await pending
 
     assert h.run(retire_while_busy()).payload == b'"woke up"'  # the invocation completes
     assert slow.key not in h.pool.stats().pids  # then the environment goes
+
+
+async def _until(condition: Callable[[], bool]) -> None:
+    """Wait for something the pool does in the background (10 s at most); the pool has
+    no event to say so, and a test should not add one."""
+    async with asyncio.timeout(10):
+        while not condition():  # noqa: ASYNC110
+            await asyncio.sleep(0.005)
 
 
 def test_idle_environments_are_reaped_after_ttl() -> None:
@@ -265,8 +273,7 @@ def test_idle_environments_are_reaped_after_ttl() -> None:
     try:
         background.invoke(make_spec("app.handler", "basic"))
         assert background.pool.stats().warm == 1
-        background.run(asyncio.sleep(0.3))
-        assert background.pool.stats().warm == 0
+        background.run(_until(lambda: background.pool.stats().warm == 0))  # reaped in time
     finally:
         background.close()
 
@@ -307,7 +314,7 @@ def test_stop_terminates_everything() -> None:
 
     async def stop_while_busy() -> InvocationResult:
         pending = asyncio.ensure_future(harness.pool.invoke(busy, request(busy, {"seconds": 30})))
-        await asyncio.sleep(0.1)
+        await _until(lambda: busy.key in harness.pool.stats().pids)
         await harness.pool.stop(grace_s=0.5)
         return await pending
 

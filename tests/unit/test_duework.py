@@ -76,8 +76,15 @@ def test_it_claims_no_more_than_there_is_room_for() -> None:
             room -= len(batch)
             running.extend(asyncio.create_task(one(name)) for name in batch)
 
-        loop = ClaimLoop("test", clock, source, run, batch=100, room=lambda: room)
-        loop.busy = lambda: any(not t.done() for t in running)  # type: ignore[method-assign]
+        loop = ClaimLoop(
+            "test",
+            clock,
+            source,
+            run,
+            batch=100,
+            room=lambda: room,
+            busy=lambda: any(not t.done() for t in running),
+        )
         await loop.start()
         for _ in range(20):
             await asyncio.sleep(0)
@@ -102,16 +109,39 @@ def test_drain_waits_for_work_a_pass_started() -> None:
             for _ in range(50):
                 await asyncio.sleep(0)
             finished.append(name)
-            loop.wake()
+            loop.work_ended()
 
         async def run(batch: Sequence[str]) -> None:
             tasks.extend(asyncio.create_task(slow(n)) for n in batch)
 
-        loop = ClaimLoop("test", clock, source, run)
-        loop.busy = lambda: any(not t.done() for t in tasks)  # type: ignore[method-assign]
+        loop = ClaimLoop("test", clock, source, run, busy=lambda: any(not t.done() for t in tasks))
         await loop.start()
         await loop.drain()
         assert finished == ["slow"]
+        await loop.stop()
+
+    asyncio.run(scenario())
+
+
+def test_work_ending_costs_a_pass_only_while_a_drain_waits() -> None:
+    class Counting(DueLoop):
+        passes = 0
+
+        async def run_due(self) -> float | None:
+            self.passes += 1
+            return None
+
+    async def scenario() -> None:
+        loop = Counting(VirtualClock(start=T0))
+        await loop.start()
+        await loop.drain()
+        before = loop.passes
+        loop.work_ended()
+        for _ in range(10):
+            await asyncio.sleep(0)
+        assert loop.passes == before  # nobody waits: nothing to look at
+        await loop.drain()
+        assert loop.passes == before + 1
         await loop.stop()
 
     asyncio.run(scenario())

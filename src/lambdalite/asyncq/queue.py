@@ -3,9 +3,11 @@
 accept -> one row in async_events, committed (group commit) before the caller sees 202.
 When this consumer has a free slot and nothing older is waiting, the row is inserted
 already leased to it and the event starts its first round as soon as the COMMIT is done:
-no claim, no dispatcher turn. Otherwise the row waits unleased and the dispatcher claims
-due rows with an expiring lease, woken when rows wait for a slot, when one is rescheduled,
-and by the platform clock when the next one falls due. Each round: admit, invoke through
+no claim, no dispatcher turn. Otherwise the row waits unleased and the dispatcher (a
+duework.ClaimLoop: the queue is its DueSource) claims due rows with an expiring lease, no
+more than there are free slots, woken when rows wait for a slot, when one is rescheduled,
+when the last round ends while a drain waits, and by the platform clock when the next one
+falls due. Each round: admit, invoke through
 the shared Invoker (same concurrency ledger and request id as every other attempt), decide
 (policy.py), plan effects (effects.py) and write them in one transaction.
 """
@@ -24,9 +26,9 @@ from lambdalite.asyncq.model import Complete, Effect, Journal, Outbox, QueuedEve
 from lambdalite.asyncq.policy import DEFAULT_RETRY, Decision, Outcome, admit, decide
 from lambdalite.asyncq.records import Response, parse_payload
 from lambdalite.asyncq.store import AsyncEventStore
-from lambdalite.clock import Clock, wait_until
+from lambdalite.clock import Clock
 from lambdalite.config import Settings
-from lambdalite.duework import DueLoop
+from lambdalite.duework import ClaimLoop, DueLoop
 from lambdalite.errors import AwsError, ResourceNotFoundException, TooManyRequestsException
 from lambdalite.functions.store import FunctionStore
 from lambdalite.invoke.invoker import Invoker, new_request_id
@@ -68,30 +70,34 @@ class EventQueue:
         self._outbox = outbox
         self.max_in_flight = max_in_flight
         self._owner = uuid.uuid4().hex
-        self._wake = asyncio.Event()
         # The round of each event this consumer is running, by event id.
         self._running: dict[int, asyncio.Task[None]] = {}
         self._slots = 0  # events running or about to: accepts still committing count too
         # True while the store may hold due events nobody has claimed: new events then
         # queue behind them instead of taking a free slot directly.
         self._backlog = True
-        self._dispatcher: asyncio.Task[None] | None = None
+        self._dispatcher = ClaimLoop(
+            "async-events",
+            clock,
+            self,
+            self._start_claimed,
+            batch=CLAIM_BATCH,
+            room=self._free_slots,
+            busy=self._busy,
+        )
         self._finished = 0
 
     # lifecycle -----------------------------------------------------------------------
 
     def due_loops(self) -> Sequence[DueLoop]:
-        return []
+        return [self._dispatcher]
 
     async def start(self) -> None:
         await self.async_store.release_leases()
-        self._dispatcher = asyncio.get_running_loop().create_task(self._dispatch())
+        await self._dispatcher.start()
 
     async def stop(self) -> None:
-        if self._dispatcher is not None:
-            self._dispatcher.cancel()
-            await asyncio.gather(self._dispatcher, return_exceptions=True)
-            self._dispatcher = None
+        await self._dispatcher.stop()
         rounds = list(self._running.values())
         if rounds:
             await asyncio.wait(rounds, timeout=self._settings.shutdown_grace_s)
@@ -124,7 +130,7 @@ class EventQueue:
         if self._backlog or self._slots >= self.max_in_flight:
             self._backlog = True
             await self.async_store.accept(event)
-            self._wake.set()
+            self._dispatcher.wake()
             return request_id
         self._slots += 1
         try:
@@ -141,34 +147,32 @@ class EventQueue:
         target = await resolve_target(self._store, function, None, s.region, s.account_id)
         return await self.accept(target, payload, source=source)
 
-    # dispatch ------------------------------------------------------------------------
+    # dispatch (the ClaimLoop's source, room and runner) ------------------------------
 
-    async def _dispatch(self) -> None:
-        while True:
-            self._wake.clear()
-            if self._backlog:
-                free = self.max_in_flight - self._slots
-                if free <= 0:
-                    await self._wake.wait()  # a finishing event frees a slot
-                    continue
-                wanted = min(free, CLAIM_BATCH)
-                now = self.clock.now()
-                batch = await self.async_store.claim(self._owner, now, now + LEASE_S, wanted)
-                for event in batch:
-                    if event.id not in self._running:  # a clock jump can outrun a lease
-                        self._slots += 1
-                        self._start(event, None)
-                if len(batch) == wanted:
-                    await asyncio.sleep(0)
-                    continue
-                self._backlog = False
-            wake_at = await self.async_store.next_wake()
-            if wake_at is None:
-                await self._wake.wait()
-            elif wake_at > self.clock.now():
-                await wait_until(self.clock, self._wake, wake_at)
-            else:
-                self._backlog = True
+    def _free_slots(self) -> int:
+        """Room for claimed events. A pass is looking for due ones: until it has claimed
+        them all (next_due), new events queue behind them instead of skipping ahead."""
+        self._backlog = True
+        return self.max_in_flight - self._slots
+
+    def _busy(self) -> bool:
+        return self._slots > 0
+
+    async def claim_due(self, now: float, limit: int) -> Sequence[QueuedEvent]:
+        return await self.async_store.claim(self._owner, now, now + LEASE_S, limit)
+
+    async def next_due(self) -> float | None:
+        """Asked once a claim found fewer due events than it had room for."""
+        wake_at = await self.async_store.next_wake()
+        if wake_at is None or wake_at > self.clock.now():
+            self._backlog = False
+        return wake_at
+
+    async def _start_claimed(self, batch: Sequence[QueuedEvent]) -> None:
+        for event in batch:
+            if event.id not in self._running:  # a clock jump can outrun a lease
+                self._slots += 1
+                self._start(event, None)
 
     def _start(self, event: QueuedEvent, target: Target | None) -> None:
         """Run one round of an event this consumer holds a slot and a lease for."""
@@ -183,12 +187,14 @@ class EventQueue:
             await self.async_store.hold_until(event.id, until)
         except Exception:
             log.exception("async event %s: lease kept until the next start", event.request_id)
-        self._wake.set()  # the dispatcher's next wake-up may now be sooner
+        self._dispatcher.wake()  # its next pass may now be due sooner
 
     def _release_slot(self) -> None:
         self._slots -= 1
         if self._backlog:
-            self._wake.set()
+            self._dispatcher.wake()  # room for the events waiting
+        elif not self._slots:
+            self._dispatcher.work_ended()
 
     async def _run(self, event: QueuedEvent, target: Target | None) -> None:
         try:
@@ -275,7 +281,7 @@ class EventQueue:
             if kind is Outbox:
                 self._outbox.wake()
             elif kind is Reschedule:
-                self._wake.set()  # the dispatcher's next wake-up may now be sooner
+                self._dispatcher.wake()  # its next pass may now be due sooner
             elif kind is Complete:
                 self._finished += 1
                 if self._finished % PRUNE_EVERY == 0:

@@ -1,7 +1,9 @@
-"""Helpers for driving a real lambdalite server from tests and benchmarks."""
+"""Helpers for driving a real lambdalite server from tests and benchmarks: start and stop
+one, and wait on its background work (`drain`, `advance`) instead of sleeping."""
 
 from __future__ import annotations
 
+from lambdalite.testing.hooks import DrainTimeout, advance, clock_now, drain
 from lambdalite.testing.server import (
     ROLE,
     Server,
@@ -11,4 +13,15 @@ from lambdalite.testing.server import (
     zip_source,
 )
 
-__all__ = ["ROLE", "Server", "free_port", "start_server", "stop_server", "zip_source"]
+__all__ = [
+    "ROLE",
+    "DrainTimeout",
+    "Server",
+    "advance",
+    "clock_now",
+    "drain",
+    "free_port",
+    "start_server",
+    "stop_server",
+    "zip_source",
+]

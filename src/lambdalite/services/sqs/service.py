@@ -10,13 +10,12 @@ or on the clock until the next delayed/in-flight message becomes visible.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from lambdalite.clock import Clock, sleep, wait_until
+from lambdalite.clock import Clock, wait_until
 from lambdalite.config import Settings
 from lambdalite.duework import DueLoop
 from lambdalite.services.directory import MessageAttributes
@@ -32,12 +31,12 @@ from lambdalite.services.sqs.errors import (
     ReceiptHandleIsInvalid,
 )
 from lambdalite.services.sqs.model import FIFO_SUFFIX, NewMessage, Queue, Received, Sent
+from lambdalite.services.sqs.reaper import Reaper
 from lambdalite.services.sqs.receipts import Receipt, decode_receipt
 from lambdalite.services.sqs.store import Outcome, SqsStore
 
 _NAME = re.compile(r"^[A-Za-z0-9_-]{1,80}$")
 _FIFO_NAME = re.compile(r"^[A-Za-z0-9_-]{1,75}\.fifo$")
-REAP_INTERVAL_S = 60.0
 PURGE_INTERVAL_S = 60.0
 
 
@@ -70,34 +69,26 @@ class SqsService:
         self._queues: dict[str, Queue] = {}
         self._waiters: dict[str, Waiter] = {}
         self._purged: dict[str, float] = {}
-        self._reaper: asyncio.Task[None] | None = None
+        self._reaper = Reaper(store, clock, lambda: list(self._queues.values()))
         self._stopping = False
 
     # lifecycle --------------------------------------------------------------------------
 
     def due_loops(self) -> Sequence[DueLoop]:
-        return []
+        return [self._reaper]
 
     async def start(self) -> None:
         for q in await self.store.queues():
             self._queues[q.name] = Queue(
                 q.name, self.arn(q.name), q.attributes, q.created, q.modified, q.tags
             )
-        self._reaper = asyncio.create_task(self._reap_forever())
+        await self._reaper.start()
 
     async def stop(self) -> None:
         self._stopping = True
-        if self._reaper is not None:
-            self._reaper.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._reaper
+        await self._reaper.stop()
         for waiter in self._waiters.values():
             waiter.notify()
-
-    async def _reap_forever(self) -> None:
-        while True:
-            await sleep(self.clock, REAP_INTERVAL_S)
-            await self.store.reap(list(self._queues.values()), self.clock.now())
 
     # names ------------------------------------------------------------------------------
 
@@ -188,6 +179,8 @@ class SqsService:
         queue.modified = self.clock.now()
         await self.store.update_queue(queue)
         self._notify(queue.name)  # a shorter delay or retention changes what is visible
+        if "MessageRetentionPeriod" in checked:
+            self._reaper.wake()  # its messages may now expire before the next pass
 
     async def set_tags(self, queue: Queue, tags: Mapping[str, str], removed: Sequence[str]) -> None:
         queue.tags.update(tags)

@@ -99,6 +99,8 @@ class SqsStore(Protocol):
         """(visible, in flight, delayed) messages, expired ones left out."""
         ...
 
-    async def reap(self, queues: Sequence[Queue], now: float) -> None:
-        """Delete the queues' expired messages and every lapsed deduplication id."""
+    async def reap(self, queues: Sequence[Queue], now: float) -> float | None:
+        """Delete the queues' expired messages and every lapsed deduplication id; returns
+        when the next of what is left expires (a message of one of the queues, or a
+        deduplication id), or None when nothing is left."""
         ...

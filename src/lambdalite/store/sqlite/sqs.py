@@ -177,14 +177,25 @@ class SqliteSqsStore:
         ).fetchone()
         return int(row[0]), int(row[1]), int(row[2])
 
-    async def reap(self, queues: Sequence[Queue], now: float) -> None:
+    async def reap(self, queues: Sequence[Queue], now: float) -> float | None:
+        upcoming: list[float] = []
         with self.database.transaction() as db:
             for queue in queues:
+                retention = queue.number("MessageRetentionPeriod")
                 db.execute(
                     "DELETE FROM sqs_messages WHERE queue=? AND sent<=?",
-                    (queue.name, now - queue.number("MessageRetentionPeriod")),
+                    (queue.name, now - retention),
                 )
+                (oldest,) = db.execute(
+                    "SELECT MIN(sent) FROM sqs_messages WHERE queue=?", (queue.name,)
+                ).fetchone()
+                if oldest is not None:
+                    upcoming.append(float(oldest) + retention)
             db.execute("DELETE FROM sqs_dedup WHERE expires_at<=?", (now,))
+            (lapse,) = db.execute("SELECT MIN(expires_at) FROM sqs_dedup").fetchone()
+            if lapse is not None:
+                upcoming.append(float(lapse))
+        return min(upcoming, default=None)
 
 
 def _insert(db: sqlite3.Connection, queue: Queue, m: NewMessage, now: float) -> Sent:
