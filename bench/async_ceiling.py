@@ -46,7 +46,6 @@ from bench.async_invoke import (  # noqa: E402
     add_redis_aof,
     bench_lambdalite,
     drive,
-    free_port,
     peers,
     wait_until,
 )
@@ -60,6 +59,7 @@ from bench.ceiling import (  # noqa: E402
 from lambdalite.api.app import LambdaliteApp  # noqa: E402
 from lambdalite.api.http import Headers, Request  # noqa: E402
 from lambdalite.store.sqlite.groupcommit import GroupCommitter  # noqa: E402
+from lambdalite.testing import free_port  # noqa: E402
 
 PATH = "/2015-03-31/functions/noop/invocations"
 SCHEMA = """

@@ -28,7 +28,6 @@ import json
 import multiprocessing
 import os
 import shutil
-import socket
 import sqlite3
 import statistics
 import subprocess
@@ -40,13 +39,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from lambdalite.testing import free_port
+
 NOOP = "def handler(event, context):\n    return None\n"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def wait_until(check: Callable[[], bool], timeout: float, what: str) -> None:

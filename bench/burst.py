@@ -28,14 +28,12 @@ import io
 import json
 import multiprocessing
 import os
-import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 import zipfile
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,6 +41,10 @@ from typing import Any
 
 import boto3
 import psutil
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.async_invoke import wait_until  # noqa: E402
+from lambdalite.testing import free_port  # noqa: E402
 
 NOOP = "def handler(event, context):\n    return None\n"
 FUNCTION = "noop"
@@ -61,21 +63,6 @@ class Result:
     peak: Peak
     sent_s: float
     delivered_s: float
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_until(check: Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(0.01)
-    raise SystemExit(f"timed out waiting for {what}")
 
 
 def _client(service: str, port: int) -> Any:

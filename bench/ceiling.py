@@ -43,6 +43,7 @@ from lambdalite.api.app import LambdaliteApp  # noqa: E402
 from lambdalite.api.http import Headers, Request  # noqa: E402
 from lambdalite.api.server_protocol import LambdaliteHttpProtocol  # noqa: E402
 from lambdalite.runtime import bootstrap, framing  # noqa: E402
+from lambdalite.testing import free_port
 
 NOOP = "def handler(event, context):\n    return None\n"
 WORKERS = 8
@@ -240,12 +241,6 @@ def run_uvicorn(app: Any, port: int, direct: bool) -> None:
         access_log=False,
         proxy_headers=False,
     )
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def wait_listening(port: int) -> None:
