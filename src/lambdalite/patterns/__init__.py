@@ -25,7 +25,9 @@ Semantics shared by all dialects:
 Dialects:
 
 - ``eventbridge``: every operator, including anything-but prefix/suffix/equals-ignore-case/
-  wildcard.
+  wildcard; fields are dot-joined paths (event-ruler), so a pattern key ``"a.b"`` names the
+  nested field a -> b and so does an event key ``"a.b"``; text that is not a JSON object is
+  reported in its JSON parser's (Jackson's) words with the location (`jsontext`).
 - ``esm`` (Lambda FilterCriteria): as EventBridge minus the anything-but sub-operators
   (EventBridge lists them as unsupported for Pipes). Deciding what to match on -- parsing
   SQS ``body`` / base64-decoded Kinesis/MQ ``data`` / Kafka ``value`` as JSON when it is a

@@ -8,6 +8,7 @@ from typing import Any
 
 from . import leaves
 from .errors import Dialect, InvalidEventPattern
+from .jsontext import PatternText, read_object
 from .leaves import Rejected, Test
 from .nodes import LeafNode, ObjectNode
 
@@ -35,11 +36,16 @@ class Rules:
     loose_numbers: bool  # SNS compares numbers by value, EventBridge by representation
     exists_requires_nonnull: bool
     nested: bool = True  # SNS MessageAttributes scope forbids nested objects
+    # EventBridge (event-ruler) matches on dot-joined field paths: a pattern key "a.b" is the
+    # nested {"a": {"b": ...}}, and an event key "a.b" is the nested field too.
+    dotted_keys: bool = False
+    # EventBridge words unparsable text as its JSON parser does, with the location.
+    parser_reasons: bool = False
 
 
 def rules_for(dialect: Dialect, *, sns_scope: str = "MessageAttributes") -> Rules:
     if dialect == "eventbridge":
-        return Rules(dialect, OPERATORS, True, False, False)
+        return Rules(dialect, OPERATORS, True, False, False, dotted_keys=True, parser_reasons=True)
     if dialect == "esm":
         # EventBridge marks the anything-but sub-operators unsupported for Pipes (spec 5.3).
         return Rules(dialect, OPERATORS, False, False, False)
@@ -59,7 +65,13 @@ def _reject_constant(name: str) -> Any:
     raise Rejected("Filter is not valid JSON")
 
 
-def parse(pattern: str | bytes | dict[str, Any]) -> dict[str, Any]:
+def parse(pattern: str | bytes | dict[str, Any], *, parser_reasons: bool = False) -> dict[str, Any]:
+    if parser_reasons and isinstance(pattern, (str, bytes)):
+        text = pattern.decode() if isinstance(pattern, bytes) else pattern
+        try:
+            return read_object(text)
+        except PatternText as exc:
+            raise Rejected(str(exc)) from None
     if isinstance(pattern, (str, bytes)):
         try:
             # json.loads keeps the last duplicate key, as AWS does.
@@ -82,9 +94,27 @@ def is_or_group(value: Any) -> bool:
     )
 
 
+def split_dotted(obj: dict[str, Any]) -> dict[str, Any]:
+    """{"a.b": X, "a": {"c": Y}} -> {"a": {"b": X, "c": Y}}, one level at a time (a deeper
+    "a.b.c" moves down as "b.c" and is split when its object is compiled). A path given
+    twice keeps the later value, as a duplicate key does."""
+    if not any("." in key for key in obj):
+        return obj
+    out: dict[str, Any] = {}
+    for key, value in obj.items():
+        head, dot, tail = key.partition(".")
+        if dot:
+            value = {tail: value}
+        old = out.get(head)
+        out[head] = {**old, **value} if isinstance(old, dict) and isinstance(value, dict) else value
+    return out
+
+
 def compile_object(obj: dict[str, Any], rules: Rules, depth: int = 1) -> ObjectNode:
     fields: list[tuple[str, LeafNode | ObjectNode]] = []
     ors: list[tuple[ObjectNode, ...]] = []
+    if rules.dotted_keys:
+        obj = split_dotted(obj)
     for key, value in obj.items():
         if not isinstance(key, str):
             raise Rejected("Filter is not valid JSON")
@@ -102,7 +132,7 @@ def compile_object(obj: dict[str, Any], rules: Rules, depth: int = 1) -> ObjectN
             fields.append((key, compile_leaf(value, rules)))
         else:
             raise Rejected(f'"{key}" must be an object or an array')
-    return ObjectNode(tuple(fields), tuple(ors))
+    return ObjectNode(tuple(fields), tuple(ors), dotted=rules.dotted_keys)
 
 
 def compile_leaf(values: list[Any], rules: Rules) -> LeafNode:
@@ -159,7 +189,7 @@ def compile_tree(
     pattern: str | bytes | dict[str, Any], rules: Rules
 ) -> tuple[dict[str, Any], ObjectNode]:
     try:
-        source = parse(pattern)
+        source = parse(pattern, parser_reasons=rules.parser_reasons)
         return source, compile_object(source, rules)
     except Rejected as exc:
         raise InvalidEventPattern(str(exc), rules.dialect) from None

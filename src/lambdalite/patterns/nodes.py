@@ -80,22 +80,50 @@ class LeafNode:
         return False
 
 
+def _join(old: Any, new: Any) -> Any:
+    """Two event values on one dot-joined path: objects merge, anything else is a list of
+    both (so either can match, as with an array)."""
+    if _is_mapping(old) and _is_mapping(new):
+        merged = dict(old)
+        for key, value in new.items():
+            merged[key] = _join(merged[key], value) if key in merged else value
+        return merged
+    return [old, new]
+
+
+def undot(obj: Mapping[str, Any]) -> Mapping[str, Any]:
+    """An event object with its dotted keys nested, one level: {"a.b": 1} -> {"a": {"b": 1}}
+    (the deeper rest stays dotted for the child's own turn)."""
+    out: dict[str, Any] = {}
+    for key, value in obj.items():
+        head, dot, tail = key.partition(".")
+        if dot:
+            value = {tail: value}
+        out[head] = _join(out[head], value) if head in out else value
+    return out
+
+
 class ObjectNode:
     """AND of the fields of one pattern object, plus its `$or` groups."""
 
-    __slots__ = ("fields", "ors", "empty_ok")
+    __slots__ = ("fields", "ors", "dotted", "empty_ok")
 
     def __init__(
         self,
         fields: tuple[tuple[str, LeafNode | ObjectNode], ...],
         ors: tuple[tuple[ObjectNode, ...], ...],
+        *,
+        dotted: bool = False,
     ) -> None:
         self.fields = fields
         self.ors = ors
+        self.dotted = dotted  # EventBridge: event keys are dot-joined paths too
         # A missing parent still satisfies children like {"exists": false}.
         self.empty_ok = self.match(_EMPTY)
 
     def match(self, obj: Mapping[str, Any]) -> bool:
+        if self.dotted and any("." in key for key in obj):
+            obj = undot(obj)
         get = obj.get
         for key, child in self.fields:
             if not child.match_value(get(key, _MISSING)):

@@ -77,7 +77,7 @@ class Publisher:
         for route in await self._routes_of(bus):
             if route.pattern.matches(event):
                 for target in route.targets:
-                    payload = target_payload(target, event, route.rule.name, route.arn)
+                    payload = target_payload(target, event, route.rule.name, route.arn, now)
                     out.append(NewDelivery(route.arn, target, text, payload, now, now))
         return out
 
@@ -90,16 +90,16 @@ class Publisher:
         deliveries: list[NewDelivery] = []
         for entry in entries:
             error = entry_error(entry)
-            bus = bus_name(entry.get("EventBusName"))
-            if error is None and await self._store.get_bus(bus) is None:
-                error = ("ResourceNotFoundException", f"Event bus {bus} does not exist.")
             if error is not None:
                 results.append({"ErrorCode": error[0], "ErrorMessage": error[1]})
                 continue
             event_id = str(uuid.uuid4())
+            results.append({"EventId": event_id})
+            bus = bus_name(entry.get("EventBusName"))
+            if await self._store.get_bus(bus) is None:
+                continue  # AWS accepts an event for a bus that does not exist, and drops it
             event = build_event(entry, event_id, now, self._arns.region, self._arns.account)
             deliveries.extend(await self._deliveries(bus, event, now))
-            results.append({"EventId": event_id})
         await self._commit(deliveries)
         return results
 
@@ -135,7 +135,9 @@ class Publisher:
         }
         text = json.dumps(event)
         deliveries = [
-            NewDelivery(arn, target, text, target_payload(target, event, rule.name, arn), now, now)
+            NewDelivery(
+                arn, target, text, target_payload(target, event, rule.name, arn, now), now, now
+            )
             for target in await self._store.targets(rule.bus, rule.name)
         ]
         await self._store.fire_slot(rule.bus, rule.name, slot, deliveries)

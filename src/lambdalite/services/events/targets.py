@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from lambdalite.services.events.errors import LimitExceededException, ValidationException
-from lambdalite.services.events.transform import PathError, check_path
+from lambdalite.services.events.transform import PREDEFINED, PathError, check_path, placeholders
 
 MAX_TARGETS_PER_RULE = 5
 
@@ -26,7 +26,14 @@ def _check_input(target: Mapping[str, Any]) -> None:
             "Only one of Input, InputPath, or InputTransformer must be provided for target "
             f"{target['Id']}."
         )
-    paths = list((target.get("InputTransformer") or {}).get("InputPathsMap", {}).values())
+    transformer = target.get("InputTransformer") or {}
+    names = transformer.get("InputPathsMap") or {}
+    for name in placeholders(transformer.get("InputTemplate") or ""):
+        if name not in names and name not in PREDEFINED:
+            raise ValidationException(
+                f"InputTemplate for target {target['Id']} contains invalid placeholder {name}."
+            )
+    paths = list(names.values())
     if target.get("InputPath"):
         paths.append(target["InputPath"])
     for path in paths:

@@ -1,14 +1,24 @@
 """What a target receives: the event, `Input`, `InputPath` or `InputTransformer`.
 
 JSONPath is the subset EventBridge documents for these fields: ``$``, dotted names and
-``[n]`` indexes (``$.detail.items[0].id``); a path that leads nowhere yields nothing
-(``null`` in a JSON template, an empty string inside a quoted one).
+``[n]`` indexes (``$.detail.items[0].id``).
 
 InputTemplate placeholders ``<name>`` take their value from InputPathsMap or from the
-reserved ``aws.events.*`` variables. Outside a JSON string a value is written as JSON
-(strings get quotes); inside a JSON string it is written as text, escaped so the result
-stays valid JSON. The rendered text is delivered as it stands: a template that is a quoted
-string (``"<instance> is <state>"``) delivers the quotes too, as AWS does.
+predefined ``aws.events.*`` variables; PutTargets refuses any other (`placeholders`). What a
+placeholder becomes depends on where it stands (AWS-recorded unless noted):
+
+- outside a JSON string, the value as JSON: strings get quotes, objects and arrays stay JSON;
+- inside a JSON string, the value as text, not escaped (the user guide: "EventBridge doesn't
+  escape values extracted by Input Path"); an object or an array there loses its quotes:
+  ``{"a": "b"}`` becomes ``{a:b}`` and ``["x", "y"]`` becomes ``[x,y]``;
+- a path that leads nowhere yields the empty string: nothing inside a string, ``""``
+  outside one;
+- ``aws.events.event`` is the event without ``detail``, with ``detail-type`` spelled
+  ``detailType``; ``aws.events.event.json`` is the whole event; both are JSON objects;
+  ``aws.events.event.ingestion-time`` is when EventBridge received the event (ISO 8601).
+
+The rendered text is delivered as it stands: a template that is a quoted string
+(``"<instance> is <state>"``) delivers the quotes too, as AWS does.
 """
 
 from __future__ import annotations
@@ -16,13 +26,34 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
 
-__all__ = ["PathError", "check_path", "extract", "render_template", "target_payload"]
+__all__ = [
+    "PREDEFINED",
+    "PathError",
+    "check_path",
+    "extract",
+    "placeholders",
+    "render_template",
+    "target_payload",
+]
 
 _STEP = re.compile(r"\.([A-Za-z0-9_\-$@]+)|\[(\d+)\]|\['([^']*)'\]")
-_PLACEHOLDER = re.compile(r"<([A-Za-z0-9_\-.]+)>")
+_PLACEHOLDER = re.compile(r"<([^<>\s\"]+)>")
 _MISSING = object()
+
+PREDEFINED = frozenset(
+    {
+        "aws.events.rule-arn",
+        "aws.events.rule-name",
+        "aws.events.event.ingestion-time",
+        "aws.events.event",
+        "aws.events.event.json",
+    }
+)
+# The order AWS writes aws.events.event in (recorded).
+_EVENT_FIELDS = ("id", "account", "detail-type", "time", "source", "region", "resources", "version")
 
 
 class PathError(ValueError):
@@ -61,36 +92,57 @@ def extract(document: Any, path: str) -> Any:
     return value
 
 
+def placeholders(template: str) -> list[str]:
+    """The variable names `template` uses, in order."""
+    return _PLACEHOLDER.findall(template)
+
+
+def _iso(moment: float) -> str:
+    return datetime.fromtimestamp(moment, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def _variables(
-    event: Mapping[str, Any], paths: Mapping[str, str], rule_name: str, rule_arn: str
+    event: Mapping[str, Any],
+    paths: Mapping[str, str],
+    rule_name: str,
+    rule_arn: str,
+    ingested_at: float | None,
 ) -> dict[str, Any]:
     values = {key: extract(event, path) for key, path in paths.items()}
-    event_text = json.dumps(event)
+    summary = {
+        ("detailType" if name == "detail-type" else name): event[name]
+        for name in _EVENT_FIELDS
+        if name in event
+    }
     values.update(
         {
             "aws.events.rule-arn": rule_arn,
             "aws.events.rule-name": rule_name,
-            "aws.events.event.ingestion-time": event.get("time", ""),
-            "aws.events.event": _Raw(event_text),
-            "aws.events.event.json": event_text,
+            "aws.events.event.ingestion-time": (
+                _iso(ingested_at) if ingested_at is not None else event.get("time", "")
+            ),
+            "aws.events.event": summary,
+            "aws.events.event.json": dict(event),
         }
     )
     return values
 
 
-class _Raw(str):
-    """A value written verbatim (the whole event), never quoted or escaped."""
+def _as_text(value: Any) -> str:
+    """A value written inside a JSON string: not escaped, objects and arrays unquoted."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict):
+        return "{" + ",".join(f"{key}:{_as_text(item)}" for key, item in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ",".join(_as_text(item) for item in value) + "]"
+    return json.dumps(value)
 
 
 def _render(value: Any, in_string: bool) -> str:
-    if isinstance(value, _Raw):
-        return str(value)
     if value is _MISSING:
-        return "" if in_string else "null"
-    if in_string:
-        text = value if isinstance(value, str) else json.dumps(value)
-        return json.dumps(text)[1:-1]
-    return json.dumps(value)
+        value = ""
+    return _as_text(value) if in_string else json.dumps(value)
 
 
 def render_template(template: str, variables: Mapping[str, Any]) -> str:
@@ -116,9 +168,13 @@ def render_template(template: str, variables: Mapping[str, Any]) -> str:
 
 
 def target_payload(
-    target: Mapping[str, Any], event: Mapping[str, Any], rule_name: str, rule_arn: str
+    target: Mapping[str, Any],
+    event: Mapping[str, Any],
+    rule_name: str,
+    rule_arn: str,
+    ingested_at: float | None = None,
 ) -> str:
-    """The text a target receives for `event`."""
+    """The text a target receives for `event` (received by EventBridge at `ingested_at`)."""
     if target.get("Input") is not None:
         return str(target["Input"])
     if target.get("InputPath"):
@@ -126,6 +182,7 @@ def target_payload(
         return "null" if value is _MISSING else json.dumps(value)
     transformer = target.get("InputTransformer")
     if transformer:
-        variables = _variables(event, transformer.get("InputPathsMap") or {}, rule_name, rule_arn)
+        paths = transformer.get("InputPathsMap") or {}
+        variables = _variables(event, paths, rule_name, rule_arn, ingested_at)
         return render_template(transformer["InputTemplate"], variables)
     return json.dumps(event)
