@@ -250,7 +250,9 @@ class SqsService:
                 f"Value {dedup} for parameter MessageDeduplicationId is invalid. Reason: The "
                 "request includes a parameter that is not valid for this queue type."
             )
-        delay_s = queue.number("DelaySeconds") if delay is None else int(delay)
+        # FIFO messages take the queue's delay only (an explicit 0 is allowed, not applied).
+        own = None if queue.fifo else delay
+        delay_s = queue.number("DelaySeconds") if own is None else int(own)
         return NewMessage(body, attributes, system, delay_s, group, dedup)
 
     @staticmethod
