@@ -118,18 +118,38 @@ def test_an_in_flight_message_reappears_after_its_visibility_timeout(
     _run(backend_kind, tmp_path, scenario)
 
 
-def test_delete_needs_the_latest_receipt(tmp_path: Path, backend_kind: str) -> None:
+def test_a_standard_delete_takes_any_receipt_of_the_message(
+    tmp_path: Path, backend_kind: str
+) -> None:
     async def scenario(store: SqsStore) -> None:
         q = _queue("q")
         await _with_queue(store, q, "x")
         (first,), _ = await store.claim(q, T, 10, 30, None)
         (latest,), _ = await store.claim(q, T + 30, 10, 30, None)
-        assert await store.delete_messages([_receipt(first)]) == ["stale"]
-        assert await store.counts(q, T + 31) == (0, 1, 0)  # still there
-        assert await store.delete_messages([_receipt(latest)]) == ["ok"]
+        # AWS: an older receipt handle succeeds; here it deletes the message too.
+        assert await store.delete_messages(q, [_receipt(first)], T + 31) == ["ok"]
         assert await store.counts(q, T + 31) == (0, 0, 0)
         assert await store.claim(q, T + 1000, 10, 30, None) == ([], False)
-        assert await store.delete_messages([_receipt(latest)]) == ["gone"]
+        assert await store.delete_messages(q, [_receipt(latest)], T + 31) == ["gone"]
+
+    _run(backend_kind, tmp_path, scenario)
+
+
+def test_a_fifo_delete_needs_the_latest_receipt_in_flight(
+    tmp_path: Path, backend_kind: str
+) -> None:
+    async def scenario(store: SqsStore) -> None:
+        q = _queue("f.fifo")
+        await store.create_queue(q)
+        await store.send(q, [_message("x", group="g", dedup="d")], T)
+        (first,), _ = await store.claim(q, T, 10, 30, None)
+        assert await store.delete_messages(q, [_receipt(first)], T + 30) == ["expired"]
+        (latest,), _ = await store.claim(q, T + 30, 10, 30, None)
+        assert await store.delete_messages(q, [_receipt(first)], T + 31) == ["expired"]
+        assert await store.counts(q, T + 31) == (0, 1, 0)  # still there
+        assert await store.delete_messages(q, [_receipt(latest)], T + 31) == ["ok"]
+        assert await store.counts(q, T + 31) == (0, 0, 0)
+        assert await store.delete_messages(q, [_receipt(latest)], T + 31) == ["gone"]
 
     _run(backend_kind, tmp_path, scenario)
 
@@ -142,7 +162,7 @@ def test_a_delete_batch_answers_per_receipt(tmp_path: Path, backend_kind: str) -
         (a, b), _ = await store.claim(q, T, 10, 30, None)
         (c,), _ = await store.claim(other, T, 10, 30, None)
         wrong_queue = Receipt("q", _receipt(c).message_key, _receipt(c).nonce)
-        outcomes = await store.delete_messages([_receipt(a), wrong_queue, _receipt(b)])
+        outcomes = await store.delete_messages(q, [_receipt(a), wrong_queue, _receipt(b)], T)
         assert outcomes == ["ok", "gone", "ok"]
         assert await store.counts(q, T) == (0, 0, 0)
         assert await store.counts(other, T) == (0, 1, 0)
@@ -157,16 +177,36 @@ def test_change_visibility_to_zero_makes_it_visible_at_once(
         q = _queue("q")
         await _with_queue(store, q, "x")
         (first,), _ = await store.claim(q, T, 10, 30, None)
-        assert await store.change_visibilities([(_receipt(first), 0)], T + 1) == ["ok"]
+        assert await store.change_visibilities(q, [(_receipt(first), 0)], T + 1) == ["ok"]
         assert await store.counts(q, T + 1) == (1, 0, 0)
         (again,), _ = await store.claim(q, T + 1, 10, 30, None)
         assert again.receive_count == 2
-        assert await store.change_visibilities([(_receipt(first), 0)], T + 2) == ["stale"]
-        assert await store.change_visibilities([(_receipt(again), 100)], T + 2) == ["ok"]
+        assert await store.change_visibilities(q, [(_receipt(first), 0)], T + 2) == ["stale"]
+        assert await store.change_visibilities(q, [(_receipt(again), 100)], T + 2) == ["ok"]
         assert await store.next_visible("q", T + 2) == T + 102
-        assert await store.change_visibilities([(_receipt(again), 0)], T + 3) == ["ok"]
-        outcome = await store.change_visibilities([(_receipt(again), 10)], T + 3)
-        assert outcome == ["not_in_flight"]
+        assert await store.change_visibilities(q, [(_receipt(again), 0)], T + 3) == ["ok"]
+        # Its timeout over, the latest receipt still hides the message again (as on AWS).
+        assert await store.change_visibilities(q, [(_receipt(again), 10)], T + 3) == ["ok"]
+        assert await store.counts(q, T + 3) == (0, 1, 0)
+        assert await store.delete_messages(q, [_receipt(again)], T + 3) == ["ok"]
+        outcome = await store.change_visibilities(q, [(_receipt(again), 10)], T + 3)
+        assert outcome == ["gone"]
+
+    _run(backend_kind, tmp_path, scenario)
+
+
+def test_a_fifo_visibility_change_needs_the_receipt_in_flight(
+    tmp_path: Path, backend_kind: str
+) -> None:
+    async def scenario(store: SqsStore) -> None:
+        q = _queue("f.fifo")
+        await store.create_queue(q)
+        await store.send(q, [_message("x", group="g", dedup="d")], T)
+        (first,), _ = await store.claim(q, T, 10, 30, None)
+        assert await store.change_visibilities(q, [(_receipt(first), 60)], T + 1) == ["ok"]
+        outcome = await store.change_visibilities(q, [(_receipt(first), 60)], T + 61)
+        assert outcome == ["expired"]
+        assert await store.counts(q, T + 61) == (1, 0, 0)
 
     _run(backend_kind, tmp_path, scenario)
 
@@ -211,9 +251,46 @@ def test_fifo_groups_come_in_order_and_a_group_in_flight_waits(
         got, _ = await store.claim(q, T, 10, 30, None)
         assert [m.body for m in got] == ["b1", "b2", "c1"]  # group a waits for a1
         assert await store.claim(q, T, 10, 30, None) == ([], False)
-        assert await store.delete_messages([_receipt(a1)]) == ["ok"]
+        assert await store.delete_messages(q, [_receipt(a1)], T) == ["ok"]
         got, _ = await store.claim(q, T, 10, 30, None)
         assert [m.body for m in got] == ["a2", "a3"]
+
+    _run(backend_kind, tmp_path, scenario)
+
+
+def test_fifo_hands_out_one_group_together_then_fills_with_the_next(
+    tmp_path: Path, backend_kind: str
+) -> None:
+    async def scenario(store: SqsStore) -> None:
+        q = _queue("f.fifo")
+        await store.create_queue(q)
+        order = ("b1", "a1", "b2", "c1", "a2", "b3", "a3")
+        await store.send(q, [_message(b, group=b[0], dedup=b) for b in order], T)
+        got, _ = await store.claim(q, T, 4, 30, None)
+        assert [m.body for m in got] == ["b1", "b2", "b3", "a1"]
+        got, _ = await store.claim(q, T, 10, 30, None)
+        assert [m.body for m in got] == ["c1"]  # groups a and b have messages in flight
+
+    _run(backend_kind, tmp_path, scenario)
+
+
+def test_a_fifo_group_waits_while_any_of_its_messages_is_in_flight(
+    tmp_path: Path, backend_kind: str
+) -> None:
+    async def scenario(store: SqsStore) -> None:
+        q = _queue("f.fifo")
+        await store.create_queue(q)
+        await store.send(q, [_message(b, group="g", dedup=b) for b in ("m1", "m2", "m3")], T)
+        (m1, m2, m3), _ = await store.claim(q, T, 3, 30, None)
+        # m1 is visible again, but m2 and m3 are still in flight: the group stays blocked.
+        assert await store.change_visibilities(q, [(_receipt(m1), 0)], T + 1) == ["ok"]
+        assert await store.counts(q, T + 1) == (1, 2, 0)
+        assert await store.claim(q, T + 1, 10, 30, None) == ([], False)
+        assert await store.delete_messages(q, [_receipt(m2)], T + 2) == ["ok"]
+        assert await store.claim(q, T + 2, 10, 30, None) == ([], False)  # m3 in flight
+        assert await store.delete_messages(q, [_receipt(m3)], T + 3) == ["ok"]
+        (again,), _ = await store.claim(q, T + 3, 10, 30, None)
+        assert (again.body, again.receive_count) == ("m1", 2)
 
     _run(backend_kind, tmp_path, scenario)
 
@@ -248,6 +325,22 @@ def test_purge_drops_every_message(tmp_path: Path, backend_kind: str) -> None:
         assert await store.counts(q, T) == (0, 0, 0)
         assert await store.claim(q, T + 100, 10, 30, None) == ([], False)
         assert await store.counts(other, T) == (1, 0, 0)
+
+    _run(backend_kind, tmp_path, scenario)
+
+
+def test_purge_forgets_the_deduplication_ids(tmp_path: Path, backend_kind: str) -> None:
+    async def scenario(store: SqsStore) -> None:
+        q, other = _queue("f.fifo"), _queue("o.fifo")
+        for queue in (q, other):
+            await store.create_queue(queue)
+            await store.send(queue, [_message("one", group="g", dedup="d")], T)
+        await store.purge("f.fifo")
+        (again,) = await store.send(q, [_message("two", group="g", dedup="d")], T + 1)
+        got, _ = await store.claim(q, T + 1, 10, 30, None)
+        assert [(m.message_id, m.body) for m in got] == [(again.message_id, "two")]
+        await store.send(other, [_message("dup", group="g", dedup="d")], T + 1)
+        assert await store.counts(other, T + 1) == (1, 0, 0)  # the other queue's still hold
 
     _run(backend_kind, tmp_path, scenario)
 

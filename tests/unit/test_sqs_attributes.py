@@ -17,11 +17,10 @@ from lambdalite.services.sqs.model import Queue
 DLQ = Queue("dlq", "arn:aws:sqs:us-east-1:000000000000:dlq", dict(qattrs.DEFAULTS), 0, 0)
 
 
-def check(given: dict[str, str], fifo: bool = False, creating: bool = True) -> dict[str, str]:
+def check(given: dict[str, str], fifo: bool = False) -> dict[str, str]:
     return qattrs.validate(
         given,
         fifo=fifo,
-        creating=creating,
         arn="arn:aws:sqs:us-east-1:000000000000:src",
         lookup=lambda arn: DLQ if arn == DLQ.arn else None,
     )
@@ -46,8 +45,13 @@ def test_names() -> None:
     for name in ("Bogus", "QueueArn", "ApproximateNumberOfMessages", "ContentBasedDeduplication"):
         with pytest.raises(InvalidAttributeName, match=f"Unknown Attribute {name}."):
             check({name: "1"})
-    with pytest.raises(InvalidAttributeName):
-        check({"FifoQueue": "true"}, fifo=True, creating=False)
+    # FifoQueue is unknown to a standard queue, even "false"; a FIFO queue keeps its type.
+    for value in ("false", "true"):
+        with pytest.raises(InvalidAttributeName, match="Unknown Attribute FifoQueue."):
+            check({"FifoQueue": value})
+    assert check({"FifoQueue": "true"}, fifo=True) == {"FifoQueue": "true"}
+    with pytest.raises(InvalidAttributeValue, match="Modifying queue type is not supported."):
+        check({"FifoQueue": "false"}, fifo=True)
     assert qattrs.wanted_names(["All"]) == sorted(qattrs.READABLE)
     with pytest.raises(InvalidAttributeName):
         qattrs.wanted_names(["Nope"])

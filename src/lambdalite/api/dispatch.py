@@ -127,6 +127,8 @@ class Dispatcher:
         try:
             if action is None:
                 raise wire_error("MissingAction")("The request must contain the parameter Action.")
+            if model is not None:
+                query_protocol.check_version(model, form)
             if service is None or model is None or action not in service.spec.operations:
                 raise wire_error("InvalidAction")(
                     f"The action {action} is not valid for this web service."

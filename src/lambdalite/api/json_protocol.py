@@ -65,6 +65,13 @@ _VALIDATION: dict[str, tuple[str, bool]] = {
     "logs": ("InvalidParameterException", False),
 }
 _DEFAULT_VALIDATION = ("ValidationException", False)
+# awsQueryCompatible (SQS): the __type of SQS's common errors, whose query code (the
+# x-amzn-query-error header) is the short name (recorded from AWS: botocore reports it as
+# QueryErrorCode).
+_QUERY_COMPATIBLE_TYPES = {
+    "InvalidParameterValue": "InvalidParameterValueException",
+    "MissingParameter": "MissingRequiredParameterException",
+}
 # SQS's model lists queue attribute names as the enum of ReceiveMessage's AttributeNames,
 # yet SQS accepts message attribute names there and answers unknown names itself
 # (InvalidAttributeName); its handlers check names, so model enums are not enforced.
@@ -169,7 +176,10 @@ def error_response(
     facts = error_facts(query_model or model, exc)
     prefix = f"com.amazonaws.{model.endpoint_prefix}#" if query_model is not None and model else ""
     extra = {k: v for k, v in exc.body().items() if k not in ("Type", "message", "Message")}
-    doc = {"__type": prefix + exc.wire_code, "message": exc.message, **extra}
+    wire_type = exc.wire_code
+    if query_model is not None:
+        wire_type = _QUERY_COMPATIBLE_TYPES.get(wire_type, wire_type)
+    doc = {"__type": prefix + wire_type, "message": exc.message, **extra}
     headers: Headers = [
         (b"content-type", content_type(model)),
         (b"x-amzn-requestid", request_id.encode()),

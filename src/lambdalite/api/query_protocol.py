@@ -21,6 +21,7 @@ from __future__ import annotations
 import base64
 import binascii
 import copy
+import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from functools import cache
@@ -36,7 +37,14 @@ from lambdalite.api.json_protocol import check_input, error_facts, wire_error
 from lambdalite.api.service_model import load_service
 from lambdalite.errors import AwsError
 
-__all__ = ["error_response", "parse_request", "query_model", "read_form", "serialize_response"]
+__all__ = [
+    "check_version",
+    "error_response",
+    "parse_request",
+    "query_model",
+    "read_form",
+    "serialize_response",
+]
 
 XML = b"text/xml"
 SQS_NAMESPACE = "http://queue.amazonaws.com/doc/2012-11-05/"
@@ -88,6 +96,30 @@ _SQS_ERRORS = {
     "KmsOptInRequired": ("KMS.OptInRequired", 403),
     "KmsThrottled": ("KMS.ThrottlingException", 400),
 }
+
+
+# SQS words a missing queue differently over query (recorded from AWS).
+_SQS_QUERY_MESSAGES = {
+    ("QueueDoesNotExist", "The specified queue does not exist."): (
+        "The specified queue does not exist for this wsdl version."
+    ),
+}
+_VERSION = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def check_version(model: ServiceModel, form: Mapping[str, str]) -> None:
+    """SQS's common errors for the ``Version`` parameter: ``MalformedVersion`` when it is no
+    date, ``NoSuchVersion`` when it is not the API's (2012-11-05). A request without one is
+    served as before (curl users); other services' wording is unconfirmed, so SQS only."""
+    version = form.get("Version")
+    if version is None or model.service_name != "sqs":
+        return
+    if not _VERSION.match(version):
+        raise wire_error("MalformedVersion")(
+            f"Version not well formed: {version}. Must be in YYYY-MM-DD format."
+        )
+    if version != model.api_version:
+        raise wire_error("NoSuchVersion")("An incorrect version was specified in the request.")
 
 
 def _sqs_query_traits(doc: dict[str, Any]) -> dict[str, Any]:
@@ -297,7 +329,10 @@ def error_response(
     error = SubElement(root, "Error")
     SubElement(error, "Type").text = "Sender" if facts.sender_fault else "Receiver"
     SubElement(error, "Code").text = facts.code
-    SubElement(error, "Message").text = exc.message
+    message = exc.message
+    if model is not None and model.service_name == "sqs":
+        message = _SQS_QUERY_MESSAGES.get((exc.wire_code, message), message)
+    SubElement(error, "Message").text = message
     SubElement(root, "RequestId").text = request_id
     headers: Headers = [(b"content-type", XML), (b"x-amzn-requestid", request_id.encode())]
     headers.extend((k.encode(), v.encode()) for k, v in exc.headers().items())

@@ -194,6 +194,7 @@ async def send_message_batch(p: Platform, params: Params) -> Params:
             f"Batch requests cannot be longer than {MAX_MESSAGE_BYTES} bytes. You have sent "
             f"{total} bytes."
         )
+    _sqs(p).check_batch(queue, entries)
     failed: list[Params] = []
     ready: list[tuple[str, Any]] = []
     for entry in entries:

@@ -1,9 +1,10 @@
 """Queue attributes: defaults, validation and the read-only ones computed on read.
 
 Codes: a value out of range is ``InvalidAttributeValue``; a name SQS does not know, a
-read-only name, or a FIFO-only name on a standard queue is ``InvalidAttributeName``
-("Unknown Attribute X."); RedrivePolicy problems are ``InvalidParameterValue`` with SQS's
-"Value ... for parameter RedrivePolicy is invalid. Reason: ..." wording.
+read-only name, or a FIFO-only name (``FifoQueue`` included, even "false") on a standard
+queue is ``InvalidAttributeName`` ("Unknown Attribute X."); RedrivePolicy problems are
+``InvalidParameterValue`` with SQS's "Value ... for parameter RedrivePolicy is invalid.
+Reason: ..." wording.
 """
 
 from __future__ import annotations
@@ -82,21 +83,33 @@ def _check_value(name: str, value: str) -> str:
 
 
 def validate(
-    given: Mapping[str, str], *, fifo: bool, creating: bool, arn: str, lookup: QueueLookup
+    given: Mapping[str, str], *, fifo: bool, arn: str, lookup: QueueLookup
 ) -> dict[str, str]:
     """The normalised attributes of a CreateQueue/SetQueueAttributes call."""
     out: dict[str, str] = {}
     for name, value in given.items():
         if name not in SETTABLE or (name in _FIFO_ONLY and not fifo):
             raise unknown(name)
-        if name == "FifoQueue" and not creating:
-            raise InvalidAttributeName(f"Unknown Attribute {name}.")
+        if name == "FifoQueue":
+            _check_fifo_flag(value, fifo=fifo)
         out[name] = _check_value(name, value)
     if out.get("RedrivePolicy"):
         out["RedrivePolicy"] = _redrive(out["RedrivePolicy"], fifo=fifo, arn=arn, lookup=lookup)
     if out.get("RedriveAllowPolicy"):
         out["RedriveAllowPolicy"] = _redrive_allow(out["RedriveAllowPolicy"])
     return out
+
+
+def _check_fifo_flag(value: str, *, fifo: bool) -> None:
+    # A standard queue knows no FifoQueue attribute, not even "false"; a FIFO queue
+    # takes "true" (a no-op on SetQueueAttributes) and refuses a change of type.
+    if not fifo:
+        raise unknown("FifoQueue")
+    if value.lower() != "true":
+        raise InvalidAttributeValue(
+            "Invalid value for the parameter FifoQueue. Reason: Modifying queue type is not "
+            "supported."
+        )
 
 
 def _bad_redrive(raw: str, reason: str) -> InvalidParameterValue:

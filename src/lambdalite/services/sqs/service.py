@@ -23,7 +23,6 @@ from lambdalite.services.sqs import attributes as qattrs
 from lambdalite.services.sqs import messages
 from lambdalite.services.sqs.errors import (
     InvalidParameterValue,
-    MessageNotInflight,
     MissingParameter,
     PurgeQueueInProgress,
     QueueDoesNotExist,
@@ -38,6 +37,10 @@ from lambdalite.services.sqs.store import Outcome, SqsStore
 _NAME = re.compile(r"^[A-Za-z0-9_-]{1,80}$")
 _FIFO_NAME = re.compile(r"^[A-Za-z0-9_-]{1,75}\.fifo$")
 PURGE_INTERVAL_S = 60.0
+_NO_DEDUP = (
+    "The queue should either have ContentBasedDeduplication enabled or "
+    "MessageDeduplicationId provided explicitly"
+)
 
 
 class Waiter:
@@ -51,14 +54,25 @@ class Waiter:
         self.event = asyncio.Event()
 
 
-def _outcome_error(outcome: Outcome, handle: str) -> Exception | None:
-    if outcome == "stale":
-        return ReceiptHandleIsInvalid(
-            f'The input receipt handle "{handle}" is not a valid receipt handle.'
-        )
-    if outcome == "not_in_flight":
-        return MessageNotInflight("The message referred to isn't in flight.")
+def _bad_handle(handle: str, reason: str) -> InvalidParameterValue:
+    return InvalidParameterValue(
+        f"Value {handle} for parameter ReceiptHandle is invalid. Reason: {reason}"
+    )
+
+
+def _delete_error(outcome: Outcome, handle: str) -> Exception | None:
+    # Deleting a message that is gone succeeds: a delete is idempotent.
+    if outcome == "expired":
+        return _bad_handle(handle, "The receipt handle has expired.")
     return None
+
+
+def _visibility_error(outcome: Outcome, handle: str) -> Exception | None:
+    if outcome in ("gone", "stale"):
+        return _bad_handle(
+            handle, "Message does not exist or is not available for visibility timeout change."
+        )
+    return _delete_error(outcome, handle)
 
 
 class SqsService:
@@ -143,9 +157,7 @@ class SqsService:
                 "1 to 80 in length"
             )
         arn = self.arn(name)
-        checked = qattrs.validate(
-            given, fifo=fifo, creating=True, arn=arn, lookup=self.queue_from_arn
-        )
+        checked = qattrs.validate(given, fifo=fifo, arn=arn, lookup=self.queue_from_arn)
         existing = self._queues.get(name)
         if existing is not None:
             diff = qattrs.differing(existing, checked)
@@ -168,9 +180,7 @@ class SqsService:
         self._notify(queue.name)
 
     async def set_attributes(self, queue: Queue, given: Mapping[str, str]) -> None:
-        checked = qattrs.validate(
-            given, fifo=queue.fifo, creating=False, arn=queue.arn, lookup=self.queue_from_arn
-        )
+        checked = qattrs.validate(given, fifo=queue.fifo, arn=queue.arn, lookup=self.queue_from_arn)
         for name, value in checked.items():
             if value == "" and name in ("RedrivePolicy", "RedriveAllowPolicy", "Policy"):
                 queue.attributes.pop(name, None)
@@ -240,7 +250,9 @@ class SqsService:
                 f"Value {dedup} for parameter MessageDeduplicationId is invalid. Reason: The "
                 "request includes a parameter that is not valid for this queue type."
             )
-        delay_s = queue.number("DelaySeconds") if delay is None else int(delay)
+        # FIFO messages take the queue's delay only (an explicit 0 is allowed, not applied).
+        own = None if queue.fifo else delay
+        delay_s = queue.number("DelaySeconds") if own is None else int(own)
         return NewMessage(body, attributes, system, delay_s, group, dedup)
 
     @staticmethod
@@ -256,12 +268,25 @@ class SqsService:
             )
         if dedup is None:
             if not queue.content_dedup:
-                raise InvalidParameterValue(
-                    "The queue should either have ContentBasedDeduplication enabled or "
-                    "MessageDeduplicationId provided explicitly"
-                )
+                raise InvalidParameterValue(_NO_DEDUP)
             dedup = hashlib.sha256(body.encode("utf-8")).hexdigest()
         return group, dedup
+
+    @staticmethod
+    def check_batch(queue: Queue, entries: Sequence[Mapping[str, Any]]) -> None:
+        """What fails a whole SendMessageBatch instead of one entry: on a FIFO queue, an
+        entry without a group id, or without a deduplication id the queue cannot derive.
+        AWS answers InvalidParameterValue for both (a lone SendMessage without a group id
+        gets MissingParameter)."""
+        if not queue.fifo:
+            return
+        for entry in entries:
+            if entry.get("MessageGroupId") is None:
+                raise InvalidParameterValue(
+                    "The request must contain the parameter MessageGroupId."
+                )
+            if entry.get("MessageDeduplicationId") is None and not queue.content_dedup:
+                raise InvalidParameterValue(_NO_DEDUP)
 
     async def send(self, queue: Queue, batch: Sequence[NewMessage]) -> list[Sent]:
         """Commit prepared messages in one transaction and wake the queue's long polls."""
@@ -340,8 +365,9 @@ class SqsService:
                 positions.append(i)
             except ReceiptHandleIsInvalid as exc:
                 results[i] = exc
-        for i, outcome in zip(positions, await self.store.delete_messages(items), strict=True):
-            results[i] = _outcome_error(outcome, handles[i])
+        outcomes = await self.store.delete_messages(queue, items, self.clock.now())
+        for i, outcome in zip(positions, outcomes, strict=True):
+            results[i] = _delete_error(outcome, handles[i])
         return results
 
     async def change_visibility(self, queue: Queue, handle: str, timeout_s: int) -> None:
@@ -362,9 +388,9 @@ class SqsService:
                 positions.append(i)
             except (ReceiptHandleIsInvalid, InvalidParameterValue) as exc:
                 results[i] = exc
-        outcomes = await self.store.change_visibilities(items, self.clock.now())
+        outcomes = await self.store.change_visibilities(queue, items, self.clock.now())
         for i, outcome in zip(positions, outcomes, strict=True):
-            results[i] = _outcome_error(outcome, changes[i][0])
+            results[i] = _visibility_error(outcome, changes[i][0])
         self._notify(queue.name)
         return results
 

@@ -19,9 +19,10 @@ from typing import Literal, Protocol
 from lambdalite.services.sqs.model import NewMessage, Queue, Received, Sent
 from lambdalite.services.sqs.receipts import Receipt
 
-Outcome = Literal["ok", "gone", "stale", "not_in_flight"]
-"""What a receipt met: done; no such message; the handle is not the latest receive's; the
-message is not in flight (visibility changes only)."""
+Outcome = Literal["ok", "gone", "stale", "expired"]
+"""What a receipt met: done; no such message; the handle is not the latest receive's
+(visibility changes on standard queues); on a FIFO queue, the handle is not the latest
+receive's or that receive's visibility timeout has run out."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +54,8 @@ class SqsStore(Protocol):
         ...
 
     async def purge(self, name: str) -> None:
-        """Delete every message of the queue."""
+        """Delete every message of the queue and its deduplication ids, together (a FIFO
+        message sent again after a purge is accepted as new)."""
         ...
 
     async def dead_letter_sources(self, dlq_arn: str) -> list[str]:
@@ -74,23 +76,31 @@ class SqsStore(Protocol):
         """Hand out up to ``limit`` visible messages, each with a fresh receipt, in flight
         for ``visibility_s`` and its receive count incremented; no message is handed out
         twice while in flight. A message already received the redrive policy's
-        maxReceiveCount times moves to ``dlq`` instead (visible there at once). FIFO: in
-        send order, skipping every group that has a message in flight. Returns (messages,
-        whether any moved)."""
+        maxReceiveCount times moves to ``dlq`` instead (visible there at once). FIFO: never
+        a message of a group that has any message in flight (even while another of its
+        messages is visible again); a group's messages together and in send order, the
+        group with the oldest available message first, then the next to fill ``limit``.
+        Returns (messages, whether any moved)."""
         ...
 
     async def next_visible(self, queue: str, now: float) -> float | None:
         """When the next delayed or in-flight message of the queue becomes visible."""
         ...
 
-    async def delete_messages(self, receipts: Sequence[Receipt]) -> list[Outcome]:
-        """Delete each message whose latest receipt this is; one outcome per receipt."""
+    async def delete_messages(
+        self, queue: Queue, receipts: Sequence[Receipt], now: float
+    ) -> list[Outcome]:
+        """Delete each receipt's message of ``queue``; one outcome per receipt. Standard
+        queues take any receipt of the message (AWS: an older handle succeeds); FIFO
+        queues only the latest, while its visibility timeout runs ("expired" otherwise)."""
         ...
 
     async def change_visibilities(
-        self, changes: Sequence[tuple[Receipt, int]], now: float
+        self, queue: Queue, changes: Sequence[tuple[Receipt, int]], now: float
     ) -> list[Outcome]:
-        """Make each in-flight message visible again ``timeout_s`` after ``now``."""
+        """Make each receipt's message visible ``timeout_s`` after ``now``; the latest
+        receipt only ("stale" otherwise). On a standard queue a message whose timeout ran
+        out is hidden again; on a FIFO queue that receipt has "expired"."""
         ...
 
     # housekeeping -----------------------------------------------------------------------

@@ -31,12 +31,18 @@ _INSERT = (
     "INSERT INTO sqs_messages (queue, message_id, body, md5_body, attributes, system, "
     "sent, visible_at, group_id, dedup_id, sequence) VALUES (?,?,?,?,?,?,?,?,?,?,?)"
 )
-_VISIBLE = f"SELECT {_COLUMNS} FROM sqs_messages WHERE queue=? AND visible_at<=? AND sent>? "
-_STANDARD = _VISIBLE + "ORDER BY visible_at, id LIMIT ?"
-# FIFO: oldest first, skipping every group that has a message in flight.
+_VISIBLE = "FROM sqs_messages WHERE queue=? AND visible_at<=? AND sent>? "
+_STANDARD = f"SELECT {_COLUMNS} " + _VISIBLE + "ORDER BY visible_at, id LIMIT ?"
+# FIFO: skip every group with a message in flight (received, its timeout running, even
+# when another of its messages is visible again); hand out one group's messages together
+# and in send order, the group whose oldest available message is oldest first, then the
+# next group to fill the batch (AWS: "as many messages with the same message group ID as
+# possible", other groups may follow, each in order).
 _FIFO = (
-    _VISIBLE + "AND group_id NOT IN (SELECT group_id FROM sqs_messages WHERE queue=? "
-    "AND visible_at>? AND receipt IS NOT NULL) ORDER BY id LIMIT ?"
+    f"SELECT {_COLUMNS} FROM (SELECT *, MIN(id) OVER (PARTITION BY group_id) AS head "
+    + _VISIBLE
+    + "AND group_id NOT IN (SELECT group_id FROM sqs_messages WHERE queue=? "
+    "AND visible_at>? AND receipt IS NOT NULL)) ORDER BY head, id LIMIT ?"
 )
 _HAND_OUT = (
     "UPDATE sqs_messages SET receipt=?, visible_at=?, receive_count=receive_count+1, "
@@ -108,7 +114,9 @@ class SqliteSqsStore:
             db.execute("DELETE FROM sqs_dedup WHERE queue=?", (name,))
 
     async def purge(self, name: str) -> None:
-        self._db.execute("DELETE FROM sqs_messages WHERE queue=?", (name,))
+        with self.database.transaction() as db:
+            db.execute("DELETE FROM sqs_messages WHERE queue=?", (name,))
+            db.execute("DELETE FROM sqs_dedup WHERE queue=?", (name,))
 
     async def dead_letter_sources(self, dlq_arn: str) -> list[str]:
         rows = self._db.execute("SELECT name, attributes FROM sqs_queues").fetchall()
@@ -130,10 +138,13 @@ class SqliteSqsStore:
         out: list[Received] = []
         moved = False
         with self.database.transaction() as db:
+            taken: set[int] = set()  # with a zero visibility timeout a row stays visible
             while len(out) < limit:
                 rows = _candidates(db, queue, now, limit - len(out))
+                rows = [r for r in rows if r[0] not in taken]
                 if not rows:
                     break
+                taken.update(r[0] for r in rows)
                 spent = [r for r in rows if redrive and r[7] >= redrive.max_receive_count]
                 for row in spent:
                     _move(db, row[0], queue, dlq, now)  # type: ignore[arg-type]
@@ -154,15 +165,17 @@ class SqliteSqsStore:
 
     # receipts ---------------------------------------------------------------------------
 
-    async def delete_messages(self, receipts: Sequence[Receipt]) -> list[Outcome]:
-        with self.database.transaction() as db:
-            return [_delete(db, receipt) for receipt in receipts]
-
-    async def change_visibilities(
-        self, changes: Sequence[tuple[Receipt, int]], now: float
+    async def delete_messages(
+        self, queue: Queue, receipts: Sequence[Receipt], now: float
     ) -> list[Outcome]:
         with self.database.transaction() as db:
-            return [_change_visibility(db, r, now, timeout) for r, timeout in changes]
+            return [_delete(db, queue.fifo, receipt, now) for receipt in receipts]
+
+    async def change_visibilities(
+        self, queue: Queue, changes: Sequence[tuple[Receipt, int]], now: float
+    ) -> list[Outcome]:
+        with self.database.transaction() as db:
+            return [_change_visibility(db, queue.fifo, r, now, t) for r, t in changes]
 
     # housekeeping -----------------------------------------------------------------------
 
@@ -293,32 +306,38 @@ def _hand_out(
     )
 
 
-def _lookup(db: sqlite3.Connection, receipt: Receipt) -> tuple[Outcome, float]:
+def _lookup(db: sqlite3.Connection, receipt: Receipt) -> tuple[str, float] | None:
+    """The message's latest receipt nonce and when it is (or became) visible."""
     row = db.execute(
         "SELECT receipt, visible_at FROM sqs_messages WHERE id=? AND queue=?",
         (receipt.message_key, receipt.queue),
     ).fetchone()
-    if row is None:
-        return "gone", 0.0
-    return ("ok" if row[0] == receipt.nonce else "stale"), float(row[1])
+    return None if row is None else (row[0], float(row[1]))
 
 
-def _delete(db: sqlite3.Connection, receipt: Receipt) -> Outcome:
-    outcome, _ = _lookup(db, receipt)
-    if outcome == "ok":
-        db.execute("DELETE FROM sqs_messages WHERE id=?", (receipt.message_key,))
-    return outcome
+def _delete(db: sqlite3.Connection, fifo: bool, receipt: Receipt, now: float) -> Outcome:
+    found = _lookup(db, receipt)
+    if found is None:
+        return "gone"
+    nonce, visible_at = found
+    if fifo and (nonce != receipt.nonce or visible_at <= now):
+        return "expired"
+    db.execute("DELETE FROM sqs_messages WHERE id=?", (receipt.message_key,))
+    return "ok"
 
 
 def _change_visibility(
-    db: sqlite3.Connection, receipt: Receipt, now: float, timeout_s: int
+    db: sqlite3.Connection, fifo: bool, receipt: Receipt, now: float, timeout_s: int
 ) -> Outcome:
-    outcome, visible_at = _lookup(db, receipt)
-    if outcome == "ok" and visible_at <= now:
-        return "not_in_flight"
-    if outcome == "ok":
-        db.execute(
-            "UPDATE sqs_messages SET visible_at=? WHERE id=?",
-            (now + timeout_s, receipt.message_key),
-        )
-    return outcome
+    found = _lookup(db, receipt)
+    if found is None:
+        return "gone"
+    nonce, visible_at = found
+    if nonce != receipt.nonce:
+        return "stale"
+    if fifo and visible_at <= now:
+        return "expired"
+    db.execute(
+        "UPDATE sqs_messages SET visible_at=? WHERE id=?", (now + timeout_s, receipt.message_key)
+    )
+    return "ok"
