@@ -140,6 +140,10 @@ class SqliteEventSourceMappingStore:
     async def replace_mapping(self, mapping: EventSourceMapping, expected_revision: int) -> bool:
         m = mapping
         with self._database.transaction() as db:
+            row = db.execute("SELECT revision FROM esm_mappings WHERE uuid = ?", (m.uuid,))
+            found = row.fetchone()
+            if found is None or found[0] != expected_revision:
+                return False
             taken = db.execute(_TAKEN, (m.event_source_arn, m.function_arn, m.uuid)).fetchone()
             if taken is not None:
                 raise DuplicateMapping(taken[0])
