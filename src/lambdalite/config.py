@@ -27,6 +27,9 @@ class Settings:
     shutdown_grace_s: float = DEFAULT_SHUTDOWN_GRACE_S
     deploy_example: bool = True
     clock: str = "system"  # "system", "virtual" (moved by POST /_lambdalite/clock) or a scale
+    # Every lambdalite behaviour beyond AWS (today: OnSuccess destinations on mappings);
+    # off, the API answers exactly as AWS does.
+    extensions: bool = False
 
     @property
     def database_path(self) -> Path:

@@ -10,6 +10,7 @@ only raise them and ``api/errors.py`` turns them into responses in one place.
     │   ├── InvalidRequestContentException              400  {"Type","message"}
     │   ├── ResourceNotFoundException                   404  {"Type","Message"}
     │   ├── ResourceConflictException                   409  {"Type","message"}
+    │   ├── ResourceInUseException                      400  {"Type","Message"}
     │   ├── PreconditionFailedException                 412  {"Type","message"}
     │   ├── RequestTooLargeException                    413  (wire: RequestEntityTooLarge...)
     │   ├── UnsupportedMediaTypeException               415
@@ -86,6 +87,12 @@ class ResourceConflictException(AwsError):
     """The resource already exists, or another operation is in progress."""
 
     status_code = 409
+
+
+class ResourceInUseException(AwsError):
+    """The operation conflicts with the resource's availability."""
+
+    message_key = "Message"
 
 
 class PreconditionFailedException(AwsError):

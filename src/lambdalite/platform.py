@@ -11,6 +11,7 @@ from lambdalite.asyncq.queue import EventQueue
 from lambdalite.clock import Clock, make_clock
 from lambdalite.config import Settings
 from lambdalite.duework import DueLoop, drain_all
+from lambdalite.esm.service import EventSourceMappingService
 from lambdalite.functions.aliases import AliasService
 from lambdalite.functions.concurrency import ConcurrencyService
 from lambdalite.functions.service import FunctionService
@@ -69,6 +70,13 @@ class Platform:
         self.components.append(self.sqs)
         self.kinesis = KinesisService(settings, self.clock, self.backend.kinesis)
         self.components.append(self.kinesis)
+        # What mappings read: queues, and stream readers by the service name in their ARNs.
+        self.directory.queues = self.sqs
+        self.directory.streams["kinesis"] = self.kinesis.stream_reader
+        self.mappings = EventSourceMappingService(
+            settings, self.clock, self.backend.event_source_mappings, self.store, self.directory
+        )
+        self.components.append(self.mappings)
         self.sns = SnsService(settings, self.backend.sns, self.clock, self.directory, self.outbox)
         self.directory.sns = self.sns
         self.components.append(self.sns)

@@ -23,7 +23,13 @@ from lambdalite.api.http import (
     remember_endpoint,
     respond,
 )
-from lambdalite.api.lambda_api import aliases, concurrency, event_invoke_config, functions
+from lambdalite.api.lambda_api import (
+    aliases,
+    concurrency,
+    event_invoke_config,
+    event_source_mappings,
+    functions,
+)
 from lambdalite.api.lambda_api.invoke import SYNC_PAYLOAD_LIMIT, invoke
 from lambdalite.api.rest_json import RestJsonRouter, parse_request, serialize_response
 from lambdalite.api.service_model import load_service
@@ -39,6 +45,7 @@ LAMBDA_OPERATIONS: dict[str, Operation] = {
     **aliases.OPERATIONS,
     **concurrency.OPERATIONS,
     **event_invoke_config.OPERATIONS,
+    **event_source_mappings.OPERATIONS,
 }
 CONTROL_BODY_LIMIT = 75 * 1024 * 1024  # a 50 MB zip, base64-encoded, with room to spare
 _INVOKE_PATH = re.compile(r"^/2015-03-31/functions/([^/]+)/invocations$")

@@ -1,7 +1,7 @@
-"""`lambdalite`: serve, deploy, invoke, functions, logs, events. Flags have LAMBDALITE_ twins.
+"""`lambdalite`: serve, deploy, invoke, functions, logs, events, mappings (flags: LAMBDALITE_*).
 
 The group and its wiring; each command lives in the module of its group (serve.py,
-functions.py, logs.py, events.py), which never imports this one: `python -m
+functions.py, logs.py, events.py, mappings.py), which never imports this one: `python -m
 lambdalite.cli.main` runs this file as __main__, and a second import would be a second group.
 """
 
@@ -15,6 +15,7 @@ import click
 from lambdalite.cli.events import events
 from lambdalite.cli.functions import deploy, functions, invoke
 from lambdalite.cli.logs import logs
+from lambdalite.cli.mappings import mappings
 from lambdalite.cli.serve import serve
 
 
@@ -24,7 +25,7 @@ def cli() -> None:
     """AWS Lambda's execution models on your machine, without Docker."""
 
 
-for command in (serve, deploy, invoke, functions, logs, events):
+for command in (serve, deploy, invoke, functions, logs, events, mappings):
     cli.add_command(command)
 
 

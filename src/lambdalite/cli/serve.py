@@ -86,6 +86,15 @@ from lambdalite.cli.options import region_option
     help="'system', 'virtual' (moved only by POST /_lambdalite/clock), or a time "
     "scale such as 60 to run AWS delays 60 times faster.",
 )
+@click.option(
+    "--extensions/--no-extensions",
+    envvar="LAMBDALITE_EXTENSIONS",
+    default=False,
+    show_default=True,
+    show_envvar=True,
+    help="Turn on lambdalite's behaviours beyond AWS (e.g. OnSuccess destinations on "
+    "event source mappings); off, the API answers exactly as AWS does.",
+)
 def serve(
     host: str,
     port: int,
@@ -97,6 +106,7 @@ def serve(
     shutdown_grace: float,
     example: bool,
     clock: str,
+    extensions: bool,
 ) -> None:
     """Run the server."""
     from lambdalite.clock import make_clock
@@ -119,5 +129,6 @@ def serve(
             shutdown_grace_s=shutdown_grace,
             deploy_example=example,
             clock=clock,
+            extensions=extensions,
         )
     )

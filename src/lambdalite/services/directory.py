@@ -10,8 +10,10 @@ queues and rule targets hold.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
+
+from lambdalite.services.streams import StreamReader
 
 # Message attributes travel in the SQS/SNS wire form:
 # {"Name": {"DataType": "String" | "Number" | "Binary", "StringValue": ..., "BinaryValue": ...}}
@@ -59,6 +61,17 @@ class AsyncInvoker(Protocol):
         ...
 
 
+class QueueView(Protocol):
+    @property
+    def fifo(self) -> bool: ...
+
+
+class QueueLookup(Protocol):
+    def queue_from_arn(self, arn: str) -> QueueView | None:
+        """The queue an ARN names in this server, None when there is none."""
+        ...
+
+
 class UnknownTarget(LookupError):
     """A target ARN names no service lambdalite serves."""
 
@@ -69,6 +82,10 @@ class ServiceDirectory:
     sns: TopicPublisher | None = None
     events: EventPutter | None = None
     lambda_async: AsyncInvoker | None = None
+    # What event source mappings read: queues, and each stream service's reader by the
+    # service name in its ARNs ("kinesis"; DynamoDB Streams joins here).
+    queues: QueueLookup | None = None
+    streams: dict[str, StreamReader[Any]] = field(default_factory=dict)
 
     async def deliver(
         self, target_arn: str, message: str, *, attributes: MessageAttributes | None = None

@@ -11,6 +11,7 @@ from pathlib import Path
 from lambdalite.asyncq.model import OUTBOX_KIND as ASYNC_KIND
 from lambdalite.store.sqlite.async_events import SqliteAsyncEventStore, append_journal
 from lambdalite.store.sqlite.database import SqliteDatabase
+from lambdalite.store.sqlite.event_source_mappings import SqliteEventSourceMappingStore
 from lambdalite.store.sqlite.events import SqliteEventsStore
 from lambdalite.store.sqlite.functions import SqliteFunctionStore
 from lambdalite.store.sqlite.kinesis import SqliteKinesisStore
@@ -36,6 +37,7 @@ class SqliteBackend:
         self.events = SqliteEventsStore(self.database)
         self.kinesis = SqliteKinesisStore(self.database)
         self.async_events = SqliteAsyncEventStore(self.database)
+        self.event_source_mappings = SqliteEventSourceMappingStore(self.database)
         # Every kind's deliveries; an async delivery's notes go on its event's journey.
         self.outbox = SqliteOutboxStore(self.database, notes={ASYNC_KIND: append_journal})
 

@@ -58,6 +58,7 @@ def _statements(script: str) -> list[str]:
 MAIN: Sequence[Migration] = (
     Migration(1, "baseline", (sql("main_0001_baseline.sql"), fold_journal_table)),
     Migration(2, "outbox", (sql("main_0002_outbox.sql"),)),
+    Migration(3, "esm", (sql("main_0003_esm.sql"),)),
 )
 LOGS: Sequence[Migration] = (Migration(1, "baseline", (sql("logs_0001_baseline.sql"),)),)
 
