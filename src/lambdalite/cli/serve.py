@@ -86,6 +86,15 @@ from lambdalite.cli.options import region_option
     help="'system', 'virtual' (moved only by POST /_lambdalite/clock), or a time "
     "scale such as 60 to run AWS delays 60 times faster.",
 )
+@click.option(
+    "--cache-dir",
+    envvar="LAMBDALITE_CACHE_DIR",
+    default=None,
+    show_envvar=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where the boto3 that function code imports is kept, shared by every data dir "
+    "[default: $XDG_CACHE_HOME/lambdalite or ~/.cache/lambdalite].",
+)
 def serve(
     host: str,
     port: int,
@@ -97,6 +106,7 @@ def serve(
     shutdown_grace: float,
     example: bool,
     clock: str,
+    cache_dir: Path | None,
 ) -> None:
     """Run the server."""
     from lambdalite.clock import make_clock
@@ -119,5 +129,6 @@ def serve(
             shutdown_grace_s=shutdown_grace,
             deploy_example=example,
             clock=clock,
+            cache_dir=(cache_dir or defaults.default_cache_dir()).resolve(),
         )
     )
