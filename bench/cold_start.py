@@ -20,8 +20,10 @@ from pathlib import Path
 
 import uvloop
 
+from lambdalite.config import default_cache_dir
 from lambdalite.logs.store import LogRow
 from lambdalite.sandbox.pool import SandboxPool
+from lambdalite.sandbox.runtime_packages import RuntimePackages
 from lambdalite.sandbox.types import EnvironmentSpec, InvocationRequest
 
 CODE = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "functions" / "bench"
@@ -83,7 +85,10 @@ async def warm(pool: SandboxPool, n: int) -> list[float]:
 
 
 async def main(n_cold: int, n_warm: int) -> None:
-    pool = SandboxPool(NullSink())
+    # As the server runs them: boto3 importable (not imported) through the runtime packages.
+    pool = SandboxPool(
+        NullSink(), packages=RuntimePackages(default_cache_dir() / "runtime-packages")
+    )
     await pool.start()
     try:
         c = await cold(pool, n_cold)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import os
+from dataclasses import dataclass, field
 from pathlib import Path
 
 DEFAULT_HOST = "127.0.0.1"
@@ -13,6 +14,12 @@ DEFAULT_ACCOUNT_CONCURRENCY = 1000
 MIN_UNRESERVED_CONCURRENCY = 100
 DEFAULT_IDLE_TTL_S = 600.0  # AWS reclaims idle environments after an undocumented 5-15 min
 DEFAULT_SHUTDOWN_GRACE_S = 10.0
+
+
+def default_cache_dir() -> Path:
+    """Where what every data dir can share lives (the runtime packages): the user's cache."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "lambdalite"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -30,6 +37,7 @@ class Settings:
     # Every lambdalite behaviour beyond AWS (today: OnSuccess destinations on mappings);
     # off, the API answers exactly as AWS does.
     extensions: bool = False
+    cache_dir: Path = field(default_factory=default_cache_dir)
 
     @property
     def database_path(self) -> Path:

@@ -19,7 +19,9 @@ from lambdalite.invoke.concurrency import ConcurrencyLedger
 from lambdalite.invoke.invoker import Invoker
 from lambdalite.logs.writer import LogWriter
 from lambdalite.outbox.runner import OutboxRunner
+from lambdalite.sandbox.envvars import sdk_defaults
 from lambdalite.sandbox.pool import SandboxPool
+from lambdalite.sandbox.runtime_packages import RuntimePackages
 from lambdalite.services.directory import ServiceDirectory
 from lambdalite.services.events import EventsService
 from lambdalite.services.kinesis import KinesisService
@@ -57,6 +59,8 @@ class Platform:
             idle_ttl_s=settings.idle_ttl_s,
             tmp_root=settings.data_dir / "tmp",
             clock=self.clock,
+            default_env=sdk_defaults(settings.host, settings.port),
+            packages=RuntimePackages(settings.cache_dir / "runtime-packages"),
         )
         self.ledger = ConcurrencyLedger(settings.account_concurrency)
         self.invoker = Invoker(settings, self.pool, self.ledger)

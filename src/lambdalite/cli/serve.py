@@ -95,6 +95,15 @@ from lambdalite.cli.options import region_option
     help="Turn on lambdalite's behaviours beyond AWS (e.g. OnSuccess destinations on "
     "event source mappings); off, the API answers exactly as AWS does.",
 )
+@click.option(
+    "--cache-dir",
+    envvar="LAMBDALITE_CACHE_DIR",
+    default=None,
+    show_envvar=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where the boto3 that function code imports is kept, shared by every data dir "
+    "[default: $XDG_CACHE_HOME/lambdalite or ~/.cache/lambdalite].",
+)
 def serve(
     host: str,
     port: int,
@@ -107,6 +116,7 @@ def serve(
     example: bool,
     clock: str,
     extensions: bool,
+    cache_dir: Path | None,
 ) -> None:
     """Run the server."""
     from lambdalite.clock import make_clock
@@ -130,5 +140,6 @@ def serve(
             deploy_example=example,
             clock=clock,
             extensions=extensions,
+            cache_dir=(cache_dir or defaults.default_cache_dir()).resolve(),
         )
     )

@@ -2,7 +2,7 @@
 
 Run as a script by any python3.9+ interpreter::
 
-    python3.12 -I .../runtime/forkserver.py <control fd>
+    python3.12 -I -S .../runtime/forkserver.py <control fd> [<packages dir>]
 
 The control fd is an AF_UNIX SOCK_SEQPACKET socket (one JSON message per packet):
 
@@ -13,6 +13,10 @@ The control fd is an AF_UNIX SOCK_SEQPACKET socket (one JSON message per packet)
   ``{"op": "spawned", "id", "pid"}`` with a pidfd attached when the kernel has pidfds;
   ``{"op": "exit", "pid", "code"}`` for every child reaped (code < 0: killed by signal -code);
   ``{"op": "failed", "id", "error"}`` if fork() failed.
+
+With -S no site-packages are on sys.path: it holds the standard library, then the packages
+directory (boto3 and its dependencies, sandbox/runtime_packages.py); each environment puts
+its code first (isolation.py). The SDK is importable, not imported.
 
 It pre-imports what the runtime needs (but not asyncio and never user code), so a fork
 costs about a millisecond. On EOF of the control socket it kills its children and exits.
@@ -199,8 +203,21 @@ def _limit_malloc_arenas() -> None:
         pass
 
 
+def _set_path(packages: str | None) -> None:
+    """The standard library, then the runtime packages. -S also skipped the builtins that
+    the site module adds (exit, quit, help, ...); user code may call them, so add them."""
+    import site
+
+    site.setquit()
+    site.setcopyright()
+    site.sethelper()
+    if packages:
+        sys.path.append(packages)
+
+
 def main() -> None:
     ctl = socket.socket(fileno=int(sys.argv[1]))
+    _set_path(sys.argv[2] if len(sys.argv) > 2 else None)
     ctl.setblocking(True)
     _limit_malloc_arenas()
     bootstrap = _load_runtime()

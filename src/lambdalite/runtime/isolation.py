@@ -79,6 +79,18 @@ def _bind_private_tmp(tmp_dir: str) -> bool:
     return bool(_libc.mount(tmp_dir.encode(), b"/tmp", None, _MS_BIND, None) == 0)
 
 
+def _share_package_bytecode(pycache: str, packages: str) -> None:
+    """Under a private pycache prefix, boto3 would be compiled again by every environment
+    (about a second): its part of the prefix is a link to the mirror in the packages
+    directory (sandbox/runtime_packages.py), which every environment shares."""
+    link = os.path.join(pycache, packages.lstrip(os.sep))
+    try:
+        os.makedirs(os.path.dirname(link), exist_ok=True)
+        os.symlink(os.path.join(packages, ".pycache-prefix"), link)
+    except OSError:
+        pass  # it only costs the compile time
+
+
 def setup_process(cfg: dict[str, Any], log_fd: int) -> None:
     if _libc is not None:
         # Die with the fork server, so no environment outlives its supervisor.
@@ -107,6 +119,8 @@ def setup_process(cfg: dict[str, Any], log_fd: int) -> None:
         # import would run the old code; bytecode private to this environment never is stale,
         # and the user's directory gets no __pycache__ from us.
         sys.pycache_prefix = cfg["pycache"]
+        if cfg.get("packages"):
+            _share_package_bytecode(cfg["pycache"], cfg["packages"])
     time.tzset()
     os.chdir(cfg["cwd"])
     extra = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]

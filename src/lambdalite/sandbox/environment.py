@@ -91,6 +91,7 @@ class Environment:
         tmp_root: Path,
         private_tmp: bool,
         platform_env: Mapping[str, str],
+        default_env: Mapping[str, str],
         init_timeout_s: float,
     ) -> None:
         self.spec = spec
@@ -107,6 +108,7 @@ class Environment:
         self._forkserver = forkserver
         self._private_tmp = private_tmp
         self._platform_env = platform_env
+        self._default_env = default_env
         self._init_timeout_s = init_timeout_s
         self._timed_out = False
         self._discarded = False
@@ -142,10 +144,11 @@ class Environment:
         spec = self.spec
         self.tmp_dir.mkdir(parents=True, exist_ok=True)
         cfg = {
-            "env": build_env(spec, self.log.name, self._platform_env),
+            "env": build_env(spec, self.log.name, self._platform_env, self._default_env),
             "cwd": str(spec.code_dir),
             "tmp": str(self.tmp_dir),
             "pycache": str(self.pycache_dir) if self.pycache_dir else None,
+            "packages": str(packages) if (packages := self._forkserver.packages) else None,
             "private_tmp": self._private_tmp,
             "memory_mb": spec.memory_mb,
             "handler": spec.handler,

@@ -29,12 +29,33 @@ PLATFORM_DEFAULTS = {
 }
 
 
+def sdk_defaults(host: str, port: int) -> dict[str, str]:
+    """Points AWS SDKs in function code at this server (botocore reads AWS_ENDPOINT_URL
+    since 1.31). Unreserved, so a function's own value wins; credentials and region are
+    reserved variables, set below."""
+    return {"AWS_ENDPOINT_URL": endpoint_url(host, port)}
+
+
+def endpoint_url(host: str, port: int) -> str:
+    """The URL an environment on this machine reaches the server at: a wildcard listening
+    address becomes the loopback one."""
+    host = {"": "127.0.0.1", "0.0.0.0": "127.0.0.1", "::": "::1"}.get(host, host)
+    if ":" in host and not host.startswith("["):
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
+
+
 def build_env(
-    spec: EnvironmentSpec, log_stream: str, platform_env: Mapping[str, str]
+    spec: EnvironmentSpec,
+    log_stream: str,
+    platform_env: Mapping[str, str],
+    default_env: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
-    """Defaults < the function's variables < reserved variables (which always win)."""
+    """Defaults (ours, then `default_env`) < the function's variables < reserved variables
+    (which always win)."""
     interp_dir = os.path.dirname(spec.interpreter) or "/usr/bin"
     env = {"PATH": f"{interp_dir}:/usr/local/bin:/usr/bin:/bin", **_DEFAULTS}
+    env.update(default_env or {})
     env.update(spec.environment)
     env.update(PLATFORM_DEFAULTS)
     env.update(platform_env)

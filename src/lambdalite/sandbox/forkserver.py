@@ -31,8 +31,9 @@ class Spawned:
 
 
 class ForkServerClient:
-    def __init__(self, interpreter: str) -> None:
+    def __init__(self, interpreter: str, packages: Path | None = None) -> None:
         self.interpreter = interpreter
+        self.packages = packages  # runtime_packages.py: appended to the environments' sys.path
         self.version = ""
         self._proc: asyncio.subprocess.Process | None = None
         self._ctl: socket.socket | None = None
@@ -54,11 +55,16 @@ class ForkServerClient:
         self._loop = loop = asyncio.get_running_loop()
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         try:
+            # -I -S: no user site, no environment variables, and no site-packages (nor .pth
+            # files): function code sees the interpreter's standard library and what the
+            # fork server adds, never the packages installed next to the interpreter.
             self._proc = await asyncio.create_subprocess_exec(
                 self.interpreter,
                 "-I",
+                "-S",
                 str(SCRIPT),
                 str(theirs.fileno()),
+                *([str(self.packages)] if self.packages is not None else []),
                 pass_fds=(theirs.fileno(),),
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,

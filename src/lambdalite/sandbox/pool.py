@@ -22,6 +22,7 @@ from pathlib import Path
 from lambdalite.clock import Clock, SystemClock
 from lambdalite.sandbox.environment import Environment, State
 from lambdalite.sandbox.forkserver import ForkServerClient
+from lambdalite.sandbox.runtime_packages import RuntimePackages
 from lambdalite.sandbox.scaling import Backlog, GrowthBucket, ScalingPolicy, Waiter
 from lambdalite.sandbox.types import (
     EnvironmentSpec,
@@ -64,6 +65,8 @@ class SandboxPool:
         tmp_root: Path | None = None,
         private_tmp: bool = True,
         platform_env: Mapping[str, str] | None = None,
+        default_env: Mapping[str, str] | None = None,
+        packages: RuntimePackages | None = None,
         interpreter: str = sys.executable,
         clock: Clock | None = None,
         scaling: ScalingPolicy | None = None,
@@ -74,6 +77,8 @@ class SandboxPool:
         self.init_timeout_s = init_timeout_s
         self.private_tmp = private_tmp
         self.platform_env = dict(platform_env or {})
+        self.default_env = dict(default_env or {})  # below the function's own variables
+        self.packages = packages  # boto3 & co. for function code; None: none
         self.interpreter = interpreter
         self.clock = clock or SystemClock()
         self.scaling = scaling or ScalingPolicy()
@@ -203,6 +208,7 @@ class SandboxPool:
             tmp_root=self._tmp_root,
             private_tmp=self.private_tmp,
             platform_env=self.platform_env,
+            default_env=self.default_env,
             init_timeout_s=self.init_timeout_s,
         )
         self._envs.add(env)
@@ -336,7 +342,10 @@ class SandboxPool:
         fut: asyncio.Future[ForkServerClient] = asyncio.get_running_loop().create_future()
         self._starting[interpreter] = fut
         try:
-            fs = ForkServerClient(interpreter)
+            packages = None
+            if self.packages is not None:
+                packages = await self.packages.directory_for(interpreter)
+            fs = ForkServerClient(interpreter, packages)
             await fs.start(self.init_timeout_s)
             self._forkservers[interpreter] = fs
             fut.set_result(fs)
