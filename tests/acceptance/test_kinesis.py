@@ -241,6 +241,11 @@ def test_a_mode_switch_keeps_the_shards_and_decides_what_update_shard_count_does
     )  # a provisioned stream takes it (resharding to another count is not modelled)
     assert (same["CurrentShardCount"], same["TargetShardCount"]) == (4, 4)
     assert same["StreamName"] == name and same["StreamARN"] == arn
+    with pytest.raises(ClientError) as exc:
+        kin.update_shard_count(StreamARN=arn, TargetShardCount=8, ScalingType="UNIFORM_SCALING")
+    code, status, message = error_of(exc)
+    assert (code, status) == ("InvalidArgumentException", 400)
+    assert "not supported by lambdalite" in message
     kin.update_stream_mode(StreamARN=arn, StreamModeDetails={"StreamMode": "ON_DEMAND"})
     with pytest.raises(ClientError) as exc:
         kin.update_shard_count(StreamARN=arn, TargetShardCount=4, ScalingType="UNIFORM_SCALING")
