@@ -14,15 +14,16 @@ from typing import Any
 import httpx
 import pytest
 
+from lambdalite import testing
 from tests.acceptance.conftest import ROLE, Server, create, start_server, stop_server, zip_source
 from tests.acceptance.test_async_invoke import (
     ECHO,
     FAIL,
     advance,
+    drained,
     event,
-    finished,
     journey,
-    wait_for,
+    settled,
 )
 
 ACCOUNT_REGION = "us-east-1:000000000000"
@@ -77,11 +78,10 @@ def new_topic(sns: Any, sqs: Any, raw: bool) -> tuple[str, str]:
 
 
 def receive_one(sqs: Any, url: str) -> dict[str, Any]:
-    def poll() -> list[dict[str, Any]]:
-        got = sqs.receive_message(QueueUrl=url, MessageAttributeNames=["All"])
-        return list(got.get("Messages", []))
-
-    messages = wait_for(poll)
+    """The one message in the queue once the server (the client's endpoint) has drained."""
+    testing.drain(sqs.meta.endpoint_url)
+    got = sqs.receive_message(QueueUrl=url, MessageAttributeNames=["All"], WaitTimeSeconds=0)
+    messages = list(got.get("Messages", []))
     assert len(messages) == 1
     sqs.delete_message(QueueUrl=url, ReceiptHandle=messages[0]["ReceiptHandle"])
     return dict(messages[0])
@@ -147,9 +147,9 @@ def test_on_failure_to_sqs_after_three_attempts(srv: Server, lam: Any, sqs: Any)
         FunctionName=name, DestinationConfig={"OnFailure": {"Destination": queue_arn}}
     )
     rid = event(lam, name, {"order": [1, 2]})
-    wait_for(lambda: journey(srv, rid)["attempts"] == 1)
+    assert drained(srv, rid)["attempts"] == 1
     advance(srv, 60)
-    wait_for(lambda: journey(srv, rid)["attempts"] == 2)
+    assert drained(srv, rid)["attempts"] == 2
     advance(srv, 120)
     message = receive_one(sqs, url)
     record = json.loads(message["Body"])
@@ -261,7 +261,7 @@ def test_dead_letter_too_large_for_sns_is_dropped_at_once(
     name = create(lam, FAIL, DeadLetterConfig={"TargetArn": topic})
     lam.put_function_event_invoke_config(FunctionName=name, MaximumRetryAttempts=0)
     rid = event(lam, name, {"pad": "z" * 300_000})
-    doc = wait_for(lambda: finished(srv, rid))
+    doc = settled(srv, rid)
     deliveries = [e for e in doc["journal"] if e["kind"] == "delivery"]
     assert [e["outcome"] for e in deliveries] == ["DeliveryFailed"]
     assert "over the limit" in deliveries[0]["detail"]
@@ -361,7 +361,7 @@ def test_configs_do_not_outlive_their_function(srv: Server, lam: Any, sqs: Any) 
     with pytest.raises(lam.exceptions.ResourceNotFoundException):
         lam.get_function_event_invoke_config(FunctionName=name, Qualifier="live")
     rid = event(lam, name, {}, Qualifier="live")
-    wait_for(lambda: finished(srv, rid))
+    settled(srv, rid)
     assert not sqs.receive_message(QueueUrl=url, WaitTimeSeconds=0).get("Messages")
 
     lam.delete_function(FunctionName=name)

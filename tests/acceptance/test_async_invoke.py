@@ -54,9 +54,26 @@ def drained(server: Server, request_id: str) -> dict[str, Any]:
     return journey(server, request_id)
 
 
+def settled(server: Server, request_id: str) -> dict[str, Any]:
+    """The event's journey after a drain, which must find it done and owing no delivery."""
+    testing.drain(server.endpoint)
+    doc = finished(server, request_id)
+    assert doc is not None, journey(server, request_id)
+    return doc
+
+
+def delivered(server: Server, recorder: Recorder, request_id: str) -> dict[str, Any]:
+    """The record the recorder got for the event, after a drain (which covers the
+    delivery, the recorder's own asynchronous invocation and its write)."""
+    testing.drain(server.endpoint)
+    record = recorder.record_for(request_id)
+    assert record is not None, journey(server, request_id)
+    return record
+
+
 def wait_for(check: Callable[[], Any], timeout: float = 15.0) -> Any:
-    """A bounded wait for what the drain does not cover yet: deliveries to destinations,
-    until the outbox runs as one of the server's due loops."""
+    """A bounded wait on a state that is not due work, so no drain could wait for it (an
+    event that is running now); due work is waited for with `testing.drain`."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = check()
@@ -174,7 +191,7 @@ def test_three_attempts_a_minute_then_two_apart_then_on_failure(
     advance(vserver, 60)
     assert drained(vserver, rid)["attempts"] == 2
     advance(vserver, 120)
-    record = wait_for(lambda: recorder.record_for(rid))
+    record = delivered(vserver, recorder, rid)
     assert time.monotonic() - started < 10
     attempts = [e for e in journey(vserver, rid)["journal"] if e["kind"] == "attempt"]
     gaps = [round(b["at"] - a["at"]) for a, b in zip(attempts, attempts[1:], strict=False)]
@@ -202,7 +219,7 @@ def test_success_goes_to_on_success(vserver: Server, vlam: Any, recorder: Record
         FunctionName=name, DestinationConfig={"OnSuccess": {"Destination": recorder.arn}}
     )
     rid = event(vlam, name, {"k": "v"})
-    record = wait_for(lambda: recorder.record_for(rid))
+    record = delivered(vserver, recorder, rid)
     assert record["requestContext"]["condition"] == "Success"
     assert record["requestContext"]["approximateInvokeCount"] == 1
     assert record["responseContext"] == {"statusCode": 200, "executedVersion": "$LATEST"}
@@ -223,7 +240,7 @@ def test_event_age_look_ahead(
     assert drained(vserver, rid)["attempts"] == 1
     if count == 2:
         advance(vserver, 60)
-    record = wait_for(lambda: recorder.record_for(rid))
+    record = delivered(vserver, recorder, rid)
     assert record["requestContext"]["condition"] == "EventAgeExceeded"
     assert record["requestContext"]["approximateInvokeCount"] == count
 
@@ -236,7 +253,7 @@ def test_max_retry_attempts_zero(vserver: Server, vlam: Any, recorder: Recorder)
         DestinationConfig={"OnFailure": {"Destination": recorder.arn}},
     )
     rid = event(vlam, name)
-    record = wait_for(lambda: recorder.record_for(rid))
+    record = delivered(vserver, recorder, rid)
     assert record["requestContext"]["condition"] == "RetriesExhausted"
     assert record["requestContext"]["approximateInvokeCount"] == 1
 
@@ -248,7 +265,7 @@ def test_zero_reserved_concurrency(vserver: Server, vlam: Any, recorder: Recorde
         FunctionName=name, DestinationConfig={"OnFailure": {"Destination": recorder.arn}}
     )
     rid = event(vlam, name, {})
-    record = wait_for(lambda: recorder.record_for(rid))
+    record = delivered(vserver, recorder, rid)
     assert record["requestContext"]["condition"] == "ZeroReservedConcurrency"
     assert record["requestContext"]["approximateInvokeCount"] == 0
     assert set(record) == {"version", "timestamp", "requestContext", "requestPayload"}
@@ -282,11 +299,11 @@ def test_alias_config_applies_to_alias_invokes(
         DestinationConfig={"OnSuccess": {"Destination": recorder.arn}},
     )
     rid = event(vlam, name, {"via": "alias"}, Qualifier="live")
-    record = wait_for(lambda: recorder.record_for(rid))
+    record = delivered(vserver, recorder, rid)
     assert record["requestContext"]["functionArn"].endswith(f"{name}:1")
     assert record["responseContext"]["executedVersion"] == "1"
     unqualified = event(vlam, name)  # $LATEST has no config: no record
-    wait_for(lambda: finished(vserver, unqualified))
+    settled(vserver, unqualified)
     assert recorder.record_for(unqualified) is None
 
 
@@ -311,7 +328,7 @@ def test_dead_letter_queue_gets_the_event_alone(vserver: Server, vlam: Any) -> N
     name = create(vlam, FAIL, DeadLetterConfig={"TargetArn": qarn})
     vlam.put_function_event_invoke_config(FunctionName=name, MaximumRetryAttempts=0)
     rid = event(vlam, name, {"raise_error": 1})
-    wait_for(lambda: finished(vserver, rid))
+    settled(vserver, rid)
     messages = sqs.receive_message(
         QueueUrl=url, MessageAttributeNames=["All"], WaitTimeSeconds=0
     ).get("Messages", [])
@@ -331,11 +348,10 @@ def test_unreachable_destination_is_retried_and_counted(vserver: Server, vlam: A
         FunctionName=name, DestinationConfig={"OnSuccess": {"Destination": bus}}
     )
     rid = event(vlam, name)
-    wait_for(lambda: journey(vserver, rid)["pendingDeliveries"])
+    assert drained(vserver, rid)["pendingDeliveries"]  # the first delivery failed
     advance(vserver, 2)
-    doc = wait_for(
-        lambda: (d := journey(vserver, rid))["pendingDeliveries"][0]["attempts"] >= 2 and d
-    )
+    doc = drained(vserver, rid)
+    assert doc["pendingDeliveries"][0]["attempts"] >= 2
     assert doc["condition"] == "Success"
     retries = [e for e in doc["journal"] if e["outcome"] == "DeliveryRetry"]
     assert retries and bus in retries[0]["detail"]

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import json
+import os
 import sqlite3
+import subprocess
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
+from unittest.mock import ANY
 
 import pytest
 from botocore.exceptions import ClientError
@@ -39,21 +43,42 @@ def clock_now(srv: Server) -> float:
     return testing.clock_now(srv.endpoint)
 
 
-def make_stream(kin: Any, shards: int = 1, **extra: Any) -> str:
+def make_stream(kin: Any, shards: int | None = 1, **extra: Any) -> str:
+    """A new ACTIVE stream; ``shards=None`` sends no ShardCount (an on-demand stream)."""
     name = next(_names)
-    if "StreamModeDetails" in extra:
-        kin.create_stream(StreamName=name, **extra)
-    else:
-        kin.create_stream(StreamName=name, ShardCount=shards, **extra)
+    if shards is not None and "StreamModeDetails" not in extra:
+        extra["ShardCount"] = shards
+    kin.create_stream(StreamName=name, **extra)
+    wait_active(kin, name)
+    return name
+
+
+def wait_active(kin: Any, name: str) -> None:
     kin.get_waiter("stream_exists").wait(
         StreamName=name, WaiterConfig={"Delay": 0.05, "MaxAttempts": 400}
     )
-    return name
+
+
+def aws_cli(srv: Server, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        "AWS_ACCESS_KEY_ID": "x",
+        "AWS_SECRET_ACCESS_KEY": "x",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }
+    command = ["aws", "--endpoint-url", srv.endpoint, "--output", "json", "kinesis", *args]
+    return subprocess.run(command, capture_output=True, text=True, env=env, timeout=60)
 
 
 def error_code(exc: pytest.ExceptionInfo[ClientError]) -> tuple[str, int]:
     response = exc.value.response
     return response["Error"]["Code"], response["ResponseMetadata"]["HTTPStatusCode"]
+
+
+def error_of(exc: pytest.ExceptionInfo[ClientError]) -> tuple[str, int, str]:
+    response = exc.value.response
+    error = response["Error"]
+    return error["Code"], response["ResponseMetadata"]["HTTPStatusCode"], error["Message"]
 
 
 def iterator(kin: Any, name: str, shard: str = "shardId-000000000000", **kw: Any) -> str:
@@ -113,6 +138,151 @@ def test_on_demand_stream_has_four_shards(kin: Any) -> None:
     summary = kin.describe_stream_summary(StreamName=name)["StreamDescriptionSummary"]
     assert summary["StreamModeDetails"] == {"StreamMode": "ON_DEMAND"}
     assert summary["OpenShardCount"] == 4
+
+
+# capacity modes ----------------------------------------------------------------------------
+
+
+def test_create_stream_without_shard_count_makes_an_on_demand_stream(kin: Any) -> None:
+    name = make_stream(kin, shards=None)
+    summary = kin.describe_stream_summary(StreamName=name)["StreamDescriptionSummary"]
+    assert summary["StreamModeDetails"] == {"StreamMode": "ON_DEMAND"}
+    assert summary["OpenShardCount"] == 4 and summary["StreamStatus"] == "ACTIVE"
+    assert summary["RetentionPeriodHours"] == 24
+    desc = kin.describe_stream(StreamName=name)["StreamDescription"]
+    assert desc["StreamModeDetails"] == {"StreamMode": "ON_DEMAND"}
+    assert [s["ShardId"] for s in desc["Shards"]] == [f"shardId-{i:012d}" for i in range(4)]
+    ranges = [(int(s["HashKeyRange"]["StartingHashKey"]), int(s["HashKeyRange"]["EndingHashKey"]))
+              for s in desc["Shards"]]  # fmt: skip
+    assert ranges[0][0] == 0 and ranges[-1][1] == HASH_SPACE - 1
+    assert all(ranges[i][1] + 1 == ranges[i + 1][0] for i in range(3))
+    listed = [s for s in kin.list_streams()["StreamSummaries"] if s["StreamName"] == name]
+    assert listed[0]["StreamModeDetails"] == {"StreamMode": "ON_DEMAND"}
+    out = kin.put_record(StreamName=name, Data=b"x", PartitionKey="solo")
+    assert out["ShardId"] == f"shardId-{expected_shard('solo', 4):012d}"
+
+
+def test_aws_cli_creates_an_on_demand_stream_without_shard_count(srv: Server, kin: Any) -> None:
+    name = next(_names)
+    created = aws_cli(srv, "create-stream", "--stream-name", name)
+    assert created.returncode == 0, created.stderr
+    wait_active(kin, name)
+    described = aws_cli(srv, "describe-stream-summary", "--stream-name", name)
+    assert described.returncode == 0, described.stderr
+    summary = json.loads(described.stdout)["StreamDescriptionSummary"]
+    assert summary["StreamModeDetails"] == {"StreamMode": "ON_DEMAND"}
+    assert summary["OpenShardCount"] == 4
+    refused = aws_cli(
+        srv, "create-stream", "--stream-name", next(_names),
+        "--stream-mode-details", "StreamMode=PROVISIONED",
+    )  # fmt: skip
+    assert refused.returncode != 0
+    assert "(InvalidArgumentException)" in refused.stderr
+    assert "ShardCount is required for PROVISIONED stream mode." in refused.stderr
+    scaled = aws_cli(
+        srv, "update-shard-count", "--stream-name", name,
+        "--target-shard-count", "8", "--scaling-type", "UNIFORM_SCALING",
+    )  # fmt: skip
+    assert scaled.returncode != 0 and "(ValidationException)" in scaled.stderr
+    assert f"Stream {name} under account 000000000000 is in On-Demand mode." in scaled.stderr
+
+
+def test_create_stream_refuses_a_shard_count_that_does_not_fit_the_mode(kin: Any) -> None:
+    cases: list[tuple[dict[str, Any], str]] = [
+        ({"StreamModeDetails": {"StreamMode": "PROVISIONED"}},
+         "ShardCount is required for PROVISIONED stream mode."),
+        ({"StreamModeDetails": {"StreamMode": "ON_DEMAND"}, "ShardCount": 2},
+         "ShardCount cannot be set while creating stream in On-Demand StreamMode"),
+    ]  # fmt: skip
+    for params, message in cases:
+        name = next(_names)
+        with pytest.raises(ClientError) as exc:
+            kin.create_stream(StreamName=name, **params)
+        assert error_of(exc) == ("InvalidArgumentException", 400, message)
+        with pytest.raises(ClientError) as exc:
+            kin.describe_stream_summary(StreamName=name)  # nothing was created
+        assert error_code(exc) == ("ResourceNotFoundException", 400)
+    make_stream(kin, shards=2, StreamModeDetails={"StreamMode": "PROVISIONED"}, ShardCount=2)
+
+
+def test_update_shard_count_is_refused_on_an_on_demand_stream(kin: Any) -> None:
+    name = make_stream(kin, shards=None)
+    with pytest.raises(ClientError) as exc:
+        kin.update_shard_count(StreamName=name, TargetShardCount=8, ScalingType="UNIFORM_SCALING")
+    assert error_of(exc) == (
+        "ValidationException",
+        400,
+        f"Request is invalid. Stream {name} under account 000000000000 is in On-Demand mode.",
+    )
+    summary = kin.describe_stream_summary(StreamName=name)["StreamDescriptionSummary"]
+    assert summary["OpenShardCount"] == 4
+    with pytest.raises(ClientError) as exc:
+        kin.update_shard_count(
+            StreamName="missing", TargetShardCount=1, ScalingType="UNIFORM_SCALING"
+        )
+    assert error_code(exc) == ("ResourceNotFoundException", 400)
+
+
+def test_a_mode_switch_keeps_the_shards_and_decides_what_update_shard_count_does(
+    kin: Any,
+) -> None:
+    name = make_stream(kin, shards=None)
+    arn = kin.describe_stream_summary(StreamName=name)["StreamDescriptionSummary"]["StreamARN"]
+    before = kin.describe_limits()
+    kin.update_stream_mode(StreamARN=arn, StreamModeDetails={"StreamMode": "PROVISIONED"})
+    summary = kin.describe_stream_summary(StreamName=name)["StreamDescriptionSummary"]
+    assert summary["StreamModeDetails"] == {"StreamMode": "PROVISIONED"}
+    assert summary["OpenShardCount"] == 4
+    after = kin.describe_limits()
+    assert after["OnDemandStreamCount"] == before["OnDemandStreamCount"] - 1
+    assert after["OpenShardCount"] == before["OpenShardCount"] + 4
+    same = kin.update_shard_count(
+        StreamARN=arn, TargetShardCount=4, ScalingType="UNIFORM_SCALING"
+    )  # a provisioned stream takes it (resharding to another count is not modelled)
+    assert (same["CurrentShardCount"], same["TargetShardCount"]) == (4, 4)
+    assert same["StreamName"] == name and same["StreamARN"] == arn
+    with pytest.raises(ClientError) as exc:
+        kin.update_shard_count(StreamARN=arn, TargetShardCount=8, ScalingType="UNIFORM_SCALING")
+    code, status, message = error_of(exc)
+    assert (code, status) == ("InvalidArgumentException", 400)
+    assert "not supported by lambdalite" in message
+    kin.update_stream_mode(StreamARN=arn, StreamModeDetails={"StreamMode": "ON_DEMAND"})
+    with pytest.raises(ClientError) as exc:
+        kin.update_shard_count(StreamARN=arn, TargetShardCount=4, ScalingType="UNIFORM_SCALING")
+    assert error_code(exc) == ("ValidationException", 400)
+    assert kin.describe_limits() == {**before, "ResponseMetadata": ANY}
+
+
+def test_on_demand_streams_are_limited_to_fifty(tmp_path: Any) -> None:
+    server = start_server(tmp_path, "--no-example", "--clock", "virtual")
+    try:
+        kin = server.client("kinesis")
+        limits = kin.describe_limits()
+        assert limits["OnDemandStreamCountLimit"] == 50
+        assert (limits["OnDemandStreamCount"], limits["OpenShardCount"]) == (0, 0)
+        names = [f"od-{i}" for i in range(50)]
+        for name in names:
+            kin.create_stream(StreamName=name)
+        provisioned = make_stream(kin, shards=3)  # provisioned streams are not counted
+        limits = kin.describe_limits()
+        assert (limits["OnDemandStreamCount"], limits["OpenShardCount"]) == (50, 3)
+        with pytest.raises(ClientError) as exc:
+            kin.create_stream(StreamName="one-too-many")
+        code, status, message = error_of(exc)
+        assert (code, status) == ("LimitExceededException", 400)
+        assert "on-demand stream limit" in message and "is 50" in message
+        wait_active(kin, names[0])
+        arn = kin.describe_stream_summary(StreamName=provisioned)["StreamDescriptionSummary"][
+            "StreamARN"
+        ]
+        with pytest.raises(ClientError) as exc:  # a switch to on-demand counts too
+            kin.update_stream_mode(StreamARN=arn, StreamModeDetails={"StreamMode": "ON_DEMAND"})
+        assert error_code(exc) == ("LimitExceededException", 400)
+        kin.delete_stream(StreamName=names[0])
+        kin.create_stream(StreamName="one-too-many")  # a place came free
+        assert kin.describe_limits()["OnDemandStreamCount"] == 50
+    finally:
+        stop_server(server)
 
 
 def test_list_streams_and_shards_paginate(kin: Any) -> None:

@@ -12,8 +12,9 @@ from typing import Any
 import httpx
 import pytest
 
+from lambdalite import testing
 from tests.acceptance.conftest import Server, create, start_server, stop_server
-from tests.acceptance.test_async_invoke import ECHO, journey, wait_for
+from tests.acceptance.test_async_invoke import ECHO, journey
 
 _names = iter(range(1_000_000))
 
@@ -41,17 +42,16 @@ def observed_function(srv: Server) -> tuple[str, str, str]:
 
 
 def records(srv: Server, url: str, count: int) -> list[dict[str, Any]]:
+    """The on-success records in the queue once the server has drained: at least `count`
+    (the events, their invocations and the records' deliveries are all settled by then)."""
+    testing.drain(srv.endpoint)
     sqs = srv.client("sqs")
     got: list[dict[str, Any]] = []
-
-    def poll() -> bool:
-        batch = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
+    while batch := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages"):
         for message in batch:
             sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
             got.append(json.loads(message["Body"]))
-        return len(got) >= count
-
-    wait_for(poll)
+    assert len(got) >= count, got
     return got
 
 

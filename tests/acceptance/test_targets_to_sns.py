@@ -8,8 +8,8 @@ from collections.abc import Iterator
 
 import pytest
 
+from lambdalite import testing
 from tests.acceptance.conftest import Server, start_server, stop_server
-from tests.acceptance.test_async_invoke import wait_for
 
 
 @pytest.fixture(scope="module")
@@ -42,17 +42,11 @@ def test_rule_target_publishes_the_event_to_the_topic(srv: Server) -> None:
         ]
     )
     assert put["FailedEntryCount"] == 0
-    received: list[dict[str, object]] = []
-
-    def poll() -> bool:
-        batch = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
-        for message in batch:
-            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
-            received.append(json.loads(message["Body"]))
-        return bool(received)
-
-    wait_for(poll)
-    [event] = received
+    testing.drain(srv.endpoint)  # the target's delivery and the subscription's, both settled
+    batch = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
+    for message in batch:
+        sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+    [event] = [json.loads(message["Body"]) for message in batch]
     assert event["id"] == put["Entries"][0]["EventId"]
     assert event["source"] == "shop" and event["detail-type"] == "OrderPlaced"
     assert event["detail"] == {"id": 7}

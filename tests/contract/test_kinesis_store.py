@@ -11,14 +11,27 @@ from typing import Any
 import pytest
 
 from lambdalite.errors import StorageError
-from lambdalite.services.kinesis.store import KinesisStore, NewRow, RecordRow, StreamRow
+from lambdalite.services.kinesis.store import (
+    KinesisStore,
+    ModeUsage,
+    NewRow,
+    RecordRow,
+    StreamRow,
+)
 from tests.contract.backends import opened
 
 EVERYTHING = 1 << 40  # a read limit that cuts nothing
 
 
-def stream(name: str, *, status: str = "CREATING", shards: int = 2, hours: int = 24) -> StreamRow:
-    return StreamRow(0, name, status, "PROVISIONED", shards, hours, 1024, 1_000.0)
+def stream(
+    name: str,
+    *,
+    status: str = "CREATING",
+    shards: int = 2,
+    hours: int = 24,
+    mode: str = "PROVISIONED",
+) -> StreamRow:
+    return StreamRow(0, name, status, mode, shards, hours, 1024, 1_000.0)
 
 
 async def create(store: KinesisStore, row: StreamRow) -> int:
@@ -63,7 +76,8 @@ def test_streams_are_created_found_listed_and_deleted(tmp_path: Path, backend_ki
             assert await store.stream_named("c") is None
             assert await store.stream_by_id(max(a, b) + 1) is None
             assert [s.name for s in await store.streams()] == ["a", "b"]
-            assert await store.open_shard_count() == 4
+            assert await store.usage("PROVISIONED") == ModeUsage(streams=2, shards=4)
+            assert await store.usage("ON_DEMAND") == ModeUsage(streams=0, shards=0)
             await store.set_retention(a, 72)
         async with opened(backend_kind, tmp_path) as backend:  # a restart keeps them
             store = backend.kinesis
@@ -74,11 +88,33 @@ def test_streams_are_created_found_listed_and_deleted(tmp_path: Path, backend_ki
             assert await store.stream_named("b") is None
             assert await store.stream_by_id(b) is None
             assert [s.name for s in await store.streams()] == ["a"]
-            assert await store.open_shard_count() == 1
+            assert await store.usage("PROVISIONED") == ModeUsage(streams=1, shards=1)
             again = await create(store, stream("b"))
             assert again not in (a, b)  # ids are never reused: old iterators die
             assert await read_all(store, again, 0) == []
             assert await store.last_counter(b, 0) is None  # its records went with it
+
+    run(scenario)
+
+
+def test_usage_counts_each_capacity_mode_and_follows_a_mode_switch(
+    tmp_path: Path, backend_kind: str
+) -> None:
+    async def scenario() -> None:
+        async with opened(backend_kind, tmp_path) as backend:
+            store = backend.kinesis
+            await create(store, stream("p", shards=3))
+            d = await create(store, stream("d", shards=4, mode="ON_DEMAND"))
+            await create(store, stream("e", shards=4, mode="ON_DEMAND"))
+            assert await store.usage("PROVISIONED") == ModeUsage(streams=1, shards=3)
+            assert await store.usage("ON_DEMAND") == ModeUsage(streams=2, shards=8)
+            await store.set_mode(d, "PROVISIONED")
+        async with opened(backend_kind, tmp_path) as backend:  # the switch is durable
+            store = backend.kinesis
+            found = await store.stream_by_id(d)
+            assert found is not None and found.mode == "PROVISIONED" and found.shard_count == 4
+            assert await store.usage("PROVISIONED") == ModeUsage(streams=2, shards=7)
+            assert await store.usage("ON_DEMAND") == ModeUsage(streams=1, shards=4)
 
     run(scenario)
 

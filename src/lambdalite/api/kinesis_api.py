@@ -48,8 +48,8 @@ def _shard(stream: Stream, shard: Shard) -> dict[str, Any]:
 
 
 async def create_stream(p: Platform, params: dict[str, Any]) -> dict[str, Any]:
-    details = params.get("StreamModeDetails") or {}
-    mode = StreamMode(details.get("StreamMode", StreamMode.PROVISIONED.value))
+    details = params.get("StreamModeDetails")
+    mode = None if details is None else StreamMode(details["StreamMode"])
     await _svc(p).create_stream(
         params["StreamName"], params.get("ShardCount"), mode, params.get("MaxRecordSizeInKiB")
     )
@@ -218,6 +218,34 @@ async def decrease_retention(p: Platform, params: dict[str, Any]) -> dict[str, A
     return {}
 
 
+async def update_shard_count(p: Platform, params: dict[str, Any]) -> dict[str, Any]:
+    name = _name(p, params)
+    target = params["TargetShardCount"]
+    current = await _svc(p).capacity.update_shard_count(name, target)
+    return {
+        "StreamName": name,
+        "StreamARN": _svc(p).catalog.arn(name),
+        "CurrentShardCount": current,
+        "TargetShardCount": target,
+    }
+
+
+async def update_stream_mode(p: Platform, params: dict[str, Any]) -> dict[str, Any]:
+    mode = StreamMode(params["StreamModeDetails"]["StreamMode"])
+    await _svc(p).capacity.update_stream_mode(params["StreamARN"], mode)
+    return {}
+
+
+async def describe_limits(p: Platform, params: dict[str, Any]) -> dict[str, Any]:
+    limits = await _svc(p).capacity.limits()
+    return {
+        "ShardLimit": limits.shard_limit,
+        "OpenShardCount": limits.open_shards,
+        "OnDemandStreamCount": limits.on_demand_streams,
+        "OnDemandStreamCountLimit": limits.on_demand_stream_limit,
+    }
+
+
 OPERATIONS: dict[str, Operation] = {
     "CreateStream": create_stream,
     "DeleteStream": delete_stream,
@@ -231,5 +259,8 @@ OPERATIONS: dict[str, Operation] = {
     "GetRecords": get_records,
     "IncreaseStreamRetentionPeriod": increase_retention,
     "DecreaseStreamRetentionPeriod": decrease_retention,
+    "UpdateShardCount": update_shard_count,
+    "UpdateStreamMode": update_stream_mode,
+    "DescribeLimits": describe_limits,
 }
 SERVICE = ServiceSpec("kinesis", "json", OPERATIONS)

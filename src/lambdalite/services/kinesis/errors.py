@@ -6,7 +6,8 @@
     ├── InvalidArgumentException    400  a value the model allows but Kinesis refuses
     ├── ExpiredIteratorException    400  shard iterator older than five minutes
     ├── ExpiredNextTokenException   400  ListShards/ListStreams token older than five minutes
-    └── LimitExceededException      400  too many shards for one stream
+    ├── LimitExceededException      400  over the shard or on-demand stream quota
+    └── ValidationException         400  a request Kinesis refuses for the stream's mode
 
 All are 400 with ``{"__type", "message"}`` bodies (the model marks them senderFault, no
 httpStatusCode). Throughput limits (ProvisionedThroughputExceededException) are not modelled.
@@ -43,3 +44,7 @@ class ExpiredNextTokenException(KinesisError):
 
 class LimitExceededException(KinesisError):
     """The requested resource exceeds the maximum number allowed."""
+
+
+class ValidationException(KinesisError):
+    """The request was not valid."""

@@ -2,8 +2,9 @@
 
 ``KinesisService`` is what the wire handlers (``api/kinesis_api.py``) use, over a
 ``KinesisStore`` (``store.py``). It composes the stream lookup (``catalog.py``), the read
-path (``reader.py``, also the event source mapping pollers' ``StreamReader``) and the
-retention trimmer (``retention.py``), each given only the store, the clock and what else it
+path (``reader.py``, also the event source mapping pollers' ``StreamReader``), the
+capacity modes and their quotas (``capacity.py``) and the retention trimmer
+(``retention.py``), each given only the store, the clock and what else it
 needs. It is also a platform component: at start it finishes streams a crash left
 CREATING and runs the trimmer.
 """
@@ -18,10 +19,10 @@ from lambdalite.clock import Clock
 from lambdalite.config import Settings
 from lambdalite.duework import DueLoop
 from lambdalite.services.kinesis import model
+from lambdalite.services.kinesis.capacity import Capacity
 from lambdalite.services.kinesis.catalog import StreamCatalog
 from lambdalite.services.kinesis.errors import (
     InvalidArgumentException,
-    LimitExceededException,
     ResourceInUseException,
 )
 from lambdalite.services.kinesis.model import (
@@ -40,7 +41,6 @@ from lambdalite.services.streams import StreamReader
 # How long a new stream shows CREATING, in wall time: it stands for our own work, not for
 # an AWS delay a test would fast-forward (boto3's stream_exists waiter sees it pass).
 CREATE_DELAY_S = 0.05
-SHARD_LIMIT = 500  # open shards per account and region (AWS's default quota in us-east-1)
 MAX_PUT_RECORDS_BYTES = 5 * 1024 * 1024  # data + partition keys of one PutRecords call
 
 
@@ -57,6 +57,7 @@ class KinesisService:
         self._store = store
         self.catalog = StreamCatalog(settings, store)
         self.reader = KinesisReader(store, clock, self.catalog)
+        self.capacity = Capacity(settings, store, self.catalog)
         self._trimmer = RetentionTrimmer(store, clock)
         self._last_arrival = 0.0
         self._activations: set[asyncio.Task[None]] = set()
@@ -98,17 +99,14 @@ class KinesisService:
     # control plane -----------------------------------------------------------------------
 
     async def create_stream(
-        self, name: str, shard_count: int | None, mode: StreamMode, max_record_kib: int | None
+        self,
+        name: str,
+        shard_count: int | None,
+        mode: StreamMode | None,
+        max_record_kib: int | None,
     ) -> None:
-        if mode is StreamMode.ON_DEMAND:
-            if shard_count is not None:
-                raise InvalidArgumentException(
-                    "ShardCount must not be specified for ON_DEMAND stream mode."
-                )
-            shard_count = model.ON_DEMAND_SHARDS
-        elif shard_count is None:
-            raise InvalidArgumentException("ShardCount is required for PROVISIONED stream mode.")
-        await self._check_shard_limit(shard_count)
+        """A new stream, CREATING for a moment; ``mode`` None: as ``capacity`` decides."""
+        mode, shard_count = await self.capacity.admit(shard_count, mode)
         row = StreamRow(
             0, name, StreamStatus.CREATING, mode, shard_count, model.DEFAULT_RETENTION_HOURS,
             max_record_kib or model.DEFAULT_MAX_RECORD_KIB, self.clock.now(),
@@ -125,16 +123,6 @@ class KinesisService:
     async def _activate_later(self, stream_id: int) -> None:
         await asyncio.sleep(CREATE_DELAY_S)
         await self._store.activate(stream_id)
-
-    async def _check_shard_limit(self, shard_count: int) -> None:
-        open_shards = await self._store.open_shard_count()
-        if open_shards + shard_count > SHARD_LIMIT:
-            s = self._settings
-            raise LimitExceededException(
-                f"This request would exceed the shard limit for the account {s.account_id} in "
-                f"{s.region}. Current limit of shards is {SHARD_LIMIT}. Number of additional "
-                f"shards that would have resulted from this request is {shard_count}."
-            )
 
     async def delete_stream(self, name: str) -> None:
         stream = await self.catalog.named(name)

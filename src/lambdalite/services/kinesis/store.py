@@ -31,6 +31,14 @@ class StreamRow:
 
 
 @dataclass(frozen=True, slots=True)
+class ModeUsage:
+    """How many streams of one capacity mode there are, and their shards together."""
+
+    streams: int
+    shards: int
+
+
+@dataclass(frozen=True, slots=True)
 class RecordRow:
     counter: int
     arrival: float
@@ -78,8 +86,8 @@ class KinesisStore(Protocol):
         """Every stream, by name."""
         ...
 
-    async def open_shard_count(self) -> int:
-        """The shards of every stream together (the account's shard quota counts them)."""
+    async def usage(self, mode: str) -> ModeUsage:
+        """The streams of this capacity mode and their shards (each mode has its quota)."""
         ...
 
     async def activate(self, stream_id: int) -> None:
@@ -91,6 +99,8 @@ class KinesisStore(Protocol):
         ...
 
     async def set_retention(self, stream_id: int, hours: int) -> None: ...
+
+    async def set_mode(self, stream_id: int, mode: str) -> None: ...
 
     async def delete_stream(self, stream_id: int) -> None:
         """The stream and all its records, together."""

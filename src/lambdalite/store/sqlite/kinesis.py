@@ -14,6 +14,7 @@ import sqlite3
 from collections.abc import Sequence
 
 from lambdalite.services.kinesis.store import (
+    ModeUsage,
     NewRow,
     RecordBatch,
     RecordRow,
@@ -77,9 +78,11 @@ class SqliteKinesisStore:
         rows = self._db.execute(f"SELECT {_STREAM_COLUMNS} FROM kinesis_streams ORDER BY name")
         return [StreamRow(*row) for row in rows]
 
-    async def open_shard_count(self) -> int:
-        row = self._db.execute("SELECT total(shard_count) FROM kinesis_streams").fetchone()
-        return int(row[0])
+    async def usage(self, mode: str) -> ModeUsage:
+        row = self._db.execute(
+            "SELECT count(*), total(shard_count) FROM kinesis_streams WHERE mode = ?", (mode,)
+        ).fetchone()
+        return ModeUsage(int(row[0]), int(row[1]))
 
     async def activate(self, stream_id: int) -> None:
         self._db.execute(
@@ -94,6 +97,9 @@ class SqliteKinesisStore:
         self._db.execute(
             "UPDATE kinesis_streams SET retention_hours = ? WHERE id = ?", (hours, stream_id)
         )
+
+    async def set_mode(self, stream_id: int, mode: str) -> None:
+        self._db.execute("UPDATE kinesis_streams SET mode = ? WHERE id = ?", (mode, stream_id))
 
     async def delete_stream(self, stream_id: int) -> None:
         with self._database.transaction() as db:
