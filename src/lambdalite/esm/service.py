@@ -26,6 +26,7 @@ from lambdalite.errors import (
 )
 from lambdalite.esm import rules
 from lambdalite.esm.model import EventSourceMapping, MappingState, SourceKind
+from lambdalite.esm.pollers import PollerManager
 from lambdalite.esm.store import DuplicateMapping, EventSourceMappingStore, MappingPage
 from lambdalite.invoke.resolve import FunctionReader, split_function_name
 from lambdalite.model.arn import function_arn
@@ -73,11 +74,13 @@ class EventSourceMappingService:
         self._functions = functions
         self._directory = directory
         self._landing: dict[str, asyncio.Task[None]] = {}
+        # One poller per enabled mapping; source kinds register their poller factory here.
+        self.pollers = PollerManager(store)
 
     # component ---------------------------------------------------------------------------
 
     def due_loops(self) -> Sequence[DueLoop]:
-        return []  # the pollers' loops join here
+        return self.pollers.due_loops()
 
     async def start(self) -> None:
         """A crash between an answer and its landing leaves a mapping in flight: land it."""
@@ -92,9 +95,11 @@ class EventSourceMappingService:
             if page.next_marker is None:
                 break
             marker = page.next_marker
+        await self.pollers.start()
 
     async def stop(self) -> None:
         await self.wait_settled()
+        await self.pollers.stop()
 
     async def wait_settled(self) -> None:
         while self._landing:
@@ -205,6 +210,7 @@ class EventSourceMappingService:
             ) from None
         if not stored:
             raise ResourceInUseException(CONCURRENT_UPDATE)
+        await self.pollers.sync()  # stopped while Updating/Disabling: a disabled one never runs
         self._land_later(updated)
         return updated
 
@@ -220,6 +226,7 @@ class EventSourceMappingService:
         )
         if not await self._store.replace_mapping(deleting, current.revision):
             raise ResourceInUseException(DELETE_IN_USE)
+        await self.pollers.sync()
         self._land_later(deleting)
         return deleting
 
@@ -281,6 +288,7 @@ class EventSourceMappingService:
             return
         if current.state is MappingState.DELETING:
             await self._store.delete_mapping(uuid)
-            return
-        settled = current.replace(state=current.settled_state(), revision=revision + 1)
-        await self._store.replace_mapping(settled, revision)
+        else:
+            settled = current.replace(state=current.settled_state(), revision=revision + 1)
+            await self._store.replace_mapping(settled, revision)
+        await self.pollers.sync()
