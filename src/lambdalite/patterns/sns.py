@@ -12,6 +12,11 @@ from .leaves import Rejected
 
 MAX_KEYS = 5
 MAX_COMBINATIONS = 150
+# Reasons SNS words differently from the other dialects (the compiler raises them).
+NOT_JSON = "Filter is not valid JSON"
+NESTED_IN_ATTRIBUTES_SCOPE = (
+    "Filter policy scope MessageAttributes does not support nested filter policy"
+)
 _INT = re.compile(r"-?\d+")
 
 

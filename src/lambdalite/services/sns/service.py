@@ -179,10 +179,10 @@ class SnsService:
         _check_endpoint(topic, protocol, endpoint)
         assert endpoint is not None
         stored = {
-            key: validate.check_subscription_attribute(key, value, protocol)
+            key: validate.check_subscription_attribute(key, value, protocol, subscribing=True)
             for key, value in attributes.items()
         }
-        validate.filter_policy(stored)
+        validate.check_filter_policy(stored, subscribing=True)
         existing = await self.store.find_subscription(topic_arn, protocol, endpoint)
         if existing is not None:
             if any(existing.attributes.get(k) != v for k, v in stored.items()):
@@ -231,7 +231,8 @@ class SnsService:
         sub = await self.get_subscription(arn)
         attributes = dict(sub.attributes)
         attributes[name] = validate.check_subscription_attribute(name, value or "", sub.protocol)
-        validate.filter_policy(attributes)  # a scope change must still fit the policy
+        # a scope change must still fit the policy
+        validate.check_filter_policy(attributes, subscribing=False)
         await self.store.set_subscription_attributes(arn, attributes)
 
     async def list_subscriptions(
