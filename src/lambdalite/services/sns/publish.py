@@ -89,9 +89,12 @@ class Publisher:
     async def publish_batch(
         self, topic_arn: str, entries: Sequence[tuple[str, PublishRequest]]
     ) -> tuple[list[tuple[str, Publication]], list[BatchFailure]]:
-        """One transaction for the whole batch; entry problems are reported per entry."""
+        """One transaction for the whole batch; entry problems are reported per entry.
+        An empty or oversized batch is refused before the topic is looked at, the entry
+        ids once it is found (the order AWS answers in)."""
+        _check_batch_size(entries)
         topic = await self.topic(topic_arn)
-        _check_batch(entries)
+        _check_batch_ids(entries)
         accepted: list[tuple[str, Fanout]] = []
         failed: list[BatchFailure] = []
         for entry_id, request in entries:
@@ -176,19 +179,20 @@ def _passes_filter(sub: Subscription, publication: Publication) -> bool:
     return sns_attributes_match(policy, publication.attributes)
 
 
-def _check_batch(entries: Sequence[tuple[str, PublishRequest]]) -> None:
+def _check_batch_size(entries: Sequence[tuple[str, PublishRequest]]) -> None:
     if not entries:
         raise EmptyBatchRequest()
     if len(entries) > MAX_BATCH_ENTRIES:
         raise TooManyEntriesInBatchRequest()
+
+
+def _check_batch_ids(entries: Sequence[tuple[str, PublishRequest]]) -> None:
     ids = [entry_id for entry_id, _ in entries]
     if len(set(ids)) != len(ids):
         raise BatchEntryIdsNotDistinct()
     for entry_id in ids:
         if not _BATCH_ID.match(entry_id):
-            raise InvalidBatchEntryId(
-                "The Id of a batch entry in a batch request doesn't abide by the specification."
-            )
+            raise InvalidBatchEntryId()
     total = sum(validate.publication_size(r.message, r.attributes) for _, r in entries)
     if total > MAX_MESSAGE_BYTES:
         raise BatchRequestTooLong()
