@@ -159,7 +159,7 @@ def test_subscribe_sqs_and_lambda(sns: Any) -> None:
 
 def test_subscribe_rejects_protocols_and_endpoints(sns: Any) -> None:
     arn = topic(sns)
-    for protocol, endpoint in [("http", "http://example.com"), ("email", "a@example.com")]:
+    for protocol, endpoint in [("sms", "+15555550100"), ("email", "a@example.com")]:
         assert error(sns.subscribe, TopicArn=arn, Protocol=protocol, Endpoint=endpoint)[0] == (
             "InvalidParameter"
         )
@@ -174,6 +174,10 @@ def test_subscribe_rejects_protocols_and_endpoints(sns: Any) -> None:
     assert error(sns.subscribe, TopicArn=arn, Protocol="lambda", Endpoint=QUEUE_ARN)[:2] == (
         "InvalidParameter",
         "Invalid parameter: Lambda endpoint ARN",
+    )
+    assert error(sns.subscribe, TopicArn=arn, Protocol="https", Endpoint="http://x.test/")[:2] == (
+        "InvalidParameter",
+        "Invalid parameter: Endpoint must match the specified protocol",
     )
 
 

@@ -7,13 +7,16 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import threading
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+import httpx
 import pytest
 from botocore.exceptions import ClientError
 
-from lambdalite.testing import drain
+from lambdalite.testing import advance, drain
 from tests.acceptance.conftest import Server, start_server, stop_server
 
 QUEUE_ARN = "arn:aws:sqs:us-east-1:000000000000:some-queue"
@@ -244,3 +247,173 @@ def test_filter_policy_errors_through_the_aws_cli(srv: Server, sns: Any) -> None
         "(InvalidParameter) when calling the SetSubscriptionAttributes operation: Invalid "
         "parameter: FilterPolicy: exists match pattern must be either true or false." in done.stderr
     )
+
+
+# --- HTTP/S subscriptions: confirmation, ConfirmSubscription, delivery -----------------
+
+
+class _Endpoint(BaseHTTPRequestHandler):
+    """An HTTP subscriber: records every POST; answers with the status in `answer`."""
+
+    received: list[tuple[dict[str, str], dict[str, Any] | str]] = []
+    answer = 200
+
+    def do_POST(self) -> None:  # noqa: N802 (http.server's spelling)
+        raw = self.rfile.read(int(self.headers["content-length"])).decode()
+        try:
+            body: dict[str, Any] | str = json.loads(raw)
+        except ValueError:
+            body = raw
+        type(self).received.append(({k.lower(): v for k, v in self.headers.items()}, body))
+        self.send_response(type(self).answer)
+        self.end_headers()
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def endpoint() -> Iterator[tuple[str, type[_Endpoint]]]:
+    handler = type("Endpoint", (_Endpoint,), {"received": [], "answer": 200})
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}/hook", handler
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def test_http_subscription_is_confirmed_with_the_token_it_receives(
+    srv: Server, sns: Any, endpoint: tuple[str, type[_Endpoint]]
+) -> None:
+    url, hook = endpoint
+    arn = topic(sns)
+    assert sns.subscribe(TopicArn=arn, Protocol="http", Endpoint=url)["SubscriptionArn"] == (
+        "pending confirmation"
+    )
+    [listed] = sns.list_subscriptions_by_topic(TopicArn=arn)["Subscriptions"]
+    assert (listed["SubscriptionArn"], listed["Endpoint"]) == ("PendingConfirmation", url)
+    attributes = sns.get_topic_attributes(TopicArn=arn)["Attributes"]
+    assert (attributes["SubscriptionsPending"], attributes["SubscriptionsConfirmed"]) == ("1", "0")
+
+    drain(srv.endpoint)
+    [(headers, doc)] = hook.received
+    assert isinstance(doc, dict)
+    assert headers["x-amz-sns-message-type"] == "SubscriptionConfirmation"
+    assert headers["x-amz-sns-topic-arn"] == arn
+    assert headers["x-amz-sns-message-id"] == doc["MessageId"]
+    assert doc["Type"] == "SubscriptionConfirmation" and doc["TopicArn"] == arn
+    assert doc["Message"] == (
+        f"You have chosen to subscribe to the topic {arn}.\n"
+        "To confirm the subscription, visit the SubscribeURL included in this message."
+    )
+    token = doc["Token"]
+    assert doc["SubscribeURL"].startswith(srv.endpoint + "/?Action=ConfirmSubscription&")
+    sub_arn = headers["x-amz-sns-subscription-arn"]
+    pending = sns.get_subscription_attributes(SubscriptionArn=sub_arn)["Attributes"]
+    assert (pending["PendingConfirmation"], pending["ConfirmationWasAuthenticated"]) == (
+        "true",
+        "false",
+    )
+    assert token not in json.dumps(pending)
+
+    sns.publish(TopicArn=arn, Message="before confirmation")  # not delivered: unconfirmed
+    drain(srv.endpoint)
+    assert len(hook.received) == 1
+
+    assert sns.confirm_subscription(TopicArn=arn, Token=token)["SubscriptionArn"] == sub_arn
+    assert sns.confirm_subscription(TopicArn=arn, Token=token)["SubscriptionArn"] == sub_arn
+    confirmed = sns.get_subscription_attributes(SubscriptionArn=sub_arn)["Attributes"]
+    assert confirmed["PendingConfirmation"] == "false"
+    [listed] = sns.list_subscriptions_by_topic(TopicArn=arn)["Subscriptions"]
+    assert listed["SubscriptionArn"] == sub_arn
+
+    message_id = sns.publish(TopicArn=arn, Message="hello", Subject="s")["MessageId"]
+    drain(srv.endpoint)
+    headers, doc = hook.received[-1]
+    assert isinstance(doc, dict)
+    assert headers["x-amz-sns-message-type"] == "Notification"
+    assert headers["x-amz-sns-subscription-arn"] == sub_arn
+    assert (doc["Type"], doc["MessageId"], doc["Message"]) == ("Notification", message_id, "hello")
+
+
+def test_the_subscribe_url_confirms_too(
+    srv: Server, sns: Any, endpoint: tuple[str, type[_Endpoint]]
+) -> None:
+    url, hook = endpoint
+    arn = topic(sns)
+    sub_arn = sns.subscribe(
+        TopicArn=arn, Protocol="http", Endpoint=url, ReturnSubscriptionArn=True
+    )["SubscriptionArn"]
+    assert sub_arn.startswith(arn + ":")
+    drain(srv.endpoint)
+    [(_, doc)] = hook.received
+    assert isinstance(doc, dict)
+    visit = httpx.get(doc["SubscribeURL"])  # unsigned, as an endpoint would
+    assert visit.status_code == 200, visit.text
+    assert f"<SubscriptionArn>{sub_arn}</SubscriptionArn>" in visit.text
+    attributes = sns.get_subscription_attributes(SubscriptionArn=sub_arn)["Attributes"]
+    assert attributes["PendingConfirmation"] == "false"
+
+
+def test_confirm_subscription_errors(
+    srv: Server, sns: Any, endpoint: tuple[str, type[_Endpoint]]
+) -> None:
+    url, hook = endpoint
+    arn = topic(sns)
+    sns.subscribe(TopicArn=arn, Protocol="http", Endpoint=url)
+    drain(srv.endpoint)
+    [(_, doc)] = hook.received
+    assert isinstance(doc, dict)
+    invalid_token = ("InvalidParameter", "Invalid parameter: Token", 400)
+    assert error(sns.confirm_subscription, TopicArn=arn, Token="randomtoken") == invalid_token
+    assert error(sns.confirm_subscription, TopicArn=arn, Token="f" * 256) == invalid_token
+    other = topic(sns)  # a real token, but for another topic
+    assert error(sns.confirm_subscription, TopicArn=other, Token=doc["Token"]) == invalid_token
+    assert error(sns.confirm_subscription, TopicArn="not-an-arn", Token=doc["Token"]) == (
+        "InvalidParameter",
+        "Invalid parameter: Topic",
+        400,
+    )
+    done = aws(srv, "sns", "confirm-subscription", "--topic-arn", arn, "--token", "nope")
+    assert done.returncode != 0
+    assert (
+        "An error occurred (InvalidParameter) when calling the ConfirmSubscription operation: "
+        "Invalid parameter: Token" in done.stderr
+    )
+    done = aws(srv, "sns", "confirm-subscription", "--topic-arn", arn, "--token", doc["Token"])
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["SubscriptionArn"].startswith(arn + ":")
+
+
+def test_failed_http_deliveries_are_retried_three_times_20_s_apart(
+    srv: Server, sns: Any, endpoint: tuple[str, type[_Endpoint]]
+) -> None:
+    url, hook = endpoint
+    arn = topic(sns)
+    sub_arn = sns.subscribe(
+        TopicArn=arn, Protocol="http", Endpoint=url, ReturnSubscriptionArn=True
+    )["SubscriptionArn"]
+    drain(srv.endpoint)
+    [(_, doc)] = hook.received
+    assert isinstance(doc, dict)
+    sns.confirm_subscription(TopicArn=arn, Token=doc["Token"])
+    sns.set_subscription_attributes(
+        SubscriptionArn=sub_arn, AttributeName="RawMessageDelivery", AttributeValue="true"
+    )
+    hook.answer = 500
+    sns.publish(TopicArn=arn, Message="raw body")
+    drain(srv.endpoint)
+    assert len(hook.received) == 2  # the first attempt
+    for retry in range(3):
+        advance(srv.endpoint, 19.9)
+        drain(srv.endpoint)
+        assert len(hook.received) == 2 + retry
+        advance(srv.endpoint, 0.1)
+        drain(srv.endpoint)
+        assert len(hook.received) == 3 + retry
+    advance(srv.endpoint, 600)
+    drain(srv.endpoint)
+    assert len(hook.received) == 5  # given up after 3 retries
+    headers, body = hook.received[-1]
+    assert body == "raw body" and headers["x-amz-sns-rawdelivery"] == "true"

@@ -157,9 +157,14 @@ class Publisher:
         self._last_sequence = max(self._last_sequence + 1, int(self._clock.now() * 1e6))
         return f"{self._last_sequence:020d}"
 
+    async def send_to(self, message: Publication, subscription: Subscription) -> None:
+        """Owe one message to one subscription (a SubscriptionConfirmation)."""
+        await self._commit([(message, [subscription])])
+
     async def _matching(self, topic: Topic, publication: Publication) -> list[Subscription]:
+        # Unconfirmed endpoints get nothing until they confirm.
         subscriptions = await self._store.topic_subscriptions(topic.arn)
-        return [sub for sub in subscriptions if _passes_filter(sub, publication)]
+        return [s for s in subscriptions if not s.pending and _passes_filter(s, publication)]
 
     async def _commit(self, fanouts: list[Fanout]) -> list[Publication]:
         if not fanouts:
