@@ -159,7 +159,7 @@ def test_subscribe_sqs_and_lambda(sns: Any) -> None:
 
 def test_subscribe_rejects_protocols_and_endpoints(sns: Any) -> None:
     arn = topic(sns)
-    for protocol, endpoint in [("http", "http://example.com"), ("email", "a@example.com")]:
+    for protocol, endpoint in [("sms", "+15555550100"), ("email", "a@example.com")]:
         assert error(sns.subscribe, TopicArn=arn, Protocol=protocol, Endpoint=endpoint)[0] == (
             "InvalidParameter"
         )
@@ -174,6 +174,10 @@ def test_subscribe_rejects_protocols_and_endpoints(sns: Any) -> None:
     assert error(sns.subscribe, TopicArn=arn, Protocol="lambda", Endpoint=QUEUE_ARN)[:2] == (
         "InvalidParameter",
         "Invalid parameter: Lambda endpoint ARN",
+    )
+    assert error(sns.subscribe, TopicArn=arn, Protocol="https", Endpoint="http://x.test/")[:2] == (
+        "InvalidParameter",
+        "Invalid parameter: Endpoint must match the specified protocol",
     )
 
 
@@ -225,26 +229,159 @@ def test_lambda_subscriptions_refuse_raw_delivery(sns: Any) -> None:
     )
 
 
-@pytest.mark.parametrize(
-    ("policy", "scope", "fragment"),
-    [
-        ("{not json", "MessageAttributes", "Filter is not valid JSON"),
-        ('{"a": {"b": ["c"]}}', "MessageAttributes", "does not support nested filter policy"),
-        ('{"a": [{"numeric": [">", "x"]}]}', "MessageBody", ""),
-    ],
-)
-def test_invalid_filter_policies(sns: Any, policy: str, scope: str, fragment: str) -> None:
+# SNS's recorded wording (AWS appends its JSON parser's position, which lambdalite omits):
+# Subscribe says "Attributes Reason: FilterPolicy: ...", SetSubscriptionAttributes
+# "FilterPolicy: ...", and a nested policy in MessageAttributes scope names no attribute.
+_POLICY_ERRORS = [
+    ("{not json", "MessageAttributes", "FilterPolicy: failed to parse JSON."),
+    (
+        '{"a": {"b": ["c"]}}',
+        "MessageAttributes",
+        "Filter policy scope MessageAttributes does not support nested filter policy",
+    ),
+    ('{"a": [{"numeric": [">", "x"]}]}', "MessageBody", "FilterPolicy: Value of > must be numeric"),
+    (
+        '{"key": [["value"]]}',
+        "MessageAttributes",
+        "FilterPolicy: Match value must be String, number, true, false, or null",
+    ),
+    (
+        '{"key": [{"wrong-operator": true}]}',
+        "MessageAttributes",
+        "FilterPolicy: Unrecognized match type wrong-operator",
+    ),
+    (
+        '{"key": [{"suffix": "a", "prefix": "b"}]}',
+        "MessageAttributes",
+        "FilterPolicy: Only one key allowed in match expression",
+    ),
+    (
+        '{"key": [{"suffix": 100}]}',
+        "MessageAttributes",
+        "FilterPolicy: suffix match pattern must be a string",
+    ),
+    (
+        '{"key_a": "value_one"}',
+        "MessageAttributes",
+        'FilterPolicy: "key_a" must be an object or an array',
+    ),
+    (
+        '{"key": [{"numeric": []}]}',
+        "MessageAttributes",
+        "FilterPolicy: Invalid member in numeric match: ]",
+    ),
+    (
+        '{"key": [{"numeric": ["=", "000"]}]}',
+        "MessageAttributes",
+        "FilterPolicy: Value of equals must be numeric",
+    ),
+    (
+        '{"key": [{"numeric": ["<", 100, ">", 10]}]}',
+        "MessageAttributes",
+        "FilterPolicy: Too many elements in numeric expression",
+    ),
+    (
+        '{"key": [{"numeric": [">=", 1, ">", 2]}]}',
+        "MessageAttributes",
+        "FilterPolicy: Bad numeric range operator: >",
+    ),
+    (
+        '{"key": [{"numeric": [">", 3, "<", 1]}]}',
+        "MessageAttributes",
+        "FilterPolicy: Bottom must be less than top",
+    ),
+    (
+        '{"key": [{"exists": null}]}',
+        "MessageAttributes",
+        "FilterPolicy: exists match pattern must be either true or false.",
+    ),
+    (
+        json.dumps({f"k{i}": ["v"] for i in range(6)}),
+        "MessageAttributes",
+        "FilterPolicy: Filter policy can not have more than 5 keys",
+    ),
+    (
+        json.dumps({"a": [str(i) for i in range(151)]}),
+        "MessageAttributes",
+        "FilterPolicy: Filter policy is too complex",
+    ),
+]
+
+
+@pytest.mark.parametrize(("policy", "scope", "reason"), _POLICY_ERRORS)
+def test_invalid_filter_policies_at_subscribe(
+    sns: Any, policy: str, scope: str, reason: str
+) -> None:
     arn = topic(sns)
-    code, message, status = error(
+    assert error(
         sns.subscribe,
         TopicArn=arn,
         Protocol="sqs",
         Endpoint=QUEUE_ARN,
         Attributes={"FilterPolicy": policy, "FilterPolicyScope": scope},
-    )
-    assert (code, status) == ("InvalidParameter", 400)
-    assert message.startswith("Invalid parameter: FilterPolicy: ") and fragment in message
+    ) == ("InvalidParameter", f"Invalid parameter: Attributes Reason: {reason}", 400)
     assert sns.list_subscriptions_by_topic(TopicArn=arn)["Subscriptions"] == []
+
+
+@pytest.mark.parametrize(("policy", "scope", "reason"), _POLICY_ERRORS)
+def test_invalid_filter_policies_at_set_subscription_attributes(
+    sns: Any, policy: str, scope: str, reason: str
+) -> None:
+    arn = topic(sns)
+    sub = sns.subscribe(
+        TopicArn=arn,
+        Protocol="sqs",
+        Endpoint=QUEUE_ARN,
+        Attributes={"FilterPolicyScope": scope},
+    )["SubscriptionArn"]
+    assert error(
+        sns.set_subscription_attributes,
+        SubscriptionArn=sub,
+        AttributeName="FilterPolicy",
+        AttributeValue=policy,
+    ) == ("InvalidParameter", f"Invalid parameter: {reason}", 400)
+    assert "FilterPolicy" not in sns.get_subscription_attributes(SubscriptionArn=sub)["Attributes"]
+
+
+def test_filter_policy_scope_must_fit_the_policy(sns: Any) -> None:
+    arn = topic(sns)
+    nested = json.dumps({"object": {"key": [{"prefix": "auto-"}]}})
+    sub = sns.subscribe(
+        TopicArn=arn,
+        Protocol="sqs",
+        Endpoint=QUEUE_ARN,
+        Attributes={"FilterPolicy": nested, "FilterPolicyScope": "MessageBody"},
+    )["SubscriptionArn"]
+    assert error(
+        sns.set_subscription_attributes,
+        SubscriptionArn=sub,
+        AttributeName="FilterPolicyScope",
+        AttributeValue="MessageAttributes",
+    )[1] == (
+        "Invalid parameter: Filter policy scope MessageAttributes does not support nested "
+        "filter policy"
+    )
+    assert error(
+        sns.set_subscription_attributes,
+        SubscriptionArn=sub,
+        AttributeName="FilterPolicyScope",
+        AttributeValue="RandomValue",
+    )[1] == (
+        "Invalid parameter: FilterPolicyScope: Invalid value [RandomValue]. Please use either "
+        "MessageBody or MessageAttributes"
+    )
+    assert error(
+        sns.subscribe,
+        TopicArn=topic(sns),
+        Protocol="sqs",
+        Endpoint=QUEUE_ARN,
+        Attributes={"FilterPolicyScope": "RandomValue"},
+    )[1] == (
+        "Invalid parameter: Attributes Reason: FilterPolicyScope: Invalid value [RandomValue]. "
+        "Please use either MessageBody or MessageAttributes"
+    )
+    attributes = sns.get_subscription_attributes(SubscriptionArn=sub)["Attributes"]
+    assert (attributes["FilterPolicy"], attributes["FilterPolicyScope"]) == (nested, "MessageBody")
 
 
 def test_unsubscribe(sns: Any) -> None:

@@ -310,3 +310,88 @@ def test_sns_nested_complexity_example() -> None:
         compile_pattern(
             {**policy, "key_f": ["a", "b", "c"]}, dialect="sns", sns_scope="MessageBody"
         )
+
+
+def test_sns_reasons_the_service_rewords_are_the_compilers() -> None:
+    # services/sns/validate.py words these two differently; they must stay the compiler's.
+    from lambdalite.patterns.sns import NESTED_IN_ATTRIBUTES_SCOPE, NOT_JSON
+
+    with pytest.raises(InvalidEventPattern) as info:
+        compile_pattern("{nope", dialect="sns")
+    assert info.value.reason == NOT_JSON
+    with pytest.raises(InvalidEventPattern) as info:
+        compile_pattern({"a": {"b": ["x"]}}, dialect="sns")
+    assert info.value.reason == NESTED_IN_ATTRIBUTES_SCOPE
+
+
+# MessageBody scope: a dotted name is a path, in the policy and in the body (AWS-recorded in
+# LocalStack's test_filter_policy_on_message_body_dot_attribute).
+_DOTTED_BODIES = [
+    {"object": {"nested": {"test": "string.value"}}},
+    {"object.nested.test": "string.value"},
+    {"object.nested": {"test": "string.value"}},
+    {"object": {"nested.test": "string.value"}},
+]
+
+
+@pytest.mark.parametrize(
+    "policy",
+    [
+        {"object.nested.test": ["string.value"]},
+        {"object": {"nested": {"test": ["string.value"]}}},
+        {"object": {"nested.test": ["string.value"]}},
+        {"object.nested": {"test": ["string.value"]}},
+    ],
+)
+@pytest.mark.parametrize("body", _DOTTED_BODIES)
+def test_body_paths_match_however_dotted(policy: dict[str, Any], body: dict[str, Any]) -> None:
+    p = compile_pattern(policy, dialect="sns", sns_scope="MessageBody")
+    assert sns_body_match(p, json.dumps(body))
+    assert not sns_body_match(p, json.dumps({"object": {"nested": {"test": "string.notvalue"}}}))
+    assert not sns_body_match(p, json.dumps({"object": {"nested": "string.value"}}))
+
+
+def test_dotted_and_nested_names_on_one_path_all_count() -> None:
+    p = compile_pattern(
+        {"a.b": ["x"], "a": {"c": [{"numeric": [">", 1]}]}}, dialect="sns", sns_scope="MessageBody"
+    )
+    assert sns_body_match(p, json.dumps({"a": {"b": "x", "c": 2}}))
+    assert sns_body_match(p, json.dumps({"a.b": "x", "a": {"c": 2}}))
+    assert not sns_body_match(p, json.dumps({"a.b": "x", "a": {"c": 0}}))
+    # both spellings of one path in a body: either value may satisfy the policy
+    only = compile_pattern({"a.b": ["x"]}, dialect="sns", sns_scope="MessageBody")
+    assert sns_body_match(only, json.dumps({"a": {"b": "y"}, "a.b": "x"}))
+
+
+def test_nested_body_forms() -> None:
+    # nested objects, arrays of objects (one element satisfies the whole object), $or inside
+    # a nested object, and operators on nested leaves
+    p = compile_pattern(
+        {
+            "order": {
+                "items": {"sku": [{"prefix": "A-"}], "qty": [{"numeric": [">=", 2]}]},
+                "$or": [{"state": ["paid"]}, {"total": [{"numeric": [">", 100]}]}],
+            }
+        },
+        dialect="sns",
+        sns_scope="MessageBody",
+    )
+    paid = {
+        "order": {"state": "paid", "items": [{"sku": "B-1", "qty": 5}, {"sku": "A-1", "qty": 2}]}
+    }
+    assert sns_body_match(p, json.dumps(paid))
+    mixed = {
+        "order": {"state": "paid", "items": [{"sku": "B-1", "qty": 5}, {"sku": "A-1", "qty": 1}]}
+    }
+    assert not sns_body_match(p, json.dumps(mixed))
+    big = {"order": {"state": "open", "total": 101, "items": {"sku": "A-9", "qty": 3}}}
+    assert sns_body_match(p, json.dumps(big))
+    assert not sns_body_match(p, json.dumps({**big, "order": {**big["order"], "total": 100}}))
+
+
+def test_dotted_policy_keys_count_as_written() -> None:
+    # five top-level keys however dotted; a sixth is refused
+    five = {f"k{i}.x": ["v"] for i in range(5)}
+    compile_pattern(five, dialect="sns", sns_scope="MessageBody")
+    with pytest.raises(InvalidEventPattern, match="more than 5 keys"):
+        compile_pattern({**five, "k5": ["v"]}, dialect="sns", sns_scope="MessageBody")

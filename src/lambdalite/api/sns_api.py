@@ -13,7 +13,7 @@ from lambdalite.api.service_model import load_service
 from lambdalite.platform import Platform
 from lambdalite.services.sns import SnsService
 from lambdalite.services.sns.errors import invalid
-from lambdalite.services.sns.model import Subscription
+from lambdalite.services.sns.model import PENDING_ARN, PENDING_LISTED, Subscription
 from lambdalite.services.sns.publish import PublishRequest
 
 
@@ -54,13 +54,22 @@ async def set_topic_attributes(p: Platform, params: dict[str, Any]) -> dict[str,
 
 async def subscribe(p: Platform, params: dict[str, Any]) -> dict[str, Any]:
     # lambda and sqs subscriptions in the topic's own account are confirmed at once, so
-    # the ARN is returned whatever ReturnSubscriptionArn says.
-    arn = await _sns(p).subscribe(
+    # their ARN is returned whatever ReturnSubscriptionArn says; an endpoint that has yet
+    # to confirm shows "pending confirmation" unless the caller asked for the ARN.
+    sns = _sns(p)
+    arn = await sns.subscribe(
         params["TopicArn"],
         params["Protocol"],
         params.get("Endpoint"),
         dict(params.get("Attributes") or {}),
     )
+    if not params.get("ReturnSubscriptionArn") and (await sns.get_subscription(arn)).pending:
+        return {"SubscriptionArn": PENDING_ARN}
+    return {"SubscriptionArn": arn}
+
+
+async def confirm_subscription(p: Platform, params: dict[str, Any]) -> dict[str, Any]:
+    arn = await _sns(p).confirm_subscription(params["TopicArn"], params["Token"])
     return {"SubscriptionArn": arn}
 
 
@@ -71,7 +80,7 @@ async def unsubscribe(p: Platform, params: dict[str, Any]) -> dict[str, Any]:
 
 def _listed(sub: Subscription, owner: str) -> dict[str, Any]:
     return {
-        "SubscriptionArn": sub.arn,
+        "SubscriptionArn": PENDING_LISTED if sub.pending else sub.arn,
         "Owner": owner,
         "Protocol": sub.protocol,
         "Endpoint": sub.endpoint,
@@ -162,6 +171,7 @@ OPERATIONS: dict[str, Operation] = {
     "GetTopicAttributes": get_topic_attributes,
     "SetTopicAttributes": set_topic_attributes,
     "Subscribe": subscribe,
+    "ConfirmSubscription": confirm_subscription,
     "Unsubscribe": unsubscribe,
     "ListSubscriptions": list_subscriptions,
     "ListSubscriptionsByTopic": list_subscriptions_by_topic,

@@ -36,7 +36,9 @@ Dialects:
 - ``sns``: no ``wildcard``; numbers compare by value; ``exists: true`` needs a non-null
   value; at most 5 top-level keys and 150 value combinations; with
   ``sns_scope="MessageAttributes"`` (the default) nested objects are rejected -- build the
-  event with `sns_attribute_view` or use `sns_attributes_match`.
+  event with `sns_attribute_view` or use `sns_attributes_match`; with
+  ``sns_scope="MessageBody"`` dotted keys are paths (``"a.b"`` is ``{"a": {"b": ...}}``, in
+  the policy and in the body) -- match bodies with `sns_body_match`.
 """
 
 from __future__ import annotations
@@ -51,7 +53,7 @@ from .errors import Dialect, InvalidEventPattern
 from .leaves import Rejected
 from .nodes import ObjectNode
 from .sns import attribute_view as sns_attribute_view
-from .sns import check_limits
+from .sns import check_limits, expand_body, expand_policy
 
 __all__ = [
     "Dialect",
@@ -114,6 +116,8 @@ def _compile(
             check_limits(source)
         except Rejected as exc:
             raise InvalidEventPattern(str(exc), dialect) from None
+        if sns_scope == "MessageBody":  # match on paths, however dotted (patterns/sns.py)
+            root = compile_tree(expand_policy(source), rules)[1]
     return Pattern(source, dialect, root)
 
 
@@ -129,9 +133,10 @@ def sns_attributes_match(
 
 
 def sns_body_match(pattern: Pattern, message: str) -> bool:
-    """MessageBody-scope filtering; a body that is not a JSON object never matches."""
+    """MessageBody-scope filtering; a body that is not a JSON object never matches. Dotted
+    names in the body and in the policy name the same paths as nested objects do."""
     try:
         body = json.loads(message)
     except ValueError:
         return False
-    return isinstance(body, dict) and pattern.matches(body)
+    return isinstance(body, dict) and pattern.matches(expand_body(body))

@@ -1,4 +1,12 @@
-"""SNS filter-policy specifics: policy limits and the message-attribute view."""
+"""SNS filter-policy specifics: policy limits, the message-attribute view, and the dotted
+paths of MessageBody scope.
+
+MessageBody scope matches on paths, not on how the JSON spells them: AWS delivers a policy
+key ``"object.nested"`` for a body ``{"object": {"nested": v}}`` and for a body
+``{"object.nested": v}`` alike, and ``"a.b.c"`` for every way of splitting that path into
+nested objects and dotted names (recorded against AWS in LocalStack's
+``test_filter_policy_on_message_body_dot_attribute``). So both sides are brought to one
+spelling before matching: every dotted name is split into nested objects."""
 
 from __future__ import annotations
 
@@ -12,6 +20,11 @@ from .leaves import Rejected
 
 MAX_KEYS = 5
 MAX_COMBINATIONS = 150
+# Reasons SNS words differently from the other dialects (the compiler raises them).
+NOT_JSON = "Filter is not valid JSON"
+NESTED_IN_ATTRIBUTES_SCOPE = (
+    "Filter policy scope MessageAttributes does not support nested filter policy"
+)
 _INT = re.compile(r"-?\d+")
 
 
@@ -46,6 +59,48 @@ def _combinations(obj: dict[str, Any], depth: int) -> int:
         elif isinstance(value, list):
             total *= len(value) * depth
     return total
+
+
+def expand_policy(policy: dict[str, Any]) -> dict[str, Any]:
+    """The policy with dotted keys split into nested objects (``$or`` branches too)."""
+    out: dict[str, Any] = {}
+    for key, value in policy.items():
+        if key == "$or" and is_or_group(value):
+            _put(out, [key], [expand_policy(branch) for branch in value])
+        else:
+            _put(out, key.split("."), expand_policy(value) if isinstance(value, dict) else value)
+    return out
+
+
+def expand_body(value: Any) -> Any:
+    """A decoded message body with dotted names split into nested objects; names that meet
+    on one path keep every value (any of them may satisfy the policy)."""
+    if isinstance(value, dict):
+        out: dict[str, Any] = {}
+        for key, item in value.items():
+            _put(out, key.split("."), expand_body(item))
+        return out
+    if isinstance(value, list):
+        return [expand_body(item) for item in value]
+    return value
+
+
+def _put(target: dict[str, Any], path: list[str], value: Any) -> None:
+    for name in reversed(path[1:]):
+        value = {name: value}
+    head = path[0]
+    target[head] = _combine(target[head], value) if head in target else value
+
+
+def _combine(old: Any, new: Any) -> Any:
+    # Two objects on one path merge; anything else becomes the list of both (a pattern
+    # array ORs its values, an event array matches if any element does).
+    if isinstance(old, dict) and isinstance(new, dict):
+        merged = dict(old)
+        for key, value in new.items():
+            merged[key] = _combine(merged[key], value) if key in merged else value
+        return merged
+    return [*(old if isinstance(old, list) else [old]), *(new if isinstance(new, list) else [new])]
 
 
 def attribute_view(message_attributes: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:

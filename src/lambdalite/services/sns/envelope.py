@@ -36,12 +36,16 @@ def delivered_attributes(attributes: Mapping[str, Mapping[str, Any]]) -> dict[st
     return out
 
 
-def _signature(pub: Publication, message: str) -> str:
+def _signature(pub: Publication, message: str, subscribe_url: str | None = None) -> str:
     fields = ["Message", message, "MessageId", pub.message_id]
+    if subscribe_url is not None:
+        fields += ["SubscribeURL", subscribe_url]
     if pub.subject is not None:
         fields += ["Subject", pub.subject]
-    fields += ["Timestamp", iso_timestamp(pub.timestamp), "TopicArn", pub.topic_arn]
-    fields += ["Type", "Notification"]
+    fields += ["Timestamp", iso_timestamp(pub.timestamp)]
+    if pub.token is not None:
+        fields += ["Token", pub.token]
+    fields += ["TopicArn", pub.topic_arn, "Type", pub.type]
     digest = hashlib.sha1("\n".join(fields).encode()).digest()
     return base64.b64encode(digest).decode("ascii")
 
@@ -50,6 +54,38 @@ def _urls(base_url: str, sub: Subscription) -> tuple[str, str]:
     cert = f"{base_url}/_lambdalite/sns/SimpleNotificationService-lambdalite.pem"
     unsubscribe = f"{base_url}/?Action=Unsubscribe&SubscriptionArn={quote(sub.arn, safe=':')}"
     return cert, unsubscribe
+
+
+def subscribe_url(base_url: str, topic_arn: str, token: str) -> str:
+    """Visiting it (an unsigned GET) confirms the subscription, as ConfirmSubscription does."""
+    topic = quote(topic_arn, safe=":")
+    return f"{base_url}/?Action=ConfirmSubscription&TopicArn={topic}&Token={token}"
+
+
+def confirmation_message(topic_arn: str) -> str:
+    return (
+        f"You have chosen to subscribe to the topic {topic_arn}.\n"
+        "To confirm the subscription, visit the SubscribeURL included in this message."
+    )
+
+
+def confirmation(pub: Publication, base_url: str) -> dict[str, Any]:
+    """The SubscriptionConfirmation SNS POSTs to a new HTTP/S endpoint (SNS developer guide,
+    "HTTP/HTTPS subscription confirmation JSON format")."""
+    assert pub.token is not None
+    url = subscribe_url(base_url, pub.topic_arn, pub.token)
+    return {
+        "Type": pub.type,
+        "MessageId": pub.message_id,
+        "Token": pub.token,
+        "TopicArn": pub.topic_arn,
+        "Message": pub.message,
+        "SubscribeURL": url,
+        "Timestamp": iso_timestamp(pub.timestamp),
+        "SignatureVersion": "1",
+        "Signature": _signature(pub, pub.message, url),
+        "SigningCertURL": f"{base_url}/_lambdalite/sns/SimpleNotificationService-lambdalite.pem",
+    }
 
 
 def notification(pub: Publication, sub: Subscription, base_url: str) -> dict[str, Any]:

@@ -13,9 +13,16 @@ from lambdalite.outbox.model import Claim, Entry
 
 MAX_MESSAGE_BYTES = 256 * 1024  # message + attribute names, types and values (SNS quotas)
 PAGE_SIZE = 100  # ListTopics / ListSubscriptions page size
-PROTOCOLS = ("sqs", "lambda")  # what lambdalite delivers to
+PROTOCOLS = ("sqs", "lambda", "http", "https")  # what lambdalite delivers to
 # The protocols AWS knows but lambdalite does not deliver to.
-FOREIGN_PROTOCOLS = ("http", "https", "email", "email-json", "sms", "application", "firehose")
+FOREIGN_PROTOCOLS = ("email", "email-json", "sms", "application", "firehose")
+# Endpoints that must confirm before they receive notifications (SNS sends them a
+# SubscriptionConfirmation with a token); sqs and lambda in the topic's account need not.
+CONFIRMED_BY_ENDPOINT = ("http", "https")
+# Where a subscription keeps its confirmation token: an attribute no API call shows.
+TOKEN_ATTRIBUTE = "lambdalite:ConfirmationToken"
+PENDING_ARN = "pending confirmation"  # what Subscribe answers for an unconfirmed endpoint
+PENDING_LISTED = "PendingConfirmation"  # how List* show an unconfirmed subscription's ARN
 
 _TOPIC_ARN = re.compile(r"^arn:aws[\w-]*:sns:([\w-]+):(\d{12}):([A-Za-z0-9_-]{1,256}(\.fifo)?)$")
 
@@ -59,6 +66,18 @@ class Subscription:
         return self.attributes.get("RawMessageDelivery", "false").lower() == "true"
 
     @property
+    def pending(self) -> bool:
+        return self.attributes.get("PendingConfirmation") == "true"
+
+    @property
+    def token(self) -> str | None:
+        return self.attributes.get(TOKEN_ATTRIBUTE)
+
+    @property
+    def visible_attributes(self) -> dict[str, str]:
+        return {k: v for k, v in self.attributes.items() if k != TOKEN_ATTRIBUTE}
+
+    @property
     def dead_letter_arn(self) -> str | None:
         try:
             doc = json.loads(self.attributes.get("RedrivePolicy") or "{}")
@@ -99,6 +118,9 @@ class Publication:
     group_id: str | None = None
     deduplication_id: str | None = None
     sequence_number: str | None = None
+    # "Notification", or "SubscriptionConfirmation" (sent to one new endpoint, with a token)
+    type: str = "Notification"
+    token: str | None = None
 
     def message_for(self, protocol: str) -> str:
         if self.messages is None:
@@ -117,6 +139,8 @@ class Publication:
             "group_id": self.group_id,
             "deduplication_id": self.deduplication_id,
             "sequence_number": self.sequence_number,
+            "type": self.type,
+            "token": self.token,
         }
 
     @classmethod

@@ -89,9 +89,12 @@ class Publisher:
     async def publish_batch(
         self, topic_arn: str, entries: Sequence[tuple[str, PublishRequest]]
     ) -> tuple[list[tuple[str, Publication]], list[BatchFailure]]:
-        """One transaction for the whole batch; entry problems are reported per entry."""
+        """One transaction for the whole batch; entry problems are reported per entry.
+        An empty or oversized batch is refused before the topic is looked at, the entry
+        ids once it is found (the order AWS answers in)."""
+        _check_batch_size(entries)
         topic = await self.topic(topic_arn)
-        _check_batch(entries)
+        _check_batch_ids(entries)
         accepted: list[tuple[str, Fanout]] = []
         failed: list[BatchFailure] = []
         for entry_id, request in entries:
@@ -154,9 +157,14 @@ class Publisher:
         self._last_sequence = max(self._last_sequence + 1, int(self._clock.now() * 1e6))
         return f"{self._last_sequence:020d}"
 
+    async def send_to(self, message: Publication, subscription: Subscription) -> None:
+        """Owe one message to one subscription (a SubscriptionConfirmation)."""
+        await self._commit([(message, [subscription])])
+
     async def _matching(self, topic: Topic, publication: Publication) -> list[Subscription]:
+        # Unconfirmed endpoints get nothing until they confirm.
         subscriptions = await self._store.topic_subscriptions(topic.arn)
-        return [sub for sub in subscriptions if _passes_filter(sub, publication)]
+        return [s for s in subscriptions if not s.pending and _passes_filter(s, publication)]
 
     async def _commit(self, fanouts: list[Fanout]) -> list[Publication]:
         if not fanouts:
@@ -176,19 +184,20 @@ def _passes_filter(sub: Subscription, publication: Publication) -> bool:
     return sns_attributes_match(policy, publication.attributes)
 
 
-def _check_batch(entries: Sequence[tuple[str, PublishRequest]]) -> None:
+def _check_batch_size(entries: Sequence[tuple[str, PublishRequest]]) -> None:
     if not entries:
         raise EmptyBatchRequest()
     if len(entries) > MAX_BATCH_ENTRIES:
         raise TooManyEntriesInBatchRequest()
+
+
+def _check_batch_ids(entries: Sequence[tuple[str, PublishRequest]]) -> None:
     ids = [entry_id for entry_id, _ in entries]
     if len(set(ids)) != len(ids):
         raise BatchEntryIdsNotDistinct()
     for entry_id in ids:
         if not _BATCH_ID.match(entry_id):
-            raise InvalidBatchEntryId(
-                "The Id of a batch entry in a batch request doesn't abide by the specification."
-            )
+            raise InvalidBatchEntryId()
     total = sum(validate.publication_size(r.message, r.attributes) for _, r in entries)
     if total > MAX_MESSAGE_BYTES:
         raise BatchRequestTooLong()

@@ -47,3 +47,6 @@ class RetrySchedule:
 
 
 AWS_MANAGED = RetrySchedule()
+# HTTP/S endpoints under SNS's default delivery policy (the topic's EffectiveDeliveryPolicy:
+# numRetries 3, minDelayTarget = maxDelayTarget = 20 s): three retries 20 s apart.
+HTTP_DEFAULT = RetrySchedule(immediate=0, pre_backoff=0, backoff=0, post_backoff=3)

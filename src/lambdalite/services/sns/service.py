@@ -6,8 +6,10 @@ interface the platform hands in."""
 
 from __future__ import annotations
 
+import hmac
 import json
 import re
+import secrets
 import uuid
 from collections.abc import Sequence
 from typing import Any
@@ -19,12 +21,16 @@ from lambdalite.outbox.runner import Outbox
 from lambdalite.services.directory import MessageAttributes, ServiceDirectory
 from lambdalite.services.sns import validate
 from lambdalite.services.sns.delivery import SnsCourier
+from lambdalite.services.sns.envelope import confirmation_message
 from lambdalite.services.sns.errors import NotFound, invalid
 from lambdalite.services.sns.model import (
+    CONFIRMED_BY_ENDPOINT,
     FOREIGN_PROTOCOLS,
     OUTBOX_KIND,
     PAGE_SIZE,
     PROTOCOLS,
+    TOKEN_ATTRIBUTE,
+    Publication,
     Subscription,
     Topic,
     TopicArn,
@@ -39,7 +45,11 @@ _ENDPOINTS = {
         re.compile(r"^arn:aws[\w-]*:lambda:[\w-]+:\d{12}:function:[\w-]{1,64}(:[\w$-]{1,128})?$"),
         "Lambda",
     ),
+    "http": (re.compile(r"^http://[^\s/?#]+\S*$"), "Endpoint must match the specified protocol"),
+    "https": (re.compile(r"^https://[^\s/?#]+\S*$"), "Endpoint must match the specified protocol"),
 }
+# A confirmation token: random hex, then the subscription's id (so the token names it).
+_TOKEN = re.compile(r"^[0-9a-f]{224}([0-9a-f]{32})$")
 _SUBSCRIPTION_ARN = re.compile(r"^(arn:aws[\w-]*:sns:[\w-]+:\d{12}:[\w.-]+):[0-9a-f-]{36}$")
 _EFFECTIVE_DELIVERY_POLICY = json.dumps(
     {
@@ -74,6 +84,7 @@ class SnsService:
     ) -> None:
         self.settings = settings
         self.store = store
+        self.clock = clock
         base_url = f"http://{settings.host}:{settings.port}"
         outbox.register(OUTBOX_KIND, SnsCourier(clock, directory, base_url, schedule))
         self.publisher = Publisher(self.store, clock, outbox.wake)
@@ -148,14 +159,15 @@ class SnsService:
     async def topic_attributes(self, arn: str) -> dict[str, str]:
         topic = await self.get_topic(arn)
         account = self.settings.account_id
-        confirmed = await self.store.count_subscriptions(arn)
+        subscriptions = await self.store.topic_subscriptions(arn)
+        pending = sum(1 for sub in subscriptions if sub.pending)
         return {
             "TopicArn": arn,
             "Owner": account,
             "Policy": _default_policy(arn, account),
             "DisplayName": "",
-            "SubscriptionsPending": "0",
-            "SubscriptionsConfirmed": str(confirmed),
+            "SubscriptionsPending": str(pending),
+            "SubscriptionsConfirmed": str(len(subscriptions) - pending),
             "SubscriptionsDeleted": "0",
             "EffectiveDeliveryPolicy": _EFFECTIVE_DELIVERY_POLICY,
             **topic.attributes,
@@ -179,19 +191,54 @@ class SnsService:
         _check_endpoint(topic, protocol, endpoint)
         assert endpoint is not None
         stored = {
-            key: validate.check_subscription_attribute(key, value, protocol)
+            key: validate.check_subscription_attribute(key, value, protocol, subscribing=True)
             for key, value in attributes.items()
         }
-        validate.filter_policy(stored)
+        validate.check_filter_policy(stored, subscribing=True)
         existing = await self.store.find_subscription(topic_arn, protocol, endpoint)
         if existing is not None:
             if any(existing.attributes.get(k) != v for k, v in stored.items()):
                 raise invalid(
                     "Attributes Reason: Subscription already exists with different attributes"
                 )
+            if existing.pending:  # subscribing again sends the confirmation again
+                await self._ask_confirmation(existing)
             return existing.arn
-        sub = Subscription(f"{topic_arn}:{uuid.uuid4()}", topic_arn, protocol, endpoint, stored)
+        sub_id = uuid.uuid4()
+        if protocol in CONFIRMED_BY_ENDPOINT:
+            stored["PendingConfirmation"] = "true"
+            stored[TOKEN_ATTRIBUTE] = secrets.token_hex(112) + sub_id.hex
+        sub = Subscription(f"{topic_arn}:{sub_id}", topic_arn, protocol, endpoint, stored)
         await self.store.add_subscription(sub)
+        if sub.pending:
+            await self._ask_confirmation(sub)
+        return sub.arn
+
+    async def _ask_confirmation(self, sub: Subscription) -> None:
+        """Send the endpoint a SubscriptionConfirmation carrying the token (outbox row)."""
+        message = Publication(
+            message_id=str(uuid.uuid4()),
+            topic_arn=sub.topic_arn,
+            message=confirmation_message(sub.topic_arn),
+            timestamp=self.clock.now(),
+            type="SubscriptionConfirmation",
+            token=sub.token,
+        )
+        await self.publisher.send_to(message, sub)
+
+    async def confirm_subscription(self, topic_arn: str, token: str) -> str:
+        """ConfirmSubscription (or a visit to the SubscribeURL): idempotent for a token."""
+        if TopicArn.parse(topic_arn) is None:
+            raise invalid("Topic")
+        match = _TOKEN.match(token)
+        sub_arn = f"{topic_arn}:{uuid.UUID(match[1])}" if match else ""
+        sub = (await self.store.get_subscription(sub_arn)) if sub_arn else None
+        if sub is None or not hmac.compare_digest(sub.token or "", token):
+            raise invalid("Token")
+        if sub.pending:
+            attributes = dict(sub.attributes)
+            attributes["PendingConfirmation"] = "false"
+            await self.store.set_subscription_attributes(sub.arn, attributes)
         return sub.arn
 
     async def get_subscription(self, arn: str) -> Subscription:
@@ -214,11 +261,11 @@ class SnsService:
             "Owner": self.settings.account_id,
             "Protocol": sub.protocol,
             "Endpoint": sub.endpoint,
-            "ConfirmationWasAuthenticated": "true",
+            "ConfirmationWasAuthenticated": "false" if sub.pending else "true",
             "PendingConfirmation": "false",
             "RawMessageDelivery": "false",
             "SubscriptionPrincipal": f"arn:aws:iam::{self.settings.account_id}:root",
-            **sub.attributes,
+            **sub.visible_attributes,
         }
         if attributes.get("FilterPolicy"):
             attributes.setdefault("FilterPolicyScope", "MessageAttributes")
@@ -231,7 +278,8 @@ class SnsService:
         sub = await self.get_subscription(arn)
         attributes = dict(sub.attributes)
         attributes[name] = validate.check_subscription_attribute(name, value or "", sub.protocol)
-        validate.filter_policy(attributes)  # a scope change must still fit the policy
+        # a scope change must still fit the policy
+        validate.check_filter_policy(attributes, subscribing=False)
         await self.store.set_subscription_attributes(arn, attributes)
 
     async def list_subscriptions(
@@ -248,7 +296,7 @@ class SnsService:
 def _check_endpoint(topic: Topic, protocol: str, endpoint: str | None) -> None:
     if protocol in FOREIGN_PROTOCOLS:
         raise invalid(
-            f"Protocol Reason: lambdalite delivers to {' and '.join(PROTOCOLS)} endpoints only"
+            f"Protocol Reason: lambdalite delivers to {', '.join(PROTOCOLS)} endpoints only"
         )
     if protocol not in _ENDPOINTS:
         raise invalid(f"Amazon SNS does not support this protocol string: {protocol}")
@@ -256,7 +304,7 @@ def _check_endpoint(topic: Topic, protocol: str, endpoint: str | None) -> None:
         raise invalid(f"Invalid protocol type: {protocol}")
     pattern, label = _ENDPOINTS[protocol]
     if not endpoint or not pattern.match(endpoint):
-        raise invalid(f"{label} endpoint ARN")
+        raise invalid(label if protocol in CONFIRMED_BY_ENDPOINT else f"{label} endpoint ARN")
     if protocol == "sqs" and endpoint.endswith(".fifo") and not topic.fifo:
         raise invalid(
             "Invalid parameter: Endpoint Reason: FIFO SQS Queues can not be subscribed to "

@@ -11,7 +11,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from lambdalite.patterns import InvalidEventPattern, Pattern, SnsScope, compile_pattern
-from lambdalite.services.sns.errors import ParameterValueInvalid, invalid
+from lambdalite.patterns.sns import NESTED_IN_ATTRIBUTES_SCOPE, NOT_JSON
+from lambdalite.services.sns.errors import InvalidParameter, ParameterValueInvalid, invalid
 from lambdalite.services.sns.model import MAX_MESSAGE_BYTES
 
 _TOPIC_NAME = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
@@ -20,6 +21,9 @@ _ATTR_NAME = re.compile(r"^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$")
 _DATA_TYPE = re.compile(r"^(String|Number|Binary)(\.[^\s]+)?$")
 _NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 _SUBJECT = re.compile(r"^[\x21-\x7e][\x20-\x7e]{0,98}$")
+# Subscribe names the parameter its attribute problems come from; SetSubscriptionAttributes
+# names only the attribute.
+_ATTRIBUTES_REASON = "Attributes Reason: "
 
 SUBSCRIPTION_ATTRIBUTES = frozenset(
     {
@@ -161,7 +165,9 @@ def parse_structure(message: str, structure: str | None) -> dict[str, str] | Non
     return messages
 
 
-def check_subscription_attribute(name: str, value: str, protocol: str) -> str:
+def check_subscription_attribute(
+    name: str, value: str, protocol: str, *, subscribing: bool = False
+) -> str:
     """Validate one subscription attribute; returns the value as stored."""
     if name not in SUBSCRIPTION_ATTRIBUTES:
         raise invalid("AttributeName")
@@ -173,8 +179,8 @@ def check_subscription_attribute(name: str, value: str, protocol: str) -> str:
         return value.lower()
     if name == "FilterPolicyScope" and value not in ("MessageAttributes", "MessageBody"):
         raise invalid(
-            f"FilterPolicyScope: Invalid value [{value}]. "
-            "Please use either MessageBody or MessageAttributes"
+            f"{_ATTRIBUTES_REASON if subscribing else ''}FilterPolicyScope: Invalid value "
+            f"[{value}]. Please use either MessageBody or MessageAttributes"
         )
     if name == "RedrivePolicy" and value:
         _check_redrive_policy(value)
@@ -192,7 +198,8 @@ def _check_redrive_policy(value: str) -> None:
 
 
 def filter_policy(attributes: Mapping[str, str]) -> Pattern | None:
-    """The compiled FilterPolicy of a subscription (None when it has none)."""
+    """The compiled FilterPolicy of a subscription (None when it has none); raises
+    `InvalidEventPattern` for a policy SNS would refuse (see `check_filter_policy`)."""
     source = attributes.get("FilterPolicy")
     if not source:
         return None
@@ -201,7 +208,26 @@ def filter_policy(attributes: Mapping[str, str]) -> Pattern | None:
         if attributes.get("FilterPolicyScope") == "MessageBody"
         else "MessageAttributes"
     )
+    return compile_pattern(source, dialect="sns", sns_scope=scope)
+
+
+def check_filter_policy(attributes: Mapping[str, str], *, subscribing: bool) -> None:
+    """Refuse a FilterPolicy (or a scope it does not fit) with SNS's recorded wording:
+    ``Invalid parameter: [Attributes Reason: ]FilterPolicy: <reason>``; Subscribe adds the
+    ``Attributes Reason: `` part, and the nested-policy refusal names no attribute. (AWS
+    also appends its JSON parser's position, `` at [Source: ...; line: 1, column: N]``,
+    which lambdalite does not reproduce.)"""
     try:
-        return compile_pattern(source, dialect="sns", sns_scope=scope)
+        filter_policy(attributes)
     except InvalidEventPattern as exc:
-        raise invalid(exc.message) from None
+        raise filter_policy_error(exc.reason, subscribing=subscribing) from None
+
+
+def filter_policy_error(reason: str, *, subscribing: bool) -> InvalidParameter:
+    if reason == NESTED_IN_ATTRIBUTES_SCOPE:
+        what = reason
+    elif reason == NOT_JSON:
+        what = "FilterPolicy: failed to parse JSON."
+    else:
+        what = f"FilterPolicy: {reason}"
+    return invalid(f"{_ATTRIBUTES_REASON if subscribing else ''}{what}")
