@@ -193,3 +193,233 @@ def test_fifo_records_carry_their_group_and_sequence(
     assert record["attributes"]["SequenceNumber"] == sent["SequenceNumber"]
     assert record["attributes"]["MessageGroupId"] == "g1"
     assert record["attributes"]["MessageDeduplicationId"] == "d1"
+
+
+# batching window ------------------------------------------------------------------------
+
+
+def test_a_window_holds_the_batch_until_it_ends_or_fills(
+    srv: Server, lam: Any, sqs: Any, tmp_path: Path
+) -> None:
+    fn = Recorder(lam, tmp_path / "out")
+    q = Queue(sqs)
+    mapping(lam, fn.name, q, BatchSize=50, MaximumBatchingWindowInSeconds=30)
+    settle(srv)
+    q.send(*[f"a{i}" for i in range(3)])
+    settle(srv, 10)
+    assert fn.bodies() == []  # the window has not run out, the batch is not full
+    q.send("a3")
+    settle(srv, 19)
+    assert fn.bodies() == []
+    settle(srv, 1.5)
+    assert [sorted(b) for b in fn.bodies()] == [["a0", "a1", "a2", "a3"]]
+    # a full batch goes at once, window or not
+    q.send(*[f"b{i}" for i in range(50)])
+    settle(srv)
+    assert len(fn.bodies()) == 2 and len(fn.bodies()[1]) == 50
+
+
+# failures -------------------------------------------------------------------------------
+
+
+def test_a_failed_batch_comes_back_after_the_visibility_timeout_then_goes_to_the_dlq(
+    srv: Server, lam: Any, sqs: Any, tmp_path: Path
+) -> None:
+    fn = Recorder(lam, tmp_path / "out")
+    dlq = Queue(sqs)
+    policy = json.dumps({"deadLetterTargetArn": dlq.arn, "maxReceiveCount": 2})
+    q = Queue(sqs, VisibilityTimeout="30", RedrivePolicy=policy)
+    uid = mapping(lam, fn.name, q, BatchSize=10)
+    settle(srv)
+    q.send("fail-1")
+    settle(srv)
+    assert fn.bodies() == [["fail-1"]]
+    assert q.counts() == (0, 1)  # in flight, not deleted
+    got = lam.get_event_source_mapping(UUID=uid)["LastProcessingResult"]
+    assert got == "PROBLEM: Function call failed"
+    settle(srv, 29)
+    assert len(fn.bodies()) == 1
+    settle(srv, 2)
+    events = fn.events()
+    assert len(events) == 2
+    assert events[1]["Records"][0]["attributes"]["ApproximateReceiveCount"] == "2"
+    settle(srv, 31)  # received twice: the queue's redrive moves it on the next receive
+    assert len(fn.bodies()) == 2
+    assert q.counts() == (0, 0)
+    moved = sqs.receive_message(QueueUrl=dlq.url)["Messages"]
+    assert [m["Body"] for m in moved] == ["fail-1"]
+
+
+@pytest.mark.parametrize(
+    ("answer", "deleted"),
+    [
+        ({"batchItemFailures": []}, {"x0", "x1", "x2"}),
+        ({"batchItemFailures": None}, {"x0", "x1", "x2"}),
+        ({}, {"x0", "x1", "x2"}),
+        (None, {"x0", "x1", "x2"}),
+        ({"batchItemFailures": [{"itemIdentifier": "@x1"}]}, {"x0", "x2"}),
+        ({"batchItemFailures": [{"itemIdentifier": ""}]}, set()),
+        ({"batchItemFailures": [{"itemIdentifier": None}]}, set()),
+        ({"batchItemFailures": [{"foo": "@x1"}]}, set()),
+        ({"batchItemFailures": [{"itemIdentifier": "not-in-batch"}]}, set()),
+        ({"batchItemFailures": "nonsense"}, set()),
+    ],
+)
+def test_report_batch_item_failures(
+    srv: Server, lam: Any, sqs: Any, tmp_path: Path, answer: Any, deleted: set[str]
+) -> None:
+    fn = Recorder(lam, tmp_path / "out")
+    q = Queue(sqs, VisibilityTimeout="60")
+    ids = dict(zip(["x0", "x1", "x2"], q.send("x0", "x1", "x2"), strict=True))
+    text = json.dumps(answer)
+    for label, message_id in ids.items():
+        text = text.replace(f"@{label}", message_id)
+    q.send("answer:" + text)
+    mapping(lam, fn.name, q, BatchSize=10, FunctionResponseTypes=["ReportBatchItemFailures"])
+    settle(srv)
+    assert len(fn.events()) == 1
+    settle(srv, 61)  # what was kept comes back
+    again = {b for batch in fn.bodies()[1:] for b in batch}
+    assert again == {"x0", "x1", "x2", "answer:" + text} - deleted - (
+        {"answer:" + text} if len(deleted) == 3 or "x0" in deleted else set()
+    )
+
+
+def test_fifo_failure_holds_the_rest_of_its_group(
+    srv: Server, lam: Any, sqs: Any, tmp_path: Path
+) -> None:
+    fn = Recorder(lam, tmp_path / "out")
+    q = Queue(sqs, fifo=True, VisibilityTimeout="60")
+    a = [q.send(b, MessageGroupId="A")[0] for b in ("a0", "a1", "a2")]
+    q.send("b0", MessageGroupId="B")
+    answer = {"batchItemFailures": [{"itemIdentifier": a[1]}]}
+    q.send("answer:" + json.dumps(answer), MessageGroupId="C")
+    mapping(lam, fn.name, q, BatchSize=10, FunctionResponseTypes=["ReportBatchItemFailures"])
+    settle(srv)
+    assert len(fn.events()) == 1
+    q.send("a3", MessageGroupId="A")
+    settle(srv, 30)
+    assert len(fn.events()) == 1  # group A is held: a1, a2 in flight, a3 waits behind them
+    settle(srv, 31)
+    assert fn.bodies()[1] == ["a1", "a2", "a3"]  # in order, a0 and the others done
+
+
+# filtering ------------------------------------------------------------------------------
+
+
+def test_filtered_out_messages_are_deleted_and_never_invoke(
+    srv: Server, lam: Any, sqs: Any, tmp_path: Path
+) -> None:
+    fn = Recorder(lam, tmp_path / "out")
+    q = Queue(sqs)
+    pattern = json.dumps({"body": {"kind": ["keep"]}})
+    mapping(lam, fn.name, q, BatchSize=10, FilterCriteria={"Filters": [{"Pattern": pattern}]})
+    settle(srv)
+    q.send("not json at all", json.dumps({"kind": "drop"}))
+    settle(srv)
+    assert fn.bodies() == []  # every record filtered out: no invocation
+    assert q.counts() == (0, 0)  # and deleted
+    q.send(json.dumps({"kind": "keep", "n": 1}), "plain again")
+    settle(srv)
+    assert fn.bodies() == [[json.dumps({"kind": "keep", "n": 1})]]
+    assert q.counts() == (0, 0)
+
+
+def test_a_plain_text_pattern_matches_a_plain_body(
+    srv: Server, lam: Any, sqs: Any, tmp_path: Path
+) -> None:
+    fn = Recorder(lam, tmp_path / "out")
+    q = Queue(sqs)
+    pattern = json.dumps({"body": [{"prefix": "hello"}]})
+    mapping(lam, fn.name, q, BatchSize=10, FilterCriteria={"Filters": [{"Pattern": pattern}]})
+    settle(srv)
+    q.send("hello world", "bye", json.dumps("hello json"))
+    settle(srv)
+    # a JSON string body is text with its quotes: it does not start with "hello"
+    assert sorted(b for batch in fn.bodies() for b in batch) == ["hello world"]
+    assert q.counts() == (0, 0)
+
+
+# lifecycle ------------------------------------------------------------------------------
+
+
+def test_a_disabled_mapping_never_invokes_and_resumes_when_enabled(
+    srv: Server, lam: Any, sqs: Any, tmp_path: Path
+) -> None:
+    fn = Recorder(lam, tmp_path / "out")
+    q = Queue(sqs)
+    uid = mapping(lam, fn.name, q, BatchSize=10, Enabled=False)
+    q.send("m0")
+    settle(srv, 5)
+    assert fn.bodies() == [] and q.counts() == (1, 0)
+    lam.update_event_source_mapping(UUID=uid, Enabled=True)
+    settle(srv)
+    assert fn.bodies() == [["m0"]]
+    lam.update_event_source_mapping(UUID=uid, Enabled=False)
+    settle(srv)
+    q.send("m1")
+    settle(srv, 5)
+    assert fn.bodies() == [["m0"]]
+    # an update restarts the poller with the new configuration
+    lam.update_event_source_mapping(UUID=uid, Enabled=True, BatchSize=1)
+    q.send("m2")
+    settle(srv)
+    assert sorted(fn.bodies()[1:]) == [["m1"], ["m2"]]
+    lam.delete_event_source_mapping(UUID=uid)
+    settle(srv)
+    q.send("m3")
+    settle(srv, 5)
+    assert len(fn.bodies()) == 3 and q.counts() == (1, 0)
+
+
+def test_deleting_the_queue_disables_the_mapping_with_a_clear_result(
+    srv: Server, lam: Any, sqs: Any, tmp_path: Path
+) -> None:
+    fn = Recorder(lam, tmp_path / "out")
+    q = Queue(sqs)
+    uid = mapping(lam, fn.name, q, BatchSize=10)
+    settle(srv)
+    sqs.delete_queue(QueueUrl=q.url)
+    settle(srv)
+    got = lam.get_event_source_mapping(UUID=uid)
+    assert got["State"] == "Disabled"
+    assert got["LastProcessingResult"].startswith("PROBLEM: ")
+    assert "The specified queue does not exist." in got["LastProcessingResult"]
+    assert lam.list_functions()["Functions"] is not None  # still serving
+    lam.delete_event_source_mapping(UUID=uid)
+
+
+# the on-success extension ---------------------------------------------------------------
+
+
+def test_on_success_records_each_batch(srv: Server, lam: Any, sqs: Any, tmp_path: Path) -> None:
+    fn = Recorder(lam, tmp_path / "out")
+    q = Queue(sqs)
+    sink = Queue(sqs)
+    on_success = {"OnSuccess": {"Destination": sink.arn}}
+    uid = mapping(lam, fn.name, q, BatchSize=10, DestinationConfig=on_success)
+    settle(srv)
+    entries = [{"Id": b, "MessageBody": b} for b in ("s0", "s1")]
+    sent = sqs.send_message_batch(QueueUrl=q.url, Entries=entries)["Successful"]
+    ids = [e["MessageId"] for e in sent]
+    settle(srv)
+    q.send("fail-now")
+    settle(srv)
+    got = sqs.receive_message(QueueUrl=sink.url, MaxNumberOfMessages=10).get("Messages", [])
+    assert len(got) == 1  # the failed batch has no record
+    record = json.loads(got[0]["Body"])
+    assert list(record) == [
+        "version", "timestamp", "requestContext", "responseContext", "responsePayload",
+        "SQSBatchInfo",
+    ]  # fmt: skip
+    assert record["version"] == "1.0"
+    assert record["timestamp"].endswith("Z")
+    context = record["requestContext"]
+    assert context["condition"] == "Success" and context["approximateInvokeCount"] == 1
+    assert context["functionArn"].endswith(f":function:{fn.name}:$LATEST")
+    assert record["responseContext"] == {"statusCode": 200, "executedVersion": "$LATEST"}
+    assert record["responsePayload"] == {"ok": 2}
+    info = record["SQSBatchInfo"]
+    assert info["uuid"] == uid and info["eventSourceMappingArn"].endswith(f":{uid}")
+    assert info["queueArn"] == q.arn and info["batchSize"] == 2
+    assert sorted(info["messageIds"]) == sorted(ids) and info["failedMessageIds"] == []

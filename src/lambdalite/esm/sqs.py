@@ -20,6 +20,7 @@ a throttle deletes nothing and backs the poller off on the clock (spec 4.12).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 from collections.abc import Callable, Coroutine
@@ -29,7 +30,7 @@ from typing import Any, Protocol
 from lambdalite.clock import Clock
 from lambdalite.config import Settings
 from lambdalite.duework import DueLoop
-from lambdalite.errors import TooManyRequestsException
+from lambdalite.errors import AwsError, TooManyRequestsException
 from lambdalite.esm import sqs_batch
 from lambdalite.esm.filtering import RecordFilter
 from lambdalite.esm.model import REPORT_BATCH_ITEM_FAILURES, EventSourceMapping, MappingState
@@ -116,6 +117,7 @@ class SqsPoller(DueLoop):
         self._last_result = mapping.last_processing_result
         self._watch: asyncio.Task[None] | None = None
         self._gone = False
+        self._function_timeout = 0  # learnt at each invoke (it sets how long we hold a batch)
 
     # Poller --------------------------------------------------------------------------------
 
@@ -155,6 +157,9 @@ class SqsPoller(DueLoop):
         now = self._clock.now()
         if now < self._resume_at:
             return self._resume_at
+        if not self._function_timeout:
+            with contextlib.suppress(AwsError):  # a missing function fails at invoke
+                await self._target()
         try:
             while len(self._tasks) < self._limit:
                 await self._fill(now)
@@ -175,7 +180,8 @@ class SqsPoller(DueLoop):
         while (want := self._batch_size - len(self._pending)) > 0:
             if self._pending_bytes >= MAX_PAYLOAD_BYTES:
                 return
-            got = await queues.consume(self._arn, min(want, RECEIVE_CHUNK))
+            hold = int(self._window) + self._function_timeout
+            got = await queues.consume(self._arn, min(want, RECEIVE_CHUNK), hold)
             if not got:
                 if not self._tasks and not self._pending:
                     self._limit = min(START_CONCURRENCY, self._cap)  # idle: back to the start
@@ -250,9 +256,7 @@ class SqsPoller(DueLoop):
         started = batch[0].received
         payload = sqs_batch.encode_event([p.text for p in batch])
         try:
-            target = await resolve_target(
-                d.functions, self._mapping.function_arn, None, s.region, s.account_id
-            )
+            target = await self._target()
             invoke_started = self._clock.now()
             request_id, result = await d.invoker.invoke(target, payload, queued_since=started)
         except TooManyRequestsException:
@@ -286,6 +290,14 @@ class SqsPoller(DueLoop):
                 invoke_ended=self._clock.now(),
             )
             await self._send_success(outcome)
+
+    async def _target(self) -> Target:
+        s = self._deps.settings
+        target = await resolve_target(
+            self._deps.functions, self._mapping.function_arn, None, s.region, s.account_id
+        )
+        self._function_timeout = target.config.timeout
+        return target
 
     def _kept(self, messages: list[ConsumedMessage], result: InvocationResult) -> set[str] | None:
         """The message ids that stay in the queue; None: the whole batch failed."""

@@ -96,10 +96,12 @@ class QueueConsumer(QueueLookup, Protocol):
     the wire API): receive with the queue's visibility timeout, delete, and learn when to
     look again. Each raises QueueGone when the queue no longer exists."""
 
-    async def consume(self, queue_arn: str, limit: int) -> list[ConsumedMessage]:
+    async def consume(self, queue_arn: str, limit: int, hold_s: int = 0) -> list[ConsumedMessage]:
         """Up to ``limit`` messages visible now (no wait: the caller waits on
         `queue_changed` and `next_visible`), received as ReceiveMessage does (receive
-        count, redrive to the queue's dead-letter queue, FIFO group order)."""
+        count, redrive to the queue's dead-letter queue, FIFO group order), hidden for the
+        queue's visibility timeout, or for ``hold_s`` + 30 s when the consumer may hold
+        them longer than that (batching window + function timeout, spec 4.4.3)."""
         ...
 
     async def delete_consumed(self, queue_arn: str, receipt_handles: Sequence[str]) -> None: ...

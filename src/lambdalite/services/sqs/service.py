@@ -346,9 +346,12 @@ class SqsService:
             raise QueueGone(queue_arn)
         return queue
 
-    async def consume(self, queue_arn: str, limit: int) -> list[ConsumedMessage]:
+    async def consume(self, queue_arn: str, limit: int, hold_s: int = 0) -> list[ConsumedMessage]:
         queue = self._consumed_queue(queue_arn)
-        got = await self.receive(queue, limit, None, 0)
+        visibility = queue.number("VisibilityTimeout")
+        if hold_s > visibility:
+            visibility = min(hold_s + 30, 43_200)
+        got = await self.receive(queue, limit, visibility, 0)
         return [consumed(m, self.settings.account_id) for m in got]
 
     async def delete_consumed(self, queue_arn: str, receipt_handles: Sequence[str]) -> None:
