@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -423,3 +424,87 @@ def test_on_success_records_each_batch(srv: Server, lam: Any, sqs: Any, tmp_path
     assert info["uuid"] == uid and info["eventSourceMappingArn"].endswith(f":{uid}")
     assert info["queueArn"] == q.arn and info["batchSize"] == 2
     assert sorted(info["messageIds"]) == sorted(ids) and info["failedMessageIds"] == []
+
+
+# the aws CLI ----------------------------------------------------------------------------
+
+
+def _aws(server: Server, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        "AWS_ACCESS_KEY_ID": "x",
+        "AWS_SECRET_ACCESS_KEY": "x",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }
+    command = ["aws", "--endpoint-url", server.endpoint, *args]
+    return subprocess.run(command, capture_output=True, text=True, env=env, timeout=60)
+
+
+def test_the_aws_cli_wires_a_queue_to_a_function(
+    srv: Server, lam: Any, sqs: Any, tmp_path: Path
+) -> None:
+    fn = Recorder(lam, tmp_path / "out")
+    q = Queue(sqs)
+    made = _aws(
+        srv, "lambda", "create-event-source-mapping", "--function-name", fn.name,
+        "--event-source-arn", q.arn, "--batch-size", "5",
+    )  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    settle(srv)
+    sent = _aws(srv, "sqs", "send-message", "--queue-url", q.url, "--message-body", "from-cli")
+    assert sent.returncode == 0, sent.stderr
+    settle(srv)
+    assert fn.bodies() == [["from-cli"]]
+    assert q.counts() == (0, 0)
+
+
+# concurrency, on the system clock: environments grow in real time ----------------------
+
+OVERLAP = """
+import os, time, uuid
+
+def handler(event, context):
+    start = time.time()
+    time.sleep(0.4)
+    path = os.path.join(os.environ["OUT"], uuid.uuid4().hex + ".json")
+    with open(path, "w") as f:
+        f.write('{"Records": [], "span": [%r, %r]}' % (start, time.time()))
+"""
+
+
+def _max_overlap(spans: list[tuple[float, float]]) -> int:
+    edges = sorted([(s, 1) for s, _ in spans] + [(e, -1) for _, e in spans])
+    running = peak = 0
+    for _, step in edges:
+        running += step
+        peak = max(peak, running)
+    return peak
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    server = start_server(tmp_path_factory.mktemp("esm-sqs-live"), "--no-example")
+    yield server
+    stop_server(server)
+
+
+@pytest.mark.parametrize("cap", [2, None])
+def test_maximum_concurrency_caps_concurrent_batches(
+    live: Server, tmp_path: Path, cap: int | None
+) -> None:
+    lam, sqs = live.client("lambda"), live.client("sqs")
+    fn = Recorder(lam, tmp_path / "out", OVERLAP, Timeout=30)
+    q = Queue(sqs, VisibilityTimeout="120")
+    for start in range(0, 20, 10):
+        entries = [{"Id": str(i), "MessageBody": f"c{i}"} for i in range(start, start + 10)]
+        sqs.send_message_batch(QueueUrl=q.url, Entries=entries)
+    extra = {"ScalingConfig": {"MaximumConcurrency": cap}} if cap else {}
+    mapping(lam, fn.name, q, BatchSize=1, **extra)
+    drain(live.endpoint)
+    spans = [tuple(e["span"]) for e in fn.events()]
+    assert len(spans) == 20
+    peak = _max_overlap(spans)  # type: ignore[arg-type]
+    if cap is None:
+        assert peak > 2  # without a cap the same backlog runs wider: the cap is what holds it
+    else:
+        assert peak == cap
