@@ -6,9 +6,12 @@ and the on-success extension (spec 4.3, 4.4, 5)."""
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import subprocess
+import sys
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,7 +19,7 @@ from typing import Any
 import pytest
 
 from lambdalite.testing import advance, drain
-from tests.acceptance.conftest import Server, create, start_server, stop_server
+from tests.acceptance.conftest import ROLE, Server, create, start_server, stop_server
 
 # The handler writes each event it gets to OUT (one file per invocation) and answers
 # what the message bodies ask: {"fail": true} raises, {"report": [...]} is returned.
@@ -508,3 +511,95 @@ def test_maximum_concurrency_caps_concurrent_batches(
         assert peak > 2  # without a cap the same backlog runs wider: the cap is what holds it
     else:
         assert peak == cap
+
+
+# throttling -----------------------------------------------------------------------------
+
+
+def test_a_throttled_batch_is_kept_and_delivered_later(
+    srv: Server, lam: Any, sqs: Any, tmp_path: Path
+) -> None:
+    fn = Recorder(lam, tmp_path / "out")
+    lam.put_function_concurrency(FunctionName=fn.name, ReservedConcurrentExecutions=0)
+    q = Queue(sqs, VisibilityTimeout="30")
+    mapping(lam, fn.name, q, BatchSize=10)
+    settle(srv)
+    entries = [{"Id": str(i), "MessageBody": f"t{i}"} for i in range(3)]
+    sqs.send_message_batch(QueueUrl=q.url, Entries=entries)
+    settle(srv)
+    assert fn.bodies() == []
+    assert q.counts() == (0, 3)  # not lost: in flight until the visibility timeout
+    lam.delete_function_concurrency(FunctionName=fn.name)
+    settle(srv, 31)
+    assert sorted(b for batch in fn.bodies() for b in batch) == ["t0", "t1", "t2"]
+    assert q.counts() == (0, 0)
+
+
+# aws-lambda-powertools, shipped in the function's code as users ship it ------------------
+
+POWERTOOLS_HANDLER = """
+from aws_lambda_powertools.utilities.batch import (
+    BatchProcessor, EventType, process_partial_response,
+)
+
+processor = BatchProcessor(event_type=EventType.SQS)
+
+
+def record_handler(record):
+    if record.body.startswith("bad"):
+        raise ValueError("bad record")
+    return record.body
+
+
+def handler(event, context):
+    return process_partial_response(
+        event=event, record_handler=record_handler, processor=processor, context=context
+    )
+"""
+
+
+@pytest.fixture(scope="session")
+def powertools(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    target = tmp_path_factory.mktemp("powertools")
+    done = subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--quiet", "--target", str(target),
+         "aws-lambda-powertools"],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    if done.returncode != 0:
+        pytest.skip(f"aws-lambda-powertools could not be installed from PyPI: {done.stderr[-300:]}")
+    return target
+
+
+def _zip_dir(directory: Path, source: str) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("app.py", source)
+        for path in sorted(directory.rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts:
+                archive.write(path, str(path.relative_to(directory)))
+    return buffer.getvalue()
+
+
+def test_a_powertools_batch_processor_reports_partial_failures(
+    srv: Server, lam: Any, sqs: Any, powertools: Path
+) -> None:
+    name = _name("pt")
+    lam.create_function(
+        FunctionName=name, Runtime="python3.11", Role=ROLE, Handler="app.handler",
+        Code={"ZipFile": _zip_dir(powertools, POWERTOOLS_HANDLER)}, Timeout=30,
+    )  # fmt: skip
+    lam.get_waiter("function_active_v2").wait(
+        FunctionName=name, WaiterConfig={"Delay": 0.05, "MaxAttempts": 400}
+    )
+    q = Queue(sqs, VisibilityTimeout="60")
+    entries = [{"Id": b, "MessageBody": b} for b in ("good-1", "bad-1", "good-2")]
+    sqs.send_message_batch(QueueUrl=q.url, Entries=entries)
+    uid = mapping(lam, name, q, BatchSize=10, FunctionResponseTypes=["ReportBatchItemFailures"])
+    settle(srv)
+    assert q.counts() == (0, 1)  # the good ones deleted, the bad one kept
+    assert lam.get_event_source_mapping(UUID=uid)["LastProcessingResult"] == "OK"
+    lam.update_event_source_mapping(UUID=uid, Enabled=False)
+    settle(srv, 61)
+    got = sqs.receive_message(QueueUrl=q.url, MaxNumberOfMessages=10)["Messages"]
+    assert [m["Body"] for m in got] == ["bad-1"]
