@@ -11,7 +11,9 @@ from lambdalite.asyncq.queue import EventQueue
 from lambdalite.clock import Clock, make_clock
 from lambdalite.config import Settings
 from lambdalite.duework import DueLoop, drain_all
+from lambdalite.esm.model import SourceKind
 from lambdalite.esm.service import EventSourceMappingService
+from lambdalite.esm.sqs import SqsPollerDeps, SqsPollerFactory
 from lambdalite.functions.aliases import AliasService
 from lambdalite.functions.concurrency import ConcurrencyService
 from lambdalite.functions.service import FunctionService
@@ -81,6 +83,17 @@ class Platform:
             settings, self.clock, self.backend.event_source_mappings, self.store, self.directory
         )
         self.components.append(self.mappings)
+        sqs_pollers = SqsPollerDeps(
+            settings=settings,
+            clock=self.clock,
+            queues=self.sqs,
+            functions=self.store,
+            invoker=self.invoker,
+            store=self.backend.event_source_mappings,
+            directory=self.directory,
+            resync=self.mappings.pollers.sync,
+        )
+        self.mappings.pollers.register(SourceKind.SQS, SqsPollerFactory(sqs_pollers))
         self.sns = SnsService(settings, self.backend.sns, self.clock, self.directory, self.outbox)
         self.directory.sns = self.sns
         self.components.append(self.sns)

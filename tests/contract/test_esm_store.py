@@ -206,3 +206,15 @@ def test_checkpoints_survive_a_restart_and_only_move_forward(
         (shard, "k1"): "7",
         ("shardId-000000000001", ""): "3",
     }
+
+
+def test_a_last_processing_result_keeps_the_revision(backend_kind: str, tmp_path: Path) -> None:
+    async def scenario(store: EventSourceMappingStore) -> None:
+        await store.create_mapping(mapping(1))
+        assert await store.set_last_processing_result(mapping(1).uuid, "OK") is True
+        found = await store.get_mapping(mapping(1).uuid)
+        assert found is not None
+        assert (found.last_processing_result, found.revision) == ("OK", mapping(1).revision)
+        assert await store.set_last_processing_result("no-such-uuid", "OK") is False
+
+    run(backend_kind, tmp_path, scenario)

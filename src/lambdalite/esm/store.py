@@ -62,6 +62,11 @@ class EventSourceMappingStore(Protocol):
         """Removes the mapping and its checkpoints; False when there was none."""
         ...
 
+    async def set_last_processing_result(self, uuid: str, result: str) -> bool:
+        """A poller's report of its last batch; the revision stays (not a change of the
+        mapping: its poller keeps running). False when the mapping is gone."""
+        ...
+
     async def set_checkpoint(
         self, uuid: str, shard_id: str, sequence: str, at: float, partition_key: str = ""
     ) -> bool:

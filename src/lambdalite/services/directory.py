@@ -9,7 +9,8 @@ queues and rule targets hold.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import asyncio
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -72,6 +73,54 @@ class QueueLookup(Protocol):
         ...
 
 
+@dataclass(frozen=True, slots=True)
+class ConsumedMessage:
+    """A message an event source mapping received, with what its event record shows."""
+
+    message_id: str
+    receipt_handle: str
+    body: str
+    md5_of_body: str
+    md5_of_message_attributes: str | None
+    attributes: Mapping[str, str]  # system attributes, in the order AWS's events list them
+    message_attributes: MessageAttributes  # wire form; BinaryValue as bytes
+    group_id: str | None  # FIFO queues
+
+
+class QueueGone(LookupError):
+    """The queue a consumer reads was deleted."""
+
+
+class QueueConsumer(QueueLookup, Protocol):
+    """What an SQS event source mapping's poller does to its queue (internal calls, not
+    the wire API): receive with the queue's visibility timeout, delete, and learn when to
+    look again. Each raises QueueGone when the queue no longer exists."""
+
+    async def consume(self, queue_arn: str, limit: int, hold_s: int = 0) -> list[ConsumedMessage]:
+        """Up to ``limit`` messages visible now (no wait: the caller waits on
+        `queue_changed` and `next_visible`), received as ReceiveMessage does (receive
+        count, redrive to the queue's dead-letter queue, FIFO group order), hidden for the
+        queue's visibility timeout, or for ``hold_s`` + 30 s when the consumer may hold
+        them longer than that (batching window + function timeout, spec 4.4.3)."""
+        ...
+
+    async def delete_consumed(self, queue_arn: str, receipt_handles: Sequence[str]) -> None: ...
+
+    async def release_consumed(
+        self, queue_arn: str, receipt_handles: Sequence[str], visibility_s: int
+    ) -> None:
+        """Make the messages visible again ``visibility_s`` from now."""
+        ...
+
+    def queue_changed(self, queue_arn: str) -> asyncio.Event:
+        """Set at the next send, visibility change or deletion of the queue."""
+        ...
+
+    async def next_visible(self, queue_arn: str) -> float | None:
+        """When the next delayed or in-flight message becomes visible (clock time)."""
+        ...
+
+
 class UnknownTarget(LookupError):
     """A target ARN names no service lambdalite serves."""
 
@@ -84,7 +133,7 @@ class ServiceDirectory:
     lambda_async: AsyncInvoker | None = None
     # What event source mappings read: queues, and each stream service's reader by the
     # service name in its ARNs ("kinesis"; DynamoDB Streams joins here).
-    queues: QueueLookup | None = None
+    queues: QueueConsumer | None = None
     streams: dict[str, StreamReader[Any]] = field(default_factory=dict)
 
     async def deliver(

@@ -18,9 +18,10 @@ from typing import Any
 from lambdalite.clock import Clock, wait_until
 from lambdalite.config import Settings
 from lambdalite.duework import DueLoop
-from lambdalite.services.directory import MessageAttributes
+from lambdalite.services.directory import ConsumedMessage, MessageAttributes, QueueGone
 from lambdalite.services.sqs import attributes as qattrs
 from lambdalite.services.sqs import messages
+from lambdalite.services.sqs.consumer import consumed
 from lambdalite.services.sqs.errors import (
     InvalidParameterValue,
     MissingParameter,
@@ -336,6 +337,39 @@ class SqsService:
                 return got
             upcoming = await self.store.next_visible(queue.name, now)
             await wait_until(self.clock, event, min(deadline, upcoming or deadline))
+
+    # event source mappings (directory.QueueConsumer) ------------------------------------
+
+    def _consumed_queue(self, queue_arn: str) -> Queue:
+        queue = self.queue_from_arn(queue_arn)
+        if queue is None:
+            raise QueueGone(queue_arn)
+        return queue
+
+    async def consume(self, queue_arn: str, limit: int, hold_s: int = 0) -> list[ConsumedMessage]:
+        queue = self._consumed_queue(queue_arn)
+        visibility = queue.number("VisibilityTimeout")
+        if hold_s > visibility:
+            visibility = min(hold_s + 30, 43_200)
+        got = await self.receive(queue, limit, visibility, 0)
+        return [consumed(m, self.settings.account_id) for m in got]
+
+    async def delete_consumed(self, queue_arn: str, receipt_handles: Sequence[str]) -> None:
+        if receipt_handles:
+            await self.delete_many(self._consumed_queue(queue_arn), receipt_handles)
+
+    async def release_consumed(
+        self, queue_arn: str, receipt_handles: Sequence[str], visibility_s: int
+    ) -> None:
+        queue = self._consumed_queue(queue_arn)
+        await self.change_visibility_many(queue, [(h, visibility_s) for h in receipt_handles])
+
+    def queue_changed(self, queue_arn: str) -> asyncio.Event:
+        return self._waiter(self._consumed_queue(queue_arn).name).event
+
+    async def next_visible(self, queue_arn: str) -> float | None:
+        queue = self._consumed_queue(queue_arn)
+        return await self.store.next_visible(queue.name, self.clock.now())
 
     def _dead_letter_queue(self, queue: Queue) -> Queue | None:
         policy = queue.redrive
