@@ -6,6 +6,7 @@ from __future__ import annotations
 import shutil
 import sqlite3
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -21,9 +22,8 @@ FIXTURE = Path(__file__).parent.parent / "fixtures" / "datadir"
 def _restore(data: Path) -> None:
     data.mkdir(parents=True)
     for name in ("lambdalite", "logs"):
-        db = sqlite3.connect(data / f"{name}.sqlite3", isolation_level=None)
-        db.executescript((FIXTURE / f"{name}.sql").read_text())
-        db.close()
+        with closing(sqlite3.connect(data / f"{name}.sqlite3", isolation_level=None)) as db:
+            db.executescript((FIXTURE / f"{name}.sql").read_text())
     shutil.copytree(FIXTURE / "code", data / "code")
 
 
@@ -37,8 +37,8 @@ def upgraded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
 
 def test_the_files_are_at_the_current_schema_version(upgraded: Server) -> None:
-    db = sqlite3.connect(upgraded.data_dir / "lambdalite.sqlite3")
-    assert db.execute("PRAGMA user_version").fetchone()[0] >= 1
+    with closing(sqlite3.connect(upgraded.data_dir / "lambdalite.sqlite3")) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] >= 1
 
 
 def test_functions_versions_aliases_and_concurrency_survive(upgraded: Server) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 from collections.abc import Sequence
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -49,20 +50,22 @@ def test_a_fresh_file_is_at_the_last_version_and_reopening_applies_nothing(
 def test_an_old_release_file_upgrades_to_the_fresh_schema(
     tmp_path: Path, dump: str, migrations: Sequence[Migration]
 ) -> None:
-    old = sqlite3.connect(tmp_path / "old.sqlite3", isolation_level=None)
-    old.executescript((DUMPS / dump).read_text())
-    assert old.execute("PRAGMA user_version").fetchone()[0] == 0  # before versioning
-    assert migrate(old, migrations) == [m.version for m in migrations]
-    fresh = sqlite3.connect(tmp_path / "fresh.sqlite3", isolation_level=None)
-    migrate(fresh, migrations)
-    assert _schema(old) == _schema(fresh)
+    with (
+        closing(sqlite3.connect(tmp_path / "old.sqlite3", isolation_level=None)) as old,
+        closing(sqlite3.connect(tmp_path / "fresh.sqlite3", isolation_level=None)) as fresh,
+    ):
+        old.executescript((DUMPS / dump).read_text())
+        assert old.execute("PRAGMA user_version").fetchone()[0] == 0  # before versioning
+        assert migrate(old, migrations) == [m.version for m in migrations]
+        migrate(fresh, migrations)
+        assert _schema(old) == _schema(fresh)
 
 
 def test_a_file_from_a_newer_release_is_refused(tmp_path: Path) -> None:
-    db = sqlite3.connect(tmp_path / "new.sqlite3", isolation_level=None)
-    db.execute("PRAGMA user_version = 999")
-    with pytest.raises(StorageError, match="newer than this lambdalite"):
-        migrate(db, MAIN)
+    with closing(sqlite3.connect(tmp_path / "new.sqlite3", isolation_level=None)) as db:
+        db.execute("PRAGMA user_version = 999")
+        with pytest.raises(StorageError, match="newer than this lambdalite"):
+            migrate(db, MAIN)
 
 
 def test_a_failing_migration_leaves_the_file_at_its_version(tmp_path: Path) -> None:
@@ -70,13 +73,13 @@ def test_a_failing_migration_leaves_the_file_at_its_version(tmp_path: Path) -> N
         db.execute("CREATE TABLE half_done (x)")
         db.execute("THIS IS NOT SQL")
 
-    db = sqlite3.connect(tmp_path / "x.sqlite3", isolation_level=None)
-    migrate(db, MAIN)
-    broken_version = MAIN[-1].version + 1
-    with pytest.raises(StorageError, match=f"migration {broken_version}"):
-        migrate(db, (*MAIN, Migration(broken_version, "broken", (broken,))))
-    assert db.execute("PRAGMA user_version").fetchone()[0] == MAIN[-1].version
-    assert ("table", "half_done") not in _schema(db)
+    with closing(sqlite3.connect(tmp_path / "x.sqlite3", isolation_level=None)) as db:
+        migrate(db, MAIN)
+        broken_version = MAIN[-1].version + 1
+        with pytest.raises(StorageError, match=f"migration {broken_version}"):
+            migrate(db, (*MAIN, Migration(broken_version, "broken", (broken,))))
+        assert db.execute("PRAGMA user_version").fetchone()[0] == MAIN[-1].version
+        assert ("table", "half_done") not in _schema(db)
 
 
 def test_the_backend_opens_both_files_migrated(tmp_path: Path, backend_kind: str) -> None:
