@@ -62,6 +62,10 @@ class EventSourceMappingStore(Protocol):
         """Removes the mapping and its checkpoints; False when there was none."""
         ...
 
+    async def set_last_processing_result(self, uuid: str, result: str) -> None:
+        """A poller's outcome (spec 4.2.3); leaves the revision alone, so it restarts nothing."""
+        ...
+
     async def set_checkpoint(
         self, uuid: str, shard_id: str, sequence: str, at: float, partition_key: str = ""
     ) -> bool:

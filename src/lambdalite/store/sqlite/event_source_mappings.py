@@ -168,6 +168,9 @@ class SqliteEventSourceMappingStore:
         cursor = self._db.execute("DELETE FROM esm_mappings WHERE uuid = ?", (uuid,))
         return cursor.rowcount == 1
 
+    async def set_last_processing_result(self, uuid: str, result: str) -> None:
+        self._db.execute("UPDATE esm_mappings SET last_result = ? WHERE uuid = ?", (result, uuid))
+
     # checkpoints --------------------------------------------------------------------------
 
     async def set_checkpoint(

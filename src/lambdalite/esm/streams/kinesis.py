@@ -1,0 +1,51 @@
+"""Kinesis Data Streams records as functions and filters see them (spec 4.5.1, 5.4)."""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any
+
+from lambdalite.esm.streams.format import RecordContext, iso_millis
+from lambdalite.services.kinesis.model import Record
+
+
+class KinesisFormat:
+    batch_info_key = "KinesisBatchInfo"
+
+    def event_record(self, record: Record, context: RecordContext) -> dict[str, Any]:
+        return {
+            "kinesis": {
+                "kinesisSchemaVersion": "1.0",
+                "partitionKey": record.partition_key,
+                "sequenceNumber": record.sequence_number,
+                "data": base64.b64encode(record.data).decode(),
+                # milliseconds, as the service keeps them
+                "approximateArrivalTimestamp": round(record.approximate_arrival_timestamp, 3),
+            },
+            "eventSource": "aws:kinesis",
+            "eventVersion": "1.0",
+            "eventID": f"{context.shard_id}:{record.sequence_number}",
+            "eventName": "aws:kinesis:record",
+            "invokeIdentityArn": context.role_arn,
+            "awsRegion": context.region,
+            "eventSourceARN": context.source_arn,
+        }
+
+    def partition_key(self, record: Record) -> str:
+        return record.partition_key
+
+    def filter_view(self, record: Record, context: RecordContext) -> dict[str, Any]:
+        view = self.event_record(record, context)
+        kinesis = view["kinesis"] = dict(view["kinesis"])
+        del kinesis["data"]
+        try:
+            data = json.loads(record.data)
+        except ValueError:  # not JSON (or not UTF-8): only metadata patterns can match
+            return view
+        # Patterns name data at the top ({"data": ...}) or under kinesis: offer both.
+        view["data"] = kinesis["data"] = data
+        return view
+
+    def arrival_text(self, timestamp: float) -> str:
+        return iso_millis(timestamp)
