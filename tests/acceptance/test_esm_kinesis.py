@@ -328,3 +328,118 @@ def test_report_batch_item_failures_resumes_at_the_failed_record(
     drain(srv.endpoint)
     # the records before the failed one are checkpointed; the rest is retried, then skipped
     assert fn.datas()[1:] == [["poison", "c"]]
+
+
+PF_HANDLER = """
+import base64, json, os, time
+
+def handler(event, context):
+    start = time.time()
+    time.sleep(0.2)
+    keys = [[r["kinesis"]["partitionKey"], r["kinesis"]["sequenceNumber"]]
+            for r in event["Records"]]
+    with open(os.environ["LOG"], "a") as f:
+        f.write(json.dumps({"keys": keys, "start": start, "end": time.time()}) + "\\n")
+"""
+
+
+def test_parallelization_factor_keeps_each_key_in_order(
+    srv: Server, lam: Any, kinesis: Any, tmp_path: Path
+) -> None:
+    arn = new_stream(kinesis)
+    log = tmp_path / "pf.jsonl"
+    name = create(lam, PF_HANDLER, Environment={"Variables": {"LOG": str(log)}})
+    sent: dict[str, list[str]] = {}
+    for i in range(60):
+        key = f"key-{i % 12}"
+        (out,) = put(kinesis, arn, str(i), key=key)
+        sent.setdefault(key, []).append(out["SequenceNumber"])
+    advance(srv.endpoint, 30)  # a backlog: environments grow with it
+    lam.create_event_source_mapping(
+        FunctionName=name, EventSourceArn=arn, StartingPosition="TRIM_HORIZON",
+        BatchSize=5, ParallelizationFactor=4,
+    )  # fmt: skip
+    drain(srv.endpoint)
+    calls = [json.loads(line) for line in log.read_text().splitlines()]
+    seen: dict[str, list[str]] = {}
+    for call in calls:
+        for key, seq in call["keys"]:
+            seen.setdefault(key, []).append(seq)
+    assert seen == sent  # every record once, each key in order
+    overlapping = any(
+        a["start"] < b["end"] and b["start"] < a["end"]
+        for i, a in enumerate(calls)
+        for b in calls[i + 1 :]
+    )
+    assert overlapping  # several batches of the shard at once
+
+
+def test_tumbling_window_passes_state_and_closes_the_window(
+    srv: Server, lam: Any, kinesis: Any, tmp_path: Path
+) -> None:
+    fn, arn = Fn(lam, tmp_path, MODE="window"), new_stream(kinesis)
+    put(kinesis, arn, "a", "b", "c")
+    mapping(lam, fn, arn, BatchSize=2, TumblingWindowInSeconds=30)
+    drain(srv.endpoint)
+    events = fn.events()
+    assert [len(e["Records"]) for e in events] == [2, 1]
+    assert [e["state"] for e in events] == [{}, {"n": 2}]
+    assert [e["isFinalInvokeForWindow"] for e in events] == [False, False]
+    first = events[0]
+    assert set(first) == {
+        "Records", "window", "state", "shardId", "eventSourceARN", "isFinalInvokeForWindow",
+        "isWindowTerminatedEarly",
+    }  # fmt: skip
+    assert (first["shardId"], first["eventSourceARN"]) == ("shardId-000000000000", arn)
+    assert first["isWindowTerminatedEarly"] is False
+    advance(srv.endpoint, 30)
+    drain(srv.endpoint)
+    final = fn.events()[2]
+    assert (final["Records"], final["state"], final["isFinalInvokeForWindow"]) == (
+        [], {"n": 3}, True
+    )  # fmt: skip
+    assert final["window"] == first["window"]
+    put(kinesis, arn, "d")
+    drain(srv.endpoint)
+    fresh = fn.events()[3]
+    assert fresh["state"] == {} and fresh["window"]["start"] == first["window"]["end"]
+
+
+def test_throttled_batches_wait_and_lose_nothing(
+    srv: Server, lam: Any, kinesis: Any, tmp_path: Path
+) -> None:
+    fn, arn = Fn(lam, tmp_path), new_stream(kinesis)
+    lam.put_function_concurrency(FunctionName=fn.name, ReservedConcurrentExecutions=0)
+    put(kinesis, arn, "1", "2", "3")
+    mapping(lam, fn, arn, BatchSize=2, MaximumRetryAttempts=0)
+    drain(srv.endpoint)
+    for _ in range(3):
+        advance(srv.endpoint, 60)
+        drain(srv.endpoint)
+    assert fn.datas() == []
+    lam.put_function_concurrency(FunctionName=fn.name, ReservedConcurrentExecutions=2)
+    advance(srv.endpoint, 60)
+    drain(srv.endpoint)
+    # throttles are not retries: nothing went to a destination, all of it arrives in order
+    assert fn.datas() == [["1", "2"], ["3"]]
+
+
+def test_deleting_the_stream_under_a_mapping(
+    srv: Server, lam: Any, kinesis: Any, tmp_path: Path
+) -> None:
+    fn, arn = Fn(lam, tmp_path), new_stream(kinesis)
+    uuid = mapping(lam, fn, arn)
+    put(kinesis, arn, "x")
+    drain(srv.endpoint)
+    kinesis.delete_stream(StreamARN=arn)
+    kinesis.get_waiter("stream_not_exists").wait(
+        StreamName=arn.rsplit("/", 1)[1], WaiterConfig={"Delay": 0.05}
+    )
+    drain(srv.endpoint)
+    got = lam.get_event_source_mapping(UUID=uuid)
+    assert (got["State"], got["LastProcessingResult"]) == (
+        "Enabled", "PROBLEM: Stream not found"
+    )  # fmt: skip
+    assert fn.datas() == [["x"]]
+    lam.delete_event_source_mapping(UUID=uuid)  # and the server keeps serving
+    assert lam.list_functions()["ResponseMetadata"]["HTTPStatusCode"] == 200

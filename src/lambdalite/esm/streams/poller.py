@@ -98,7 +98,8 @@ class StreamContext:
                 event = window_event(
                     event, lane, batch, tumbling, shard_id, self.source_arn, self.clock.now()
                 )
-            since = min(batch[0].approximate_arrival_timestamp, self.clock.now())
+            now = self.clock.now()
+            since = min(batch[0].approximate_arrival_timestamp, now) if batch else now
             request_id, result = await self._deps.invoker.invoke(
                 target, json.dumps(event).encode(), queued_since=since
             )
@@ -124,24 +125,26 @@ class StreamContext:
     async def note(self, outcome: Outcome, batch: list[Any], now: float) -> None:
         """Statistics and LastProcessingResult after an invocation."""
         stats = self.stats
-        entry = {
-            "At": now,
-            "Outcome": outcome.kind.value,
-            "Records": len(batch),
-            "FirstSequenceNumber": batch[0].sequence_number,
-            "LastSequenceNumber": batch[-1].sequence_number,
-        }
-        stats.recent.append(entry)
+        if batch:
+            stats.recent.append(
+                {
+                    "At": now,
+                    "Outcome": outcome.kind.value,
+                    "Records": len(batch),
+                    "FirstSequenceNumber": batch[0].sequence_number,
+                    "LastSequenceNumber": batch[-1].sequence_number,
+                }
+            )
         if outcome.kind is Kind.THROTTLED:
             stats.throttles += 1
             return
         stats.batches += 1
-        if outcome.kind is Kind.SUCCESS:
+        if outcome.kind is Kind.SUCCESS and batch:
             stats.records += len(batch)
             age = now - batch[-1].approximate_arrival_timestamp
             stats.iterator_age_ms = max(0, round(age * 1000))
             await self._set_result(OK)
-        else:
+        elif outcome.kind is not Kind.SUCCESS:
             stats.errors += 1
             await self._set_result(FUNCTION_FAILED)
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from lambdalite.esm.streams import records as docs
 from lambdalite.esm.streams.lane import Lane
 from lambdalite.esm.streams.outcome import Kind, Outcome
-from lambdalite.esm.streams.window import same_window_prefix
+from lambdalite.esm.streams.window import closing_due, same_window_prefix
 
 if TYPE_CHECKING:
     from lambdalite.esm.streams.poller import StreamContext
@@ -32,6 +32,12 @@ class BatchRunner:
         if lane.batches:
             return lane.retry_at
         cfg = self._ctx.mapping.config
+        if cfg.tumbling_window_in_seconds:
+            closing = closing_due(lane, cfg.tumbling_window_in_seconds)
+            if closing is not None:
+                return closing
+        if not lane.pending:
+            return None
         window = cfg.maximum_batching_window_in_seconds or 0
         if not window or len(lane.pending) >= cfg.batch_size or lane.window_from is None:
             return lane.retry_at
@@ -39,19 +45,10 @@ class BatchRunner:
 
     async def step(self, lane: Lane) -> None:
         now = self._ctx.clock.now()
-        if not lane.batches:
-            due = self.due_at(lane)
-            if due is None or due > now or not lane.pending:
-                return
-            cfg = self._ctx.mapping.config
-            size = cfg.batch_size
-            if cfg.tumbling_window_in_seconds:  # a batch never spans two windows
-                size = min(
-                    size, same_window_prefix(list(lane.pending), cfg.tumbling_window_in_seconds)
-                )
-            lane.take(size)
+        if not lane.batches and not self._take(lane, now):
+            return
         batch = await self._drop_aged(lane, now)
-        if not batch:
+        if batch is None:
             return
         started = now
         outcome = await self._ctx.invoke(batch, self._shard_id, lane)
@@ -74,6 +71,22 @@ class BatchRunner:
         else:
             await self._failed(lane, now, bisect=True)
 
+    def _take(self, lane: Lane, now: float) -> bool:
+        """Start the lane's next batch if it is due: False when nothing is."""
+        due = self.due_at(lane)
+        if due is None or due > now:
+            return False
+        cfg = self._ctx.mapping.config
+        seconds = cfg.tumbling_window_in_seconds
+        if seconds and closing_due(lane, seconds) is not None:
+            lane.batches.insert(0, [])  # the window's final invocation, with no records
+            return True
+        size = cfg.batch_size
+        if seconds:  # a batch never spans two windows
+            size = min(size, same_window_prefix(list(lane.pending), seconds))
+        lane.take(size)
+        return True
+
     async def _succeed(
         self, lane: Lane, batch: list[Any], outcome: Outcome, started: float, now: float
     ) -> None:
@@ -82,7 +95,7 @@ class BatchRunner:
         lane.retry_at = 0.0
         await self._settled(batch)
         cfg = self._ctx.mapping.config
-        if cfg.on_success and self._ctx.extensions:
+        if cfg.on_success and self._ctx.extensions and batch:
             doc = docs.success_record(
                 self._origin,
                 batch,
@@ -107,7 +120,7 @@ class BatchRunner:
             return
         lane.back_off(now, lane.attempts)
 
-    async def _drop_aged(self, lane: Lane, now: float) -> list[Any]:
+    async def _drop_aged(self, lane: Lane, now: float) -> list[Any] | None:
         """MaximumRecordAgeInSeconds: the batch's records older than it go to the on-failure
         destination instead of being (re)invoked (spec 4.7)."""
         batch: list[Any] = lane.batches[0]
@@ -120,8 +133,9 @@ class BatchRunner:
         fresh = [r for r in batch if now - r.approximate_arrival_timestamp <= limit]
         lane.batches[0] = aged
         await self._discard(lane, aged, docs.RECORD_AGE_EXCEEDED, now, keep_count=bool(fresh))
-        if fresh:
-            lane.batches.insert(0, fresh)
+        if not fresh:
+            return None  # the whole batch went: the next one is due at once
+        lane.batches.insert(0, fresh)
         return fresh
 
     async def _discard(
@@ -133,7 +147,7 @@ class BatchRunner:
         if keep_count:
             lane.attempts, lane.last = attempts, last
         lane.retry_at = 0.0
-        if cfg.on_failure:
+        if cfg.on_failure and batch:
             doc = docs.failure_record(
                 self._origin,
                 batch,

@@ -50,14 +50,18 @@ class ShardLoop(DueLoop):
             await self._ctx.problem(exc)
             return self._clock.now() + RETRY_READ_S
         now = self._clock.now()
-        due = [lane for lane in self._lanes if lane.busy() and lane.retry_at <= now]
+        due = [lane for lane in self._lanes if self._is_due(lane, now)]
         if due:
             await asyncio.gather(*(self._runner.step(lane) for lane in due))
         await self._write_mark()
         return self._next_due()
 
+    def _is_due(self, lane: Lane, now: float) -> bool:
+        due = self._runner.due_at(lane)
+        return due is not None and due <= now
+
     def _next_due(self) -> float | None:
-        times = [self._runner.due_at(lane) for lane in self._lanes if lane.busy()]
+        times = [self._runner.due_at(lane) for lane in self._lanes]
         found = [t for t in times if t is not None]
         return min(found) if found else None
 

@@ -44,12 +44,16 @@ def window_event(
     source_arn: str,
     now: float,
 ) -> dict[str, Any]:
-    start = window_of(batch[0].approximate_arrival_timestamp, seconds)
-    if lane.window_start != start:
-        lane.window_start, lane.state = start, None
+    if batch:
+        start = window_of(batch[0].approximate_arrival_timestamp, seconds)
+        if lane.window_start != start:
+            lane.window_start, lane.state = start, None
+    else:  # the closing invocation of the lane's window
+        assert lane.window_start is not None
+        start = lane.window_start
     end = start + seconds
     later = any(window_of(r.approximate_arrival_timestamp, seconds) > start for r in lane.pending)
-    final = later or now >= end
+    final = not batch or later or now >= end
     lane.window_final = final
     return {
         **event,
@@ -60,6 +64,19 @@ def window_event(
         "isFinalInvokeForWindow": final,
         "isWindowTerminatedEarly": False,
     }
+
+
+def closing_due(lane: Lane, seconds: int) -> float | None:
+    """When the lane's open window needs its final invocation (no record of it is left):
+    at its end on the clock, or at once when a later window's record is waiting."""
+    if lane.window_start is None or lane.window_final or lane.batches:
+        return None
+    start = lane.window_start
+    if any(window_of(r.approximate_arrival_timestamp, seconds) == start for r in lane.pending):
+        return None
+    if lane.pending:
+        return lane.retry_at
+    return max(lane.retry_at, start + seconds)
 
 
 def window_outcome(response: Any, batch: list[Any], lane: Lane, common: dict[str, Any]) -> Outcome:
