@@ -8,6 +8,8 @@ from __future__ import annotations
 import base64
 import json
 import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -443,3 +445,69 @@ def test_deleting_the_stream_under_a_mapping(
     assert fn.datas() == [["x"]]
     lam.delete_event_source_mapping(UUID=uuid)  # and the server keeps serving
     assert lam.list_functions()["ResponseMetadata"]["HTTPStatusCode"] == 200
+
+
+def test_lambdalite_mappings_shows_batches_errors_and_iterator_age(
+    srv: Server, lam: Any, kinesis: Any, tmp_path: Path
+) -> None:
+    fn, arn = Fn(lam, tmp_path), new_stream(kinesis)
+    put(kinesis, arn, "poison", "a", "b")
+    advance(srv.endpoint, 5)  # they wait 5 s in the stream
+    uuid = mapping(lam, fn, arn, BatchSize=1, MaximumRetryAttempts=0)
+    drain(srv.endpoint)
+    env = {**os.environ, "LAMBDALITE_ENDPOINT": srv.endpoint}
+
+    def run(*args: str) -> str:
+        command = [sys.executable, "-m", "lambdalite.cli.main", "mappings", *args]
+        done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=60)
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    header, row = run("--source", arn).splitlines()
+    assert header.split()[4:8] == ["BATCHES", "ERRORS", "AGE", "MS"]
+    assert row.split(maxsplit=7)[3:] == ["Enabled", "3", "1", "5000", "OK"]
+    shown = run(uuid).splitlines()
+    assert f"{'IteratorAgeMilliseconds':<32}5000" in shown
+    assert f"{'Errors':<32}1" in shown
+    outcomes = [line.split()[1] for line in shown[shown.index("Recent batches:") + 2 :]]
+    assert outcomes == ["failed", "success", "success"]
+
+
+@pytest.fixture(scope="module")
+def extended(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    server = start_server(
+        tmp_path_factory.mktemp("esmk-ext"), "--no-example", "--clock", "virtual",
+        env={"LAMBDALITE_EXTENSIONS": "1"},
+    )  # fmt: skip
+    yield server
+    stop_server(server)
+
+
+def test_on_success_destination_gets_each_batch_with_the_extensions_switch(
+    extended: Server, tmp_path: Path
+) -> None:
+    lam, kinesis, sqs = (extended.client(s) for s in ("lambda", "kinesis", "sqs"))
+    fn, arn = Fn(lam, tmp_path), new_stream(kinesis)
+    url, qarn = new_queue(sqs)
+    sent = put(kinesis, arn, "a", "b", "c")
+    uuid = mapping(
+        lam, fn, arn, BatchSize=2, DestinationConfig={"OnSuccess": {"Destination": qarn}}
+    )
+    drain(extended.endpoint)
+    records = receive_all(sqs, url)
+    assert len(records) == 2
+    first = min(records, key=lambda r: r["KinesisBatchInfo"]["startSequenceNumber"])
+    assert set(first) == {
+        "requestContext", "responseContext", "version", "timestamp", "KinesisBatchInfo",
+        "responsePayload", "timing",
+    }  # fmt: skip
+    ctx = first["requestContext"]
+    assert (ctx["condition"], ctx["approximateInvokeCount"]) == ("Success", 1)
+    assert ctx["eventSourceMappingArn"].endswith(f":event-source-mapping:{uuid}")
+    assert first["responseContext"]["functionError"] is None
+    assert first["responsePayload"] == {"ok": 2}
+    info = first["KinesisBatchInfo"]
+    assert (info["startSequenceNumber"], info["endSequenceNumber"], info["batchSize"]) == (
+        sent[0]["SequenceNumber"], sent[1]["SequenceNumber"], 2
+    )  # fmt: skip
+    assert set(first["timing"]) == {"startedAt", "durationMs"}
