@@ -206,3 +206,22 @@ def test_checkpoints_survive_a_restart_and_only_move_forward(
         (shard, "k1"): "7",
         ("shardId-000000000001", ""): "3",
     }
+
+
+def test_last_processing_result_is_kept_without_a_new_revision(
+    backend_kind: str, tmp_path: Path
+) -> None:
+    uuid = mapping(1).uuid
+
+    async def write(store: EventSourceMappingStore) -> None:
+        await store.create_mapping(mapping(1, source=STREAM))
+        await store.set_last_processing_result(uuid, "PROBLEM: Function call failed")
+        await store.set_last_processing_result(mapping(9).uuid, "OK")  # gone: no effect
+
+    async def read(store: EventSourceMappingStore) -> tuple[str, int] | None:
+        found = await store.get_mapping(uuid)
+        return None if found is None else (found.last_processing_result, found.revision)
+
+    _, got = run(backend_kind, tmp_path, write, read)
+    # The revision stays: pollers restart on a new one, and a result is no configuration.
+    assert got == ("PROBLEM: Function call failed", 1)
