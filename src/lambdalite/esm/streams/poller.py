@@ -8,6 +8,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -100,9 +101,13 @@ class StreamContext:
                 )
             now = self.clock.now()
             since = min(batch[0].approximate_arrival_timestamp, now) if batch else now
-            request_id, result = await self._deps.invoker.invoke(
-                target, json.dumps(event).encode(), queued_since=since
-            )
+            began = time.perf_counter()
+            try:
+                request_id, result = await self._deps.invoker.invoke(
+                    target, json.dumps(event).encode(), queued_since=since
+                )
+            finally:
+                self.stats.invoke_s += time.perf_counter() - began
         except TooManyRequestsException as exc:
             return Outcome(Kind.THROTTLED, reason=exc.reason)
         except AwsError as exc:  # the function is gone or not ready: it never ran

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import zlib
 from typing import TYPE_CHECKING, Any
 
@@ -89,7 +90,9 @@ class ShardLoop(DueLoop):
         if room <= 0:
             return
         ctx = self._ctx
+        began = time.perf_counter()
         records = await ctx.reader.read(ctx.source_arn, self._shard_id, self._read_pos, room)
+        ctx.stats.poll_s += time.perf_counter() - began
         now = self._clock.now()
         for record in records:
             self._read_pos = record.sequence_number
@@ -133,6 +136,8 @@ class ShardLoop(DueLoop):
 
     async def _checkpoint(self, sequence: str, key: str = "") -> None:
         ctx = self._ctx
+        began = time.perf_counter()
         await ctx.store.set_checkpoint(
             ctx.mapping.uuid, self._shard_id, sequence, self._clock.now(), key
         )
+        ctx.stats.checkpoint_s += time.perf_counter() - began

@@ -17,6 +17,10 @@ class MappingStats:
     throttles: int = 0
     records: int = 0
     iterator_age_ms: int = 0  # now minus the arrival of the last record processed
+    # wall seconds spent reading the stream, invoking, and writing checkpoints (bench/)
+    poll_s: float = 0.0
+    invoke_s: float = 0.0
+    checkpoint_s: float = 0.0
     recent: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=RECENT_BATCHES))
 
     def to_json(self) -> dict[str, Any]:
@@ -26,5 +30,10 @@ class MappingStats:
             "Throttles": self.throttles,
             "Records": self.records,
             "IteratorAgeMilliseconds": self.iterator_age_ms,
+            "Seconds": {
+                "Polling": round(self.poll_s, 4),
+                "Invoking": round(self.invoke_s, 4),
+                "Checkpointing": round(self.checkpoint_s, 4),
+            },
             "RecentBatches": list(self.recent),
         }
