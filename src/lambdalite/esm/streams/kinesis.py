@@ -4,10 +4,22 @@ from __future__ import annotations
 
 import base64
 import json
-from typing import Any
+from typing import Any, Protocol
 
 from lambdalite.esm.streams.format import RecordContext, iso_millis
-from lambdalite.services.kinesis.model import Record
+
+
+class Record(Protocol):
+    """What the Kinesis reader's records offer (services/kinesis/reader.py makes them)."""
+
+    @property
+    def sequence_number(self) -> str: ...
+    @property
+    def partition_key(self) -> str: ...
+    @property
+    def data(self) -> bytes: ...
+    @property
+    def approximate_arrival_timestamp(self) -> float: ...
 
 
 class KinesisFormat:
