@@ -511,3 +511,18 @@ def test_on_success_destination_gets_each_batch_with_the_extensions_switch(
         sent[0]["SequenceNumber"], sent[1]["SequenceNumber"], 2
     )  # fmt: skip
     assert set(first["timing"]) == {"startedAt", "durationMs"}
+
+
+def test_filtered_out_records_are_skipped(
+    srv: Server, lam: Any, kinesis: Any, tmp_path: Path
+) -> None:
+    fn, arn = Fn(lam, tmp_path), new_stream(kinesis)
+    keep, drop = json.dumps({"kind": "keep"}), json.dumps({"kind": "drop"})
+    put(kinesis, arn, keep, drop, "not json", keep)
+    pattern = json.dumps({"data": {"kind": ["keep"]}})
+    mapping(lam, fn, arn, FilterCriteria={"Filters": [{"Pattern": pattern}]})
+    drain(srv.endpoint)
+    assert fn.datas() == [[keep, keep]]  # non-JSON data never matches a data pattern
+    put(kinesis, arn, drop)
+    drain(srv.endpoint)
+    assert len(fn.datas()) == 1  # every record filtered out: no invocation
