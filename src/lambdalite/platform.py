@@ -14,6 +14,8 @@ from lambdalite.duework import DueLoop, drain_all
 from lambdalite.esm.model import SourceKind
 from lambdalite.esm.service import EventSourceMappingService
 from lambdalite.esm.sqs import SqsPollerDeps, SqsPollerFactory
+from lambdalite.esm.streams.kinesis import KinesisFormat
+from lambdalite.esm.streams.poller import StreamDeps, stream_poller_factory
 from lambdalite.functions.aliases import AliasService
 from lambdalite.functions.concurrency import ConcurrencyService
 from lambdalite.functions.service import FunctionService
@@ -94,6 +96,13 @@ class Platform:
             resync=self.mappings.pollers.sync,
         )
         self.mappings.pollers.register(SourceKind.SQS, SqsPollerFactory(sqs_pollers))
+        self.stream_deps = StreamDeps(
+            settings, self.clock, self.backend.event_source_mappings, self.store, self.invoker,
+            self.directory,
+        )  # fmt: skip
+        self.mappings.pollers.register(
+            SourceKind.KINESIS, stream_poller_factory(self.stream_deps, KinesisFormat(), "kinesis")
+        )
         self.sns = SnsService(settings, self.backend.sns, self.clock, self.directory, self.outbox)
         self.directory.sns = self.sns
         self.components.append(self.sns)

@@ -571,8 +571,19 @@ def test_lambdalite_mappings_lists_and_shows(server: Server, lam: Any, sqs: Any)
     table = run("--function", fn)
     assert table.returncode == 0, table.stderr
     header, row = table.stdout.splitlines()
-    assert header.split() == ["UUID", "FUNCTION", "SOURCE", "STATE", "LAST", "RESULT"]
-    assert row.split(maxsplit=4) == [uuid, fn, source, "Enabled", "No records processed"]
+    assert header.split() == [
+        "UUID", "FUNCTION", "SOURCE", "STATE", "BATCHES", "ERRORS", "AGE", "MS", "LAST", "RESULT"
+    ]  # fmt: skip
+    assert row.split(maxsplit=7) == [
+        uuid,
+        fn,
+        source,
+        "Enabled",
+        "-",
+        "-",
+        "-",
+        "No records processed",
+    ]
     shown = run(uuid)
     assert f"EventSourceArn                  {source}" in shown.stdout.splitlines()
     missing = run("00000000-0000-0000-0000-000000000000")

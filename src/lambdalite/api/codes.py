@@ -32,6 +32,9 @@ async def internal_route(p: Platform, request: Request) -> tuple[int, Headers, b
         return 200, [(b"content-type", JSON)], json.dumps(runtimes).encode()
     if request.path == "/_lambdalite/async-events" and request.method == "GET":
         return await _async_events(p, request)
+    if request.path == "/_lambdalite/mapping-stats" and request.method == "GET":
+        stats = {uuid: s.to_json() for uuid, s in p.stream_deps.stats.items()}
+        return 200, [(b"content-type", JSON)], json.dumps(stats).encode()
     if request.path.startswith("/_lambdalite/code/") and request.method == "GET":
         return await _code_zip(p, request.path.removeprefix("/_lambdalite/code/"))
     raise UnknownOperationException(f"Unknown operation {request.method} {request.path}")

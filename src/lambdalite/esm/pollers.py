@@ -11,6 +11,7 @@ invokes.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Sequence
 from typing import Protocol
@@ -41,6 +42,7 @@ class PollerManager:
         self._factories: dict[SourceKind, PollerFactory] = {}
         self._running: dict[str, tuple[int, Poller]] = {}  # uuid -> (revision, poller)
         self._started = False
+        self._syncing = asyncio.Lock()  # two overlapping syncs would start a poller twice
 
     def register(self, kind: SourceKind, factory: PollerFactory) -> None:
         self._factories[kind] = factory
@@ -59,6 +61,10 @@ class PollerManager:
 
     async def sync(self) -> None:
         """Make the running pollers match the enabled mappings of the store."""
+        async with self._syncing:
+            await self._sync()
+
+    async def _sync(self) -> None:
         if not self._started:
             return
         wanted = {m.uuid: m for m in await self._enabled()}
