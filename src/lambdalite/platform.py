@@ -11,6 +11,7 @@ from lambdalite.asyncq.queue import EventQueue
 from lambdalite.clock import Clock, make_clock
 from lambdalite.config import Settings
 from lambdalite.duework import DueLoop, drain_all
+from lambdalite.esm.destinations import MappingDestinations
 from lambdalite.esm.model import SourceKind
 from lambdalite.esm.service import EventSourceMappingService
 from lambdalite.esm.sqs import SqsPollerDeps, SqsPollerFactory
@@ -85,6 +86,10 @@ class Platform:
             settings, self.clock, self.backend.event_source_mappings, self.store, self.directory
         )
         self.components.append(self.mappings)
+        # Mapping destination records: rows of the outbox (kind "esm").
+        self.mapping_destinations = MappingDestinations(
+            self.clock, self.directory, self.backend.outbox, self.outbox
+        )
         sqs_pollers = SqsPollerDeps(
             settings=settings,
             clock=self.clock,
@@ -93,12 +98,13 @@ class Platform:
             invoker=self.invoker,
             store=self.backend.event_source_mappings,
             directory=self.directory,
+            destinations=self.mapping_destinations,
             resync=self.mappings.pollers.sync,
         )
         self.mappings.pollers.register(SourceKind.SQS, SqsPollerFactory(sqs_pollers))
         self.stream_deps = StreamDeps(
             settings, self.clock, self.backend.event_source_mappings, self.store, self.invoker,
-            self.directory,
+            self.directory, self.mapping_destinations,
         )  # fmt: skip
         self.mappings.pollers.register(
             SourceKind.KINESIS, stream_poller_factory(self.stream_deps, KinesisFormat(), "kinesis")

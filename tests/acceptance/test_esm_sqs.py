@@ -429,6 +429,30 @@ def test_on_success_records_each_batch(srv: Server, lam: Any, sqs: Any, tmp_path
     assert sorted(info["messageIds"]) == sorted(ids) and info["failedMessageIds"] == []
 
 
+def test_an_on_success_record_waits_for_its_queue_to_exist(
+    srv: Server, lam: Any, sqs: Any, tmp_path: Path
+) -> None:
+    """The record is an outbox row written before the batch is deleted: a destination
+    missing when it is due gets it, once, after it is created (retried with backoff)."""
+    fn = Recorder(lam, tmp_path / "out")
+    q = Queue(sqs)
+    late = _name("late")
+    sink_arn = q.arn.rsplit(":", 1)[0] + ":" + late
+    mapping(lam, fn.name, q, DestinationConfig={"OnSuccess": {"Destination": sink_arn}})
+    settle(srv)
+    q.send("s0")
+    settle(srv, 30)  # invoked, deleted; the record's sends fail
+    assert fn.bodies() == [["s0"]] and q.counts() == (0, 0)
+    url = sqs.create_queue(QueueName=late)["QueueUrl"]
+    settle(srv, 600)
+    got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
+    assert len(got) == 1
+    assert json.loads(got[0]["Body"])["SQSBatchInfo"]["queueArn"] == q.arn
+    sqs.delete_message(QueueUrl=url, ReceiptHandle=got[0]["ReceiptHandle"])
+    settle(srv, 600)
+    assert sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []) == []
+
+
 # the aws CLI ----------------------------------------------------------------------------
 
 

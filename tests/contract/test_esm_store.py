@@ -11,8 +11,10 @@ from typing import Any
 
 import pytest
 
+from lambdalite.errors import StorageError
 from lambdalite.esm.model import EventSourceMapping, MappingConfig, MappingState, SourceKind
 from lambdalite.esm.store import DuplicateMapping, EventSourceMappingStore
+from lambdalite.outbox.model import Entry
 from tests.contract.backends import opened
 
 FN = "arn:aws:lambda:us-east-1:000000000000:function:"
@@ -218,3 +220,49 @@ def test_a_last_processing_result_keeps_the_revision(backend_kind: str, tmp_path
         assert await store.set_last_processing_result("no-such-uuid", "OK") is False
 
     run(backend_kind, tmp_path, scenario)
+
+
+def _record(n: int, body: Any = '{"requestContext": {}}') -> Entry:
+    return Entry(
+        kind="esm", ref=mapping(1).uuid, target=f"arn:aws:sqs:us-east-1:000000000000:dlq{n}",
+        body=body, created_at=10.0, due_at=10.0,
+    )  # fmt: skip
+
+
+def test_a_checkpoint_and_the_records_it_owes_commit_together(
+    backend_kind: str, tmp_path: Path
+) -> None:
+    """A stream's checkpoint past a given-up batch and that batch's on-failure record are
+    one transaction: across a restart both are there, or neither is."""
+    uuid = mapping(1).uuid
+    shard = "shardId-000000000000"
+
+    async def write(backend: Any) -> None:
+        store: EventSourceMappingStore = backend.event_source_mappings
+        await store.create_mapping(mapping(1, source=STREAM))
+        assert await store.set_checkpoint(uuid, shard, "5", 1.0, outbox=[_record(1)]) is True
+        # A failure anywhere in the write (here the row: a body is required) leaves the
+        # checkpoint where it was and writes no row.
+        with pytest.raises(StorageError):
+            await store.set_checkpoint(uuid, shard, "9", 2.0, outbox=[_record(2), _record(3, None)])
+        # Rows are written even when the position does not move (the mark held back by an
+        # earlier batch still in flight): they must not wait for it.
+        assert await store.set_checkpoint(uuid, shard, "5", 3.0, outbox=[_record(4)]) is False
+
+    async def read(backend: Any) -> tuple[str | None, list[str]]:
+        position = await backend.event_source_mappings.checkpoint(uuid, shard)
+        claims = await backend.outbox.claim("o", 100.0, 400.0, 10)
+        assert all(c.kind == "esm" and c.ref == uuid for c in claims)
+        return position, sorted(c.target.rsplit(":", 1)[1] for c in claims)
+
+    results = asyncio.run(_restarted(backend_kind, tmp_path, write, read))
+    assert results[1] == ("5", ["dlq1", "dlq4"])
+
+
+async def _restarted(kind: str, directory: Path, *scenarios: Scenario) -> list[Any]:
+    """Like run(), with the whole backend (the mapping store and the outbox it writes to)."""
+    results = []
+    for scenario in scenarios:
+        async with opened(kind, directory) as backend:
+            results.append(await scenario(backend))
+    return results

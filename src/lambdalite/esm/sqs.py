@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
@@ -32,6 +31,7 @@ from lambdalite.config import Settings
 from lambdalite.duework import DueLoop
 from lambdalite.errors import AwsError, TooManyRequestsException
 from lambdalite.esm import sqs_batch
+from lambdalite.esm.destinations import MappingDestinations
 from lambdalite.esm.filtering import RecordFilter
 from lambdalite.esm.model import REPORT_BATCH_ITEM_FAILURES, EventSourceMapping, MappingState
 from lambdalite.esm.store import EventSourceMappingStore
@@ -82,6 +82,7 @@ class SqsPollerDeps:
     invoker: BatchInvoker
     store: EventSourceMappingStore
     directory: ServiceDirectory
+    destinations: MappingDestinations  # the on-success records, through the outbox
     resync: Callable[
         [], Coroutine[Any, Any, None]
     ]  # PollerManager.sync: after the poller's own change
@@ -272,10 +273,10 @@ class SqsPoller(DueLoop):
         if kept is None:
             await self._report(CALL_FAILED)
             return
-        done = [m.receipt_handle for m in messages if m.message_id not in kept]
-        await d.queues.delete_consumed(self._arn, done)
-        await self._report(OK)
         if self._mapping.config.on_success:
+            # Written before the batch is deleted, in a transaction of its own (the deletion
+            # is the queue's): a crash between the two re-delivers the batch and repeats
+            # the record, which is allowed; deleting first could lose it, which is not.
             outcome = BatchOutcome(
                 request_id=request_id,
                 function_arn=function_arn(
@@ -289,7 +290,10 @@ class SqsPoller(DueLoop):
                 invoke_started=invoke_started,
                 invoke_ended=self._clock.now(),
             )
-            await self._send_success(outcome)
+            await self._owe_success(outcome)
+        done = [m.receipt_handle for m in messages if m.message_id not in kept]
+        await d.queues.delete_consumed(self._arn, done)
+        await self._report(OK)
 
     async def _target(self) -> Target:
         s = self._deps.settings
@@ -324,16 +328,14 @@ class SqsPoller(DueLoop):
             self._last_result = result
             await self._deps.store.set_last_processing_result(self._mapping.uuid, result)
 
-    async def _send_success(self, outcome: BatchOutcome) -> None:
+    async def _owe_success(self, outcome: BatchOutcome) -> None:
         destination = self._mapping.config.on_success
         assert destination is not None
         record = success_record(
             outcome, mapping_arn=self._mapping.arn, uuid=self._mapping.uuid, queue_arn=self._arn
         )
-        try:
-            await self._deps.directory.deliver(destination, json.dumps(record))
-        except Exception as exc:  # a missing destination loses the record, as async ones do
-            log.warning("%s: on-success record to %s lost: %r", self.name, destination, exc)
+        destinations = self._deps.destinations
+        await destinations.add([destinations.entry(self._mapping.uuid, destination, record)])
 
     async def _source_gone(self) -> None:
         """The queue was deleted: the mapping is disabled with AWS's words for it."""

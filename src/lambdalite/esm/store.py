@@ -9,14 +9,20 @@ done with, per shard, or per shard and partition key with ParallelizationFactor 
 DynamoDB Streams alike), compared as numbers; a checkpoint never moves back, so a slow
 batch finishing after a newer one cannot rewind its shard. SQS keeps its in-flight state
 in the queue itself (receipts, visibility), so it needs nothing here.
+
+A checkpoint write can carry outbox rows (a batch's destination records): they commit in
+the checkpoint's own transaction, so a checkpoint that moves past a batch never exists
+without the record the batch owes (esm/destinations.py).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
 from lambdalite.esm.model import EventSourceMapping
+from lambdalite.outbox.model import Entry
 
 
 @dataclass(frozen=True)
@@ -68,10 +74,17 @@ class EventSourceMappingStore(Protocol):
         ...
 
     async def set_checkpoint(
-        self, uuid: str, shard_id: str, sequence: str, at: float, partition_key: str = ""
+        self,
+        uuid: str,
+        shard_id: str,
+        sequence: str,
+        at: float,
+        partition_key: str = "",
+        outbox: Sequence[Entry] = (),
     ) -> bool:
         """Record a position; False (and no change) when it is not after the stored one or
-        the mapping is gone."""
+        the mapping is gone. The `outbox` rows are written in the same transaction, whether
+        or not the position moved."""
         ...
 
     async def checkpoint(self, uuid: str, shard_id: str, partition_key: str = "") -> str | None: ...

@@ -17,6 +17,7 @@ from lambdalite.clock import Clock
 from lambdalite.config import Settings
 from lambdalite.duework import DueLoop
 from lambdalite.errors import AwsError, TooManyRequestsException
+from lambdalite.esm.destinations import MappingDestinations
 from lambdalite.esm.filtering import RecordFilter
 from lambdalite.esm.model import EventSourceMapping
 from lambdalite.esm.store import EventSourceMappingStore
@@ -30,6 +31,7 @@ from lambdalite.esm.streams.window import window_event, window_outcome
 from lambdalite.invoke.invoker import Invoker
 from lambdalite.invoke.resolve import FunctionReader, resolve_target
 from lambdalite.model.arn import function_arn
+from lambdalite.outbox.model import Entry
 from lambdalite.services.directory import ServiceDirectory
 from lambdalite.services.streams import StreamReader
 
@@ -50,6 +52,7 @@ class StreamDeps:
     functions: FunctionReader
     invoker: Invoker
     directory: ServiceDirectory
+    destinations: MappingDestinations
     stats: dict[str, MappingStats] = field(default_factory=dict)  # by mapping UUID
 
 
@@ -162,11 +165,16 @@ class StreamContext:
             self._result = result
             await self.store.set_last_processing_result(self.mapping.uuid, result)
 
-    async def send(self, destination: str, doc: dict[str, Any]) -> None:
-        try:
-            await self._deps.directory.deliver(destination, json.dumps(doc))
-        except Exception:  # a gone destination must not block the shard
-            log.warning("mapping %s: destination %s failed", self.mapping.uuid, destination)
+    def record(self, destination: str, doc: dict[str, Any]) -> Entry:
+        """The outbox row sending `doc`: the shard writes it with its next checkpoint."""
+        return self._deps.destinations.entry(self.mapping.uuid, destination, doc)
+
+    async def add_records(self, entries: Sequence[Entry]) -> None:
+        """Rows written on their own (no checkpoint to write them with)."""
+        await self._deps.destinations.add(entries)
+
+    def records_written(self) -> None:
+        self._deps.destinations.wake()
 
 
 class StreamPoller:

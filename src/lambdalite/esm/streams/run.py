@@ -7,18 +7,20 @@ batch to the on-failure destination, and retry throttles without counting them."
 from __future__ import annotations
 
 import uuid as uuidlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from lambdalite.esm.streams import records as docs
 from lambdalite.esm.streams.lane import Lane
 from lambdalite.esm.streams.outcome import Kind, Outcome
 from lambdalite.esm.streams.window import closing_due, same_window_prefix
+from lambdalite.outbox.model import Entry
 
 if TYPE_CHECKING:
     from lambdalite.esm.streams.poller import StreamContext
 
-Settle = Callable[[list[Any]], Awaitable[None]]
+# (records done with, the outbox rows they owe): the rows commit with the checkpoint.
+Settle = Callable[[list[Any], Sequence[Entry]], Awaitable[None]]
 
 
 class BatchRunner:
@@ -65,7 +67,7 @@ class BatchRunner:
         if outcome.kind is Kind.SUCCESS:
             await self._succeed(lane, batch, outcome, started, now)
         elif outcome.kind is Kind.PARTIAL:
-            await self._settled(batch[: outcome.resume_at])
+            await self._settled(batch[: outcome.resume_at], ())
             lane.batches[0] = batch[outcome.resume_at :]
             await self._failed(lane, now, bisect=False)
         else:
@@ -93,8 +95,8 @@ class BatchRunner:
         invokes = lane.attempts
         lane.settle_first()
         lane.retry_at = 0.0
-        await self._settled(batch)
         cfg = self._ctx.mapping.config
+        owed: list[Entry] = []
         if cfg.on_success and self._ctx.extensions and batch:
             doc = docs.success_record(
                 self._origin,
@@ -105,7 +107,8 @@ class BatchRunner:
                 started=started,
                 now=now,
             )
-            await self._ctx.send(cfg.on_success, doc)
+            owed.append(self._ctx.record(cfg.on_success, doc))
+        await self._settled(batch, owed)
 
     async def _failed(self, lane: Lane, now: float, *, bisect: bool) -> None:
         cfg = self._ctx.mapping.config
@@ -147,6 +150,7 @@ class BatchRunner:
         if keep_count:
             lane.attempts, lane.last = attempts, last
         lane.retry_at = 0.0
+        owed: list[Entry] = []
         if cfg.on_failure and batch:
             doc = docs.failure_record(
                 self._origin,
@@ -157,5 +161,5 @@ class BatchRunner:
                 request_id=last.request_id if last else str(uuidlib.uuid4()),
                 now=now,
             )
-            await self._ctx.send(cfg.on_failure, doc)
-        await self._settled(batch)
+            owed.append(self._ctx.record(cfg.on_failure, doc))
+        await self._settled(batch, owed)

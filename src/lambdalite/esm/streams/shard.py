@@ -3,7 +3,12 @@ run each lane's batch, and checkpoint what is settled (spec 4.5-4.8).
 
 Checkpoints: the shard's own ("" key) is the low-water mark, the last record before the
 first one not yet settled; with ParallelizationFactor > 1 each partition key also keeps
-its own, so a restart reads from the mark and skips what its key already finished."""
+its own, so a restart reads from the mark and skips what its key already finished.
+
+A settled batch's destination records (outbox rows) are written with the first checkpoint
+written after it settles, in that checkpoint's transaction and at once: no checkpoint can
+move past the batch without them (a crash before re-reads the batch: a duplicate record at
+worst, never a lost one)."""
 
 from __future__ import annotations
 
@@ -11,11 +16,13 @@ import asyncio
 import logging
 import time
 import zlib
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from lambdalite.duework import DueLoop
 from lambdalite.esm.streams.lane import Lane
 from lambdalite.esm.streams.run import BatchRunner
+from lambdalite.outbox.model import Entry
 
 if TYPE_CHECKING:
     from lambdalite.esm.streams.poller import StreamContext
@@ -114,30 +121,38 @@ class ShardLoop(DueLoop):
             lane.window_from = now
         lane.pending.append(record)
 
-    async def _settled(self, records: list[Any]) -> None:
-        """Records done with (succeeded, or sent to the on-failure destination)."""
-        if len(self._lanes) > 1:
+    async def _settled(self, records: list[Any], owed: Sequence[Entry]) -> None:
+        """Records done with (succeeded, or given up on), and the outbox rows they owe."""
+        if len(self._lanes) > 1:  # a key's checkpoint skips its records on a restart
             last: dict[str, str] = {}
             for record in records:
                 last[self._ctx.fmt.partition_key(record)] = record.sequence_number
             for key, seq in last.items():
-                await self._checkpoint(seq, key)
+                await self._checkpoint(seq, key, owed)
+                owed = ()
         for record in records:
             self._unsettled.pop(int(record.sequence_number), None)
+        if owed:
+            await self._write_mark(owed)
 
-    async def _write_mark(self) -> None:
+    async def _write_mark(self, owed: Sequence[Entry] = ()) -> None:
         if self._unsettled:
             mark: str | None = self._unsettled[next(iter(self._unsettled))] or None
         else:
             mark = self._last_read
-        if mark is not None and mark != self._mark:
-            await self._checkpoint(mark)
+        if mark is None:  # nothing read yet, so no checkpoint to carry them
+            if owed:
+                await self._ctx.add_records(owed)
+        elif mark != self._mark or owed:
+            await self._checkpoint(mark, "", owed)
             self._mark = mark
 
-    async def _checkpoint(self, sequence: str, key: str = "") -> None:
+    async def _checkpoint(self, sequence: str, key: str = "", owed: Sequence[Entry] = ()) -> None:
         ctx = self._ctx
         began = time.perf_counter()
         await ctx.store.set_checkpoint(
-            ctx.mapping.uuid, self._shard_id, sequence, self._clock.now(), key
+            ctx.mapping.uuid, self._shard_id, sequence, self._clock.now(), key, owed
         )
         ctx.stats.checkpoint_s += time.perf_counter() - began
+        if owed:
+            ctx.records_written()

@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Sequence
 
 from lambdalite.esm.model import EventSourceMapping, MappingConfig, MappingState, SourceKind
 from lambdalite.esm.store import DuplicateMapping, MappingPage
+from lambdalite.outbox.model import Entry
+from lambdalite.store.sqlite import outbox as outbox_rows
 from lambdalite.store.sqlite.database import SqliteDatabase
 
 _COLUMNS = (
@@ -177,10 +180,21 @@ class SqliteEventSourceMappingStore:
     # checkpoints --------------------------------------------------------------------------
 
     async def set_checkpoint(
-        self, uuid: str, shard_id: str, sequence: str, at: float, partition_key: str = ""
+        self,
+        uuid: str,
+        shard_id: str,
+        sequence: str,
+        at: float,
+        partition_key: str = "",
+        outbox: Sequence[Entry] = (),
     ) -> bool:
-        cursor = self._db.execute(_SET_CHECKPOINT, (shard_id, partition_key, sequence, at, uuid))
-        return cursor.rowcount == 1
+        params = (shard_id, partition_key, sequence, at, uuid)
+        if not outbox:
+            return self._db.execute(_SET_CHECKPOINT, params).rowcount == 1
+        with self._database.transaction() as db:
+            moved = db.execute(_SET_CHECKPOINT, params).rowcount == 1
+            outbox_rows.insert(db, outbox)
+        return moved
 
     async def checkpoint(self, uuid: str, shard_id: str, partition_key: str = "") -> str | None:
         row = self._db.execute(
