@@ -278,14 +278,11 @@ class SqsPoller(DueLoop):
         if self._mapping.config.on_success:
             outcome = BatchOutcome(
                 request_id=request_id,
-                function_arn=function_arn(
-                    s.region, s.account_id, target.record.name, result.executed_version
-                ),
+                function_arn=function_arn(s.region, s.account_id, target.record.name),
                 executed_version=result.executed_version,
                 response=result.payload,
-                message_ids=[m.message_id for m in messages],
+                messages=messages,
                 failed_ids=[m.message_id for m in messages if m.message_id in kept],
-                batch_started=started,
                 invoke_started=invoke_started,
                 invoke_ended=self._clock.now(),
             )
@@ -327,9 +324,7 @@ class SqsPoller(DueLoop):
     async def _send_success(self, outcome: BatchOutcome) -> None:
         destination = self._mapping.config.on_success
         assert destination is not None
-        record = success_record(
-            outcome, mapping_arn=self._mapping.arn, uuid=self._mapping.uuid, queue_arn=self._arn
-        )
+        record = success_record(outcome, mapping_arn=self._mapping.arn, queue_arn=self._arn)
         try:
             await self._deps.directory.deliver(destination, json.dumps(record))
         except Exception as exc:  # a missing destination loses the record, as async ones do
