@@ -85,7 +85,7 @@ class Platform:
             settings, self.clock, self.backend.event_source_mappings, self.store, self.directory
         )
         self.components.append(self.mappings)
-        sqs_pollers = SqsPollerDeps(
+        self.sqs_pollers = sqs_pollers = SqsPollerDeps(
             settings=settings,
             clock=self.clock,
             queues=self.sqs,
