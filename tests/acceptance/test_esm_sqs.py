@@ -437,6 +437,27 @@ def test_on_success_records_each_batch(srv: Server, lam: Any, sqs: Any, tmp_path
     assert set(record["timing"]) == {"startedAt", "durationMs"}
 
 
+def test_on_success_record_lists_what_a_partial_response_kept(
+    srv: Server, lam: Any, sqs: Any, tmp_path: Path
+) -> None:
+    fn = Recorder(lam, tmp_path / "out")
+    q = Queue(sqs, VisibilityTimeout="60")
+    sink = Queue(sqs)
+    kept, done = q.send("k", "d")
+    answer = {"batchItemFailures": [{"itemIdentifier": kept}]}
+    (asked,) = q.send("answer:" + json.dumps(answer))
+    mapping(
+        lam, fn.name, q, BatchSize=10, FunctionResponseTypes=["ReportBatchItemFailures"],
+        DestinationConfig={"OnSuccess": {"Destination": sink.arn}},
+    )  # fmt: skip
+    settle(srv)
+    got = sqs.receive_message(QueueUrl=sink.url, MaxNumberOfMessages=10)["Messages"]
+    info = json.loads(got[0]["Body"])["SQSBatchInfo"]
+    assert sorted(info["messageIds"]) == sorted([kept, done, asked])
+    assert info["failedMessageIds"] == [kept] and info["batchSize"] == 3
+    assert q.counts() == (0, 1)  # the kept one, in flight
+
+
 # the aws CLI ----------------------------------------------------------------------------
 
 
