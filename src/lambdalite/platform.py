@@ -90,7 +90,7 @@ class Platform:
         self.mapping_destinations = MappingDestinations(
             self.clock, self.directory, self.backend.outbox, self.outbox
         )
-        sqs_pollers = SqsPollerDeps(
+        self.sqs_pollers = sqs_pollers = SqsPollerDeps(
             settings=settings,
             clock=self.clock,
             queues=self.sqs,

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
+from lambdalite.testing import drain
 from tests.acceptance.conftest import Server, create, start_server, stop_server
 
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
@@ -562,6 +563,7 @@ def test_the_aws_cli_creates_lists_updates_and_deletes(server: Server, lam: Any,
 def test_lambdalite_mappings_lists_and_shows(server: Server, lam: Any, sqs: Any) -> None:
     fn, source = create(lam, CODE), queue_arn(sqs)
     uuid = lam.create_event_source_mapping(FunctionName=fn, EventSourceArn=source)["UUID"]
+    drain(server.endpoint)  # its poller runs, and counts
     env = {**os.environ, "LAMBDALITE_ENDPOINT": server.endpoint}
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
@@ -572,16 +574,17 @@ def test_lambdalite_mappings_lists_and_shows(server: Server, lam: Any, sqs: Any)
     assert table.returncode == 0, table.stderr
     header, row = table.stdout.splitlines()
     assert header.split() == [
-        "UUID", "FUNCTION", "SOURCE", "STATE", "BATCHES", "ERRORS", "AGE", "MS", "LAST", "RESULT"
+        "UUID", "FUNCTION", "SOURCE", "STATE", "BATCHES", "ERRORS", "AGE", "MS/DEPTH", "LAST",
+        "RESULT",
     ]  # fmt: skip
     assert row.split(maxsplit=7) == [
         uuid,
         fn,
         source,
         "Enabled",
-        "-",
-        "-",
-        "-",
+        "0",
+        "0",
+        "0",  # the queue's depth
         "No records processed",
     ]
     shown = run(uuid)

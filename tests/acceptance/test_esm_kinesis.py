@@ -464,7 +464,7 @@ def test_lambdalite_mappings_shows_batches_errors_and_iterator_age(
         return done.stdout
 
     header, row = run("--source", arn).splitlines()
-    assert header.split()[4:8] == ["BATCHES", "ERRORS", "AGE", "MS"]
+    assert header.split()[4:8] == ["BATCHES", "ERRORS", "AGE", "MS/DEPTH"]
     assert row.split(maxsplit=7)[3:] == ["Enabled", "3", "1", "5000", "OK"]
     shown = run(uuid).splitlines()
     assert f"{'IteratorAgeMilliseconds':<32}5000" in shown

@@ -412,21 +412,50 @@ def test_on_success_records_each_batch(srv: Server, lam: Any, sqs: Any, tmp_path
     got = sqs.receive_message(QueueUrl=sink.url, MaxNumberOfMessages=10).get("Messages", [])
     assert len(got) == 1  # the failed batch has no record
     record = json.loads(got[0]["Body"])
+    # the stream record's frame (tests/acceptance/test_esm_kinesis.py)
     assert list(record) == [
-        "version", "timestamp", "requestContext", "responseContext", "responsePayload",
-        "SQSBatchInfo",
+        "requestContext", "responseContext", "version", "timestamp", "SQSBatchInfo",
+        "responsePayload", "timing",
     ]  # fmt: skip
     assert record["version"] == "1.0"
     assert record["timestamp"].endswith("Z")
     context = record["requestContext"]
+    assert list(context) == [
+        "requestId", "functionArn", "eventSourceMappingArn", "condition", "approximateInvokeCount"
+    ]  # fmt: skip
     assert context["condition"] == "Success" and context["approximateInvokeCount"] == 1
-    assert context["functionArn"].endswith(f":function:{fn.name}:$LATEST")
-    assert record["responseContext"] == {"statusCode": 200, "executedVersion": "$LATEST"}
+    assert context["functionArn"].endswith(f":function:{fn.name}")
+    assert context["eventSourceMappingArn"].endswith(f":event-source-mapping:{uid}")
+    assert record["responseContext"] == {
+        "statusCode": 200, "executedVersion": "$LATEST", "functionError": None
+    }  # fmt: skip
     assert record["responsePayload"] == {"ok": 2}
     info = record["SQSBatchInfo"]
-    assert info["uuid"] == uid and info["eventSourceMappingArn"].endswith(f":{uid}")
     assert info["queueArn"] == q.arn and info["batchSize"] == 2
-    assert sorted(info["messageIds"]) == sorted(ids) and info["failedMessageIds"] == []
+    assert sorted(info["messageIds"]) == sorted(ids) and "failedMessageIds" not in info
+    assert info["approximateArrivalOfFirstRecord"].endswith("Z")
+    assert set(record["timing"]) == {"startedAt", "durationMs"}
+
+
+def test_on_success_record_lists_what_a_partial_response_kept(
+    srv: Server, lam: Any, sqs: Any, tmp_path: Path
+) -> None:
+    fn = Recorder(lam, tmp_path / "out")
+    q = Queue(sqs, VisibilityTimeout="60")
+    sink = Queue(sqs)
+    kept, done = q.send("k", "d")
+    answer = {"batchItemFailures": [{"itemIdentifier": kept}]}
+    (asked,) = q.send("answer:" + json.dumps(answer))
+    mapping(
+        lam, fn.name, q, BatchSize=10, FunctionResponseTypes=["ReportBatchItemFailures"],
+        DestinationConfig={"OnSuccess": {"Destination": sink.arn}},
+    )  # fmt: skip
+    settle(srv)
+    got = sqs.receive_message(QueueUrl=sink.url, MaxNumberOfMessages=10)["Messages"]
+    info = json.loads(got[0]["Body"])["SQSBatchInfo"]
+    assert sorted(info["messageIds"]) == sorted([kept, done, asked])
+    assert info["failedMessageIds"] == [kept] and info["batchSize"] == 3
+    assert q.counts() == (0, 1)  # the kept one, in flight
 
 
 def test_an_on_success_record_waits_for_its_queue_to_exist(

@@ -15,6 +15,7 @@ from lambdalite.errors import (
     ResourceNotFoundException,
     UnknownOperationException,
 )
+from lambdalite.esm.stats import PollerStats
 from lambdalite.platform import DRAIN_TIMEOUT_S, Platform
 from lambdalite.sandbox.interpreters import describe_runtimes
 
@@ -33,11 +34,18 @@ async def internal_route(p: Platform, request: Request) -> tuple[int, Headers, b
     if request.path == "/_lambdalite/async-events" and request.method == "GET":
         return await _async_events(p, request)
     if request.path == "/_lambdalite/mapping-stats" and request.method == "GET":
-        stats = {uuid: s.to_json() for uuid, s in p.stream_deps.stats.items()}
-        return 200, [(b"content-type", JSON)], json.dumps(stats).encode()
+        return await _mapping_stats(p)
     if request.path.startswith("/_lambdalite/code/") and request.method == "GET":
         return await _code_zip(p, request.path.removeprefix("/_lambdalite/code/"))
     raise UnknownOperationException(f"Unknown operation {request.method} {request.path}")
+
+
+async def _mapping_stats(p: Platform) -> tuple[int, Headers, bytes]:
+    every: dict[str, PollerStats] = {**p.stream_deps.stats, **p.sqs_pollers.stats}
+    for stats in every.values():
+        await stats.refresh()
+    body = {uuid: stats.to_json() for uuid, stats in every.items()}
+    return 200, [(b"content-type", JSON)], json.dumps(body).encode()
 
 
 async def _code_zip(p: Platform, name: str) -> tuple[int, Headers, bytes]:

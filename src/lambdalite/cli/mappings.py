@@ -3,7 +3,9 @@
 It reads them through the Lambda API (ListEventSourceMappings, GetEventSourceMapping), so
 it shows what any AWS client sees (state, last processing result), plus what the running
 pollers count, from GET /_lambdalite/mapping-stats: batches, errors, and a stream's
-iterator age (milliseconds from the last processed record's arrival to its processing).
+iterator age (milliseconds from the last processed record's arrival to its processing) or
+a queue's depth (its ApproximateNumberOfMessages); one mapping in full adds the time split
+and its recent batches with their outcome.
 """
 
 from __future__ import annotations
@@ -33,33 +35,49 @@ def _stats(endpoint: str) -> dict[str, Any]:
     return dict(response.json()) if response.status_code == 200 else {}
 
 
+COUNTERS = ("Batches", "Errors", "Throttles", "Records", "IteratorAgeMilliseconds", "QueueDepth")
+# a recent batch's columns: a stream's sequence range, a queue's message ids
+BATCH_COLUMNS = (
+    ("At", "AT"),
+    ("Outcome", "OUTCOME"),
+    ("Records", "RECORDS"),
+    ("Deleted", "DELETED"),
+    ("FirstSequenceNumber", "FIRST SEQUENCE"),
+    ("LastSequenceNumber", "LAST SEQUENCE"),
+    ("FirstMessageId", "FIRST MESSAGE ID"),
+    ("LastMessageId", "LAST MESSAGE ID"),
+)
+
+
 def _show(mapping: dict[str, Any], stats: dict[str, Any] | None) -> None:
     for key, value in mapping.items():
         if key != "ResponseMetadata":
             click.echo(f"{key:<32}{value}")
     if not stats:
         return
-    for key in ("Batches", "Errors", "Throttles", "Records", "IteratorAgeMilliseconds"):
-        click.echo(f"{key:<32}{stats[key]}")
+    for key in COUNTERS:
+        if key in stats:
+            click.echo(f"{key:<32}{stats[key]}")
+    for step, seconds in stats.get("Seconds", {}).items():
+        click.echo(f"{step + ' seconds':<32}{seconds}")
     click.echo("\nRecent batches:")
-    rows = [("AT", "OUTCOME", "RECORDS", "FIRST SEQUENCE", "LAST SEQUENCE")]
-    rows += [
-        (
-            f"{b['At']:.3f}",
-            b["Outcome"],
-            str(b["Records"]),
-            b["FirstSequenceNumber"],
-            b["LastSequenceNumber"],
-        )
-        for b in stats["RecentBatches"]
-    ]
+    batches: list[dict[str, Any]] = stats["RecentBatches"]
+    columns = [(k, title) for k, title in BATCH_COLUMNS if any(k in b for b in batches)]
+    rows = [tuple(title for _, title in columns)]
+    rows += [tuple(_cell(b.get(k)) for k, _ in columns) for b in batches]
     print_table(rows)
 
 
+def _cell(value: Any) -> str:
+    return f"{value:.3f}" if isinstance(value, float) else str(value)
+
+
 def _counts(stats: dict[str, Any] | None) -> tuple[str, str, str]:
+    """Batches, errors, and the source's gauge: a stream's iterator age, a queue's depth."""
     if not stats:
         return "-", "-", "-"
-    return str(stats["Batches"]), str(stats["Errors"]), str(stats["IteratorAgeMilliseconds"])
+    gauge = stats.get("IteratorAgeMilliseconds", stats.get("QueueDepth", "-"))
+    return str(stats["Batches"]), str(stats["Errors"]), str(gauge)
 
 
 @click.command()
@@ -83,7 +101,9 @@ def mappings(
         return
     stats = _stats(endpoint)
     filters = {"FunctionName": function_name, "EventSourceArn": source_arn}
-    rows = [("UUID", "FUNCTION", "SOURCE", "STATE", "BATCHES", "ERRORS", "AGE MS", "LAST RESULT")]
+    rows = [
+        ("UUID", "FUNCTION", "SOURCE", "STATE", "BATCHES", "ERRORS", "AGE MS/DEPTH", "LAST RESULT")
+    ]
     with one_line_errors(endpoint):
         pages = lam.get_paginator("list_event_source_mappings").paginate(
             **{k: v for k, v in filters.items() if v}

@@ -22,8 +22,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Callable, Coroutine
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from lambdalite.clock import Clock
@@ -34,6 +35,7 @@ from lambdalite.esm import sqs_batch
 from lambdalite.esm.destinations import MappingDestinations
 from lambdalite.esm.filtering import RecordFilter
 from lambdalite.esm.model import REPORT_BATCH_ITEM_FAILURES, EventSourceMapping, MappingState
+from lambdalite.esm.stats import QueueStats
 from lambdalite.esm.store import EventSourceMappingStore
 from lambdalite.esm.success_record import BatchOutcome, success_record
 from lambdalite.invoke.resolve import FunctionReader, Target, resolve_target
@@ -86,6 +88,7 @@ class SqsPollerDeps:
     resync: Callable[
         [], Coroutine[Any, Any, None]
     ]  # PollerManager.sync: after the poller's own change
+    stats: dict[str, QueueStats] = field(default_factory=dict)  # by mapping UUID
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +122,9 @@ class SqsPoller(DueLoop):
         self._watch: asyncio.Task[None] | None = None
         self._gone = False
         self._function_timeout = 0  # learnt at each invoke (it sets how long we hold a batch)
+        self.stats = deps.stats.setdefault(mapping.uuid, QueueStats())
+        arn = self._arn
+        self.stats.depth = lambda: deps.queues.depth(arn)
 
     # Poller --------------------------------------------------------------------------------
 
@@ -182,7 +188,11 @@ class SqsPoller(DueLoop):
             if self._pending_bytes >= MAX_PAYLOAD_BYTES:
                 return
             hold = int(self._window) + self._function_timeout
-            got = await queues.consume(self._arn, min(want, RECEIVE_CHUNK), hold)
+            began = time.perf_counter()
+            try:
+                got = await queues.consume(self._arn, min(want, RECEIVE_CHUNK), hold)
+            finally:
+                self.stats.poll_s += time.perf_counter() - began
             if not got:
                 if not self._tasks and not self._pending:
                     self._limit = min(START_CONCURRENCY, self._cap)  # idle: back to the start
@@ -256,21 +266,27 @@ class SqsPoller(DueLoop):
         s = d.settings
         started = batch[0].received
         payload = sqs_batch.encode_event([p.text for p in batch])
+        messages = [p.message for p in batch]
+        began = time.perf_counter()
         try:
             target = await self._target()
             invoke_started = self._clock.now()
             request_id, result = await d.invoker.invoke(target, payload, queued_since=started)
         except TooManyRequestsException:
             self._throttled()
+            self._note(messages, "throttled", 0)
             return
         except Exception as exc:  # the function is gone, or not invocable now
             log.info("%s: invoke failed: %r", self.name, exc)
+            self._note(messages, "failed", 0)
             await self._report(CALL_FAILED)
             return
+        finally:
+            self.stats.invoke_s += time.perf_counter() - began
         self._backoff = 0.0
-        messages = [p.message for p in batch]
         kept = self._kept(messages, result)
         if kept is None:
+            self._note(messages, "failed", 0)
             await self._report(CALL_FAILED)
             return
         if self._mapping.config.on_success:
@@ -279,20 +295,20 @@ class SqsPoller(DueLoop):
             # the record, which is allowed; deleting first could lose it, which is not.
             outcome = BatchOutcome(
                 request_id=request_id,
-                function_arn=function_arn(
-                    s.region, s.account_id, target.record.name, result.executed_version
-                ),
+                function_arn=function_arn(s.region, s.account_id, target.record.name),
                 executed_version=result.executed_version,
                 response=result.payload,
-                message_ids=[m.message_id for m in messages],
+                messages=messages,
                 failed_ids=[m.message_id for m in messages if m.message_id in kept],
-                batch_started=started,
                 invoke_started=invoke_started,
                 invoke_ended=self._clock.now(),
             )
             await self._owe_success(outcome)
         done = [m.receipt_handle for m in messages if m.message_id not in kept]
+        began = time.perf_counter()
         await d.queues.delete_consumed(self._arn, done)
+        self.stats.settle_s += time.perf_counter() - began
+        self._note(messages, "partial" if kept else "success", len(done))
         await self._report(OK)
 
     async def _target(self) -> Target:
@@ -316,6 +332,26 @@ class SqsPoller(DueLoop):
             return sqs_batch.hold_groups(messages, failed)
         return failed
 
+    def _note(self, messages: list[ConsumedMessage], outcome: str, deleted: int) -> None:
+        stats = self.stats
+        stats.recent.append(
+            {
+                "At": self._clock.now(),
+                "Outcome": outcome,
+                "Records": len(messages),
+                "Deleted": deleted,
+                "FirstMessageId": messages[0].message_id,
+                "LastMessageId": messages[-1].message_id,
+            }
+        )
+        if outcome == "throttled":
+            stats.throttles += 1
+            return
+        stats.batches += 1
+        stats.records += deleted
+        if outcome == "failed":
+            stats.errors += 1
+
     def _throttled(self) -> None:
         """The batch stays in flight and comes back after the visibility timeout (spec
         4.4.3); meanwhile the poller backs off and starts again at the lowest concurrency."""
@@ -331,9 +367,7 @@ class SqsPoller(DueLoop):
     async def _owe_success(self, outcome: BatchOutcome) -> None:
         destination = self._mapping.config.on_success
         assert destination is not None
-        record = success_record(
-            outcome, mapping_arn=self._mapping.arn, uuid=self._mapping.uuid, queue_arn=self._arn
-        )
+        record = success_record(outcome, mapping_arn=self._mapping.arn, queue_arn=self._arn)
         destinations = self._deps.destinations
         await destinations.add([destinations.entry(self._mapping.uuid, destination, record)])
 

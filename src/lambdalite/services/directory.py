@@ -120,6 +120,10 @@ class QueueConsumer(QueueLookup, Protocol):
         """When the next delayed or in-flight message becomes visible (clock time)."""
         ...
 
+    async def depth(self, queue_arn: str) -> int:
+        """The queue's ApproximateNumberOfMessages (visible now)."""
+        ...
+
 
 class UnknownTarget(LookupError):
     """A target ARN names no service lambdalite serves."""

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from lambdalite.esm.destination_record import iso_millis as iso_millis
 from lambdalite.esm.filtering import RecordFilter
 from lambdalite.services.streams import StreamRecord
 
@@ -42,12 +42,6 @@ class StreamFormat(Protocol):
     def arrival_text(self, timestamp: float) -> str:
         """An arrival time as the on-failure record writes it."""
         ...
-
-
-def iso_millis(timestamp: float) -> str:
-    """2019-11-14T00:38:04.835Z"""
-    moment = datetime.fromtimestamp(timestamp, UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
 def sequence_key(record: StreamRecord) -> int:

@@ -4,11 +4,11 @@ moves the checkpoint, a failure of the whole batch, or a throttle that does not 
 from __future__ import annotations
 
 import enum
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from lambdalite.esm.destination_record import parse_response as parse_response
 from lambdalite.services.streams import StreamRecord
 
 
@@ -29,15 +29,6 @@ class Outcome:
     resume_at: int = 0  # PARTIAL: index in the batch of the first record to retry
     reason: str = ""
     state: Any = None  # tumbling windows: the state the function returned
-
-
-def parse_response(payload: bytes) -> Any:
-    if not payload.strip():
-        return None
-    try:
-        return json.loads(payload)
-    except ValueError:
-        return payload.decode("utf-8", "replace")
 
 
 def partial_failure(response: Any, batch: Sequence[StreamRecord]) -> tuple[Kind, int]:

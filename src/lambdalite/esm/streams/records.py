@@ -1,9 +1,8 @@
 """The documents a stream mapping sends to its destinations: the on-failure record of spec
 4.7.1, and (beyond AWS, with the extensions switch) a record of each successful batch.
 
-The success record is the failure record's twin, so one consumer reads both: the same
-requestContext (condition "Success"), responseContext and batch info, plus the function's
-response and the batch's timing."""
+Both are built on esm/destination_record.py's frame, which SQS mappings share: this module
+only describes a stream batch (its shard and sequence range)."""
 
 from __future__ import annotations
 
@@ -11,7 +10,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from lambdalite.esm.streams.format import StreamFormat, iso_millis
+from lambdalite.esm import destination_record
+from lambdalite.esm.destination_record import Invocation, frame
+from lambdalite.esm.streams.format import StreamFormat
 from lambdalite.esm.streams.outcome import Outcome
 from lambdalite.services.streams import StreamRecord
 
@@ -51,23 +52,19 @@ def failure_record(
     request_id: str,
     now: float,
 ) -> dict[str, Any]:
-    doc: dict[str, Any] = {
-        "requestContext": {
-            "requestId": request_id,
-            "functionArn": origin.function_arn,
-            "condition": condition,
-            "approximateInvokeCount": invoke_count,
-        },
-    }
-    if condition != RECORD_AGE_EXCEEDED and last is not None:
-        doc["responseContext"] = {
-            "statusCode": 200,
-            "executedVersion": last.executed_version,
-            "functionError": last.function_error,
-        }
-    doc["version"] = "1.0"
-    doc["timestamp"] = iso_millis(now)
-    doc[origin.fmt.batch_info_key] = batch_info(origin, batch)
+    inv = Invocation(
+        request_id=request_id,
+        function_arn=origin.function_arn,
+        executed_version=last.executed_version if last else "$LATEST",
+        invoke_count=invoke_count,
+        function_error=last.function_error if last else None,
+    )
+    info = batch_info(origin, batch)
+    doc = frame(
+        inv, condition=condition, batch_key=origin.fmt.batch_info_key, batch_info=info, now=now
+    )
+    if condition == RECORD_AGE_EXCEEDED or last is None:
+        del doc["responseContext"]  # nothing was invoked to answer
     return doc
 
 
@@ -81,22 +78,18 @@ def success_record(
     started: float,
     now: float,
 ) -> dict[str, Any]:
-    return {
-        "requestContext": {
-            "requestId": outcome.request_id,
-            "functionArn": origin.function_arn,
-            "eventSourceMappingArn": mapping_arn,
-            "condition": "Success",
-            "approximateInvokeCount": invoke_count,
-        },
-        "responseContext": {
-            "statusCode": 200,
-            "executedVersion": outcome.executed_version,
-            "functionError": None,
-        },
-        "version": "1.0",
-        "timestamp": iso_millis(now),
-        origin.fmt.batch_info_key: batch_info(origin, batch),
-        "responsePayload": outcome.response,
-        "timing": {"startedAt": iso_millis(started), "durationMs": round((now - started) * 1000)},
-    }
+    inv = Invocation(
+        request_id=outcome.request_id,
+        function_arn=origin.function_arn,
+        executed_version=outcome.executed_version,
+        invoke_count=invoke_count,
+    )
+    return destination_record.success_record(
+        inv,
+        mapping_arn=mapping_arn,
+        batch_key=origin.fmt.batch_info_key,
+        batch_info=batch_info(origin, batch),
+        response=outcome.response,
+        started=started,
+        now=now,
+    )

@@ -153,6 +153,6 @@ class ShardLoop(DueLoop):
         await ctx.store.set_checkpoint(
             ctx.mapping.uuid, self._shard_id, sequence, self._clock.now(), key, owed
         )
-        ctx.stats.checkpoint_s += time.perf_counter() - began
+        ctx.stats.settle_s += time.perf_counter() - began
         if owed:
             ctx.records_written()

@@ -371,6 +371,10 @@ class SqsService:
         queue = self._consumed_queue(queue_arn)
         return await self.store.next_visible(queue.name, self.clock.now())
 
+    async def depth(self, queue_arn: str) -> int:
+        visible, _, _ = await self.store.counts(self._consumed_queue(queue_arn), self.clock.now())
+        return visible
+
     def _dead_letter_queue(self, queue: Queue) -> Queue | None:
         policy = queue.redrive
         return self.queue_from_arn(policy.dead_letter_arn) if policy is not None else None
