@@ -114,6 +114,9 @@ def test_at_timestamp_needs_a_past_timestamp() -> None:
     future = datetime.fromtimestamp(NOW + 60, tz=UTC)
     params["StartingPositionTimestamp"] = future
     assert "future" in refused(params, STREAM)
+    # The present, rounded up to the millisecond by the SDK, is not the future.
+    params["StartingPositionTimestamp"] = datetime.fromtimestamp(NOW + 0.0005, tz=UTC)
+    assert build(params, STREAM).starting_position_timestamp == NOW + 0.0005
 
 
 def test_a_stream_needs_a_starting_position_on_create_only() -> None:

@@ -59,6 +59,9 @@ OTHER_SOURCES_ONLY = (
 )
 
 
+FUTURE_TOLERANCE_S = 1.0
+
+
 def unsupported(member: str) -> InvalidParameterValueException:
     """AWS's refusal of a member the source type does not take (recorded for MSK's
     maximumBatchingWindowInSeconds; the same wording is assumed for the others)."""
@@ -181,7 +184,9 @@ def _starting_position(params: Mapping[str, Any], now: float) -> dict[str, Any]:
             "StartingPositionTimestamp must be provided when StartingPosition is AT_TIMESTAMP."
         )
     at = stamp.timestamp() if isinstance(stamp, datetime) else float(stamp)
-    if at > now:  # unconfirmed wording
+    # The SDK serialises the timestamp rounded to milliseconds: a caller that passes the
+    # present must not be refused for a rounding up (seen on 3.13's float formatting).
+    if at > now + FUTURE_TOLERANCE_S:  # unconfirmed wording
         raise InvalidParameterValueException("StartingPositionTimestamp cannot be in the future.")
     return {"starting_position": position, "starting_position_timestamp": at}
 
