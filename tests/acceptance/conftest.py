@@ -49,3 +49,11 @@ def create(
             FunctionName=name, WaiterConfig={"Delay": 0.05, "MaxAttempts": 400}
         )
     return name
+
+
+@pytest.fixture(scope="session")
+def powertools(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """aws-lambda-powertools installed once per session into a code directory."""
+    from tests.acceptance.powertools import install
+
+    return install(tmp_path_factory.mktemp("powertools"))

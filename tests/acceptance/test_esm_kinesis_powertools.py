@@ -4,11 +4,7 @@ the function's code directory with `pip install --target` (as users ship it) and
 
 from __future__ import annotations
 
-import io
 import json
-import subprocess
-import sys
-import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,6 +13,7 @@ import pytest
 
 from lambdalite.testing import ROLE, advance, drain
 from tests.acceptance.conftest import Server, start_server, stop_server
+from tests.acceptance.powertools import package
 
 HANDLER = """
 import base64, os
@@ -40,30 +37,6 @@ def handler(event, context):
         event=event, record_handler=record_handler, processor=processor, context=context
     )
 """
-
-
-@pytest.fixture(scope="session")
-def powertools(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """aws-lambda-powertools installed once per session into a code directory."""
-    target = tmp_path_factory.mktemp("powertools")
-    done = subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", "--target", str(target),
-         "aws-lambda-powertools"],
-        capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
-    if done.returncode != 0:
-        pytest.skip(f"cannot install aws-lambda-powertools (PyPI unreachable?): {done.stderr}")
-    return target
-
-
-def package(code_dir: Path, source: str) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("app.py", source)
-        for path in code_dir.rglob("*"):
-            if path.is_file() and "__pycache__" not in path.parts:
-                archive.write(path, path.relative_to(code_dir).as_posix())
-    return buffer.getvalue()
 
 
 @pytest.fixture(scope="module")

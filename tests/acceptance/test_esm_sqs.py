@@ -6,12 +6,9 @@ and the on-success extension (spec 4.3, 4.4, 5)."""
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import os
 import subprocess
-import sys
-import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,6 +17,7 @@ import pytest
 
 from lambdalite.testing import advance, drain
 from tests.acceptance.conftest import ROLE, Server, create, start_server, stop_server
+from tests.acceptance.powertools import package
 
 # The handler writes each event it gets to OUT (one file per invocation) and answers
 # what the message bodies ask: {"fail": true} raises, {"report": [...]} is returned.
@@ -611,36 +609,13 @@ def handler(event, context):
 """
 
 
-@pytest.fixture(scope="session")
-def powertools(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    target = tmp_path_factory.mktemp("powertools")
-    done = subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", "--target", str(target),
-         "aws-lambda-powertools"],
-        capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
-    if done.returncode != 0:
-        pytest.skip(f"aws-lambda-powertools could not be installed from PyPI: {done.stderr[-300:]}")
-    return target
-
-
-def _zip_dir(directory: Path, source: str) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("app.py", source)
-        for path in sorted(directory.rglob("*")):
-            if path.is_file() and "__pycache__" not in path.parts:
-                archive.write(path, str(path.relative_to(directory)))
-    return buffer.getvalue()
-
-
 def test_a_powertools_batch_processor_reports_partial_failures(
     srv: Server, lam: Any, sqs: Any, powertools: Path
 ) -> None:
     name = _name("pt")
     lam.create_function(
         FunctionName=name, Runtime="python3.11", Role=ROLE, Handler="app.handler",
-        Code={"ZipFile": _zip_dir(powertools, POWERTOOLS_HANDLER)}, Timeout=30,
+        Code={"ZipFile": package(powertools, POWERTOOLS_HANDLER)}, Timeout=30,
     )  # fmt: skip
     lam.get_waiter("function_active_v2").wait(
         FunctionName=name, WaiterConfig={"Delay": 0.05, "MaxAttempts": 400}
