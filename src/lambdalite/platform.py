@@ -23,6 +23,7 @@ from lambdalite.functions.service import FunctionService
 from lambdalite.invoke.concurrency import ConcurrencyLedger
 from lambdalite.invoke.invoker import Invoker
 from lambdalite.logs.writer import LogWriter
+from lambdalite.observe.outcome import OutcomeBoundary
 from lambdalite.outbox.runner import OutboxRunner
 from lambdalite.sandbox.envvars import sdk_defaults
 from lambdalite.sandbox.pool import SandboxPool
@@ -68,7 +69,11 @@ class Platform:
             packages=RuntimePackages(settings.cache_dir / "runtime-packages"),
         )
         self.ledger = ConcurrencyLedger(settings.account_concurrency)
-        self.invoker = Invoker(settings, self.pool, self.ledger)
+        # Sinks (metrics, journal, live feed) register here; the invoker records into it.
+        self.outcomes = OutcomeBoundary()
+        self.invoker = Invoker(
+            settings, self.pool, self.ledger, clock=self.clock, outcomes=self.outcomes
+        )
         self.functions = FunctionService(settings, self.store, on_change=self.pool.retire)
         self.aliases = AliasService(self.store, self.functions)
         self.concurrency = ConcurrencyService(self.store, self.functions, self.ledger)

@@ -35,6 +35,7 @@ from lambdalite.invoke.invoker import Invoker, new_request_id
 from lambdalite.invoke.resolve import Target, resolve_target
 from lambdalite.model.arn import function_arn
 from lambdalite.model.function import LATEST
+from lambdalite.observe.outcome import Trigger
 from lambdalite.outbox.runner import Outbox as SharedOutbox
 from lambdalite.services.directory import ServiceDirectory
 
@@ -260,7 +261,12 @@ class EventQueue:
         since = event.enqueued_at if first_try else self.clock.now()
         try:
             _, result = await self._invoker.invoke(
-                target, event.payload, request_id=event.request_id, queued_since=since
+                target,
+                event.payload,
+                request_id=event.request_id,
+                queued_since=since,
+                trigger=Trigger.ASYNC,
+                source_id=event.request_id,
             )
         except TooManyRequestsException as exc:
             return Outcome.THROTTLED, None, exc.reason

@@ -40,6 +40,7 @@ from lambdalite.esm.store import EventSourceMappingStore
 from lambdalite.esm.success_record import BatchOutcome, success_record
 from lambdalite.invoke.resolve import FunctionReader, Target, resolve_target
 from lambdalite.model.arn import function_arn
+from lambdalite.observe.outcome import Trigger
 from lambdalite.sandbox.types import InvocationResult
 from lambdalite.services.directory import (
     ConsumedMessage,
@@ -71,7 +72,13 @@ _background: set[asyncio.Task[None]] = set()  # tasks that outlive their poller
 
 class BatchInvoker(Protocol):
     async def invoke(
-        self, target: Target, payload: bytes, *, queued_since: float | None = None
+        self,
+        target: Target,
+        payload: bytes,
+        *,
+        queued_since: float | None = None,
+        trigger: Trigger = ...,
+        source_id: str = "",
     ) -> tuple[str, InvocationResult]: ...
 
 
@@ -271,7 +278,13 @@ class SqsPoller(DueLoop):
         try:
             target = await self._target()
             invoke_started = self._clock.now()
-            request_id, result = await d.invoker.invoke(target, payload, queued_since=started)
+            request_id, result = await d.invoker.invoke(
+                target,
+                payload,
+                queued_since=started,
+                trigger=Trigger.MAPPING,
+                source_id=self._mapping.uuid,
+            )
         except TooManyRequestsException:
             self._throttled()
             self._note(messages, "throttled", 0)

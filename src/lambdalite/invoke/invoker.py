@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import json
 import random
 import time
 from pathlib import Path
 from typing import Protocol
 
+from lambdalite.clock import Clock, SystemClock
 from lambdalite.config import Settings
-from lambdalite.errors import ResourceConflictException
+from lambdalite.errors import ResourceConflictException, TooManyRequestsException
 from lambdalite.invoke.concurrency import ConcurrencyLedger
 from lambdalite.invoke.resolve import Target
 from lambdalite.model.arn import function_arn
 from lambdalite.model.function import FunctionConfig, State
+from lambdalite.observe.outcome import InvocationOutcome, OutcomeBoundary, Trigger
 from lambdalite.sandbox.interpreters import interpreter_for
 from lambdalite.sandbox.types import EnvironmentSpec, InvocationRequest, InvocationResult
 
@@ -47,10 +50,21 @@ def new_request_id() -> str:
 
 
 class Invoker:
-    def __init__(self, settings: Settings, sandbox: Sandbox, ledger: ConcurrencyLedger) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        sandbox: Sandbox,
+        ledger: ConcurrencyLedger,
+        *,
+        clock: Clock | None = None,
+        outcomes: OutcomeBoundary | None = None,
+    ) -> None:
         self._settings = settings
         self._sandbox = sandbox
         self.ledger = ledger
+        self._clock = clock or SystemClock()
+        # Every run and every throttle, whatever path asked for it, is recorded here once.
+        self.outcomes = outcomes or OutcomeBoundary()
         self._specs: dict[str, EnvironmentSpec] = {}
 
     def spec_for(self, config: FunctionConfig) -> EnvironmentSpec:
@@ -99,14 +113,37 @@ class Invoker:
         client_context: str | None = None,
         want_log_tail: bool = False,
         queued_since: float | None = None,
+        trigger: Trigger = Trigger.SYNC,
+        source_id: str = "",
+        trace_id: str | None = None,
     ) -> tuple[str, InvocationResult]:
         """`queued_since`: the clock time work taken from a queue (Event invokes, pollers)
         has waited there since; it waits for a busy environment instead of starting one at
-        once (sandbox/scaling.py). None for a synchronous caller."""
+        once (sandbox/scaling.py). None for a synchronous caller. `trigger` and `source_id`
+        (an async event's request id, a mapping's UUID) say which path asked."""
         config = target.config
         self.check_invocable(config)
-        slot = self.ledger.try_acquire(config.name, target.record.reserved_concurrency)
         request_id = request_id or new_request_id()
+        started_at = self._clock.now()
+        try:
+            slot = self.ledger.try_acquire(config.name, target.record.reserved_concurrency)
+        except TooManyRequestsException:
+            self.outcomes.record(
+                InvocationOutcome(
+                    function_name=config.name,
+                    executed_version=config.version,
+                    invoked_arn=target.invoked_arn,
+                    request_id=request_id,
+                    trigger=trigger,
+                    started_at=started_at,
+                    duration_ms=0.0,
+                    throttled=True,
+                    payload=payload,
+                    trace_id=trace_id,
+                    source_id=source_id,
+                )
+            )
+            raise
         try:
             result = await self._sandbox.invoke(
                 self.spec_for(config),
@@ -115,10 +152,40 @@ class Invoker:
                     payload=payload,
                     invoked_function_arn=target.invoked_arn,
                     client_context=client_context,
+                    trace_id=trace_id,
                     want_log_tail=want_log_tail,
                 ),
                 queued_since=queued_since,
             )
         finally:
             self.ledger.release(slot)
+        self.outcomes.record(
+            InvocationOutcome(
+                function_name=config.name,
+                executed_version=result.executed_version,
+                invoked_arn=target.invoked_arn,
+                request_id=request_id,
+                trigger=trigger,
+                started_at=started_at,
+                duration_ms=result.duration_ms,
+                billed_duration_ms=result.billed_duration_ms,
+                init_duration_ms=result.init_duration_ms,
+                max_memory_used_mb=result.max_memory_used_mb,
+                function_error=result.function_error,
+                error_type=_error_type(result.payload) if result.function_error else None,
+                payload=payload,
+                response=result.payload,
+                trace_id=trace_id,
+                source_id=source_id,
+            )
+        )
         return request_id, result
+
+
+def _error_type(document: bytes) -> str | None:
+    try:
+        value = json.loads(document)
+    except ValueError:
+        return None
+    error_type = value.get("errorType") if isinstance(value, dict) else None
+    return error_type if isinstance(error_type, str) else None

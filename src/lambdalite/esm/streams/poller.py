@@ -31,6 +31,7 @@ from lambdalite.esm.streams.window import window_event, window_outcome
 from lambdalite.invoke.invoker import Invoker
 from lambdalite.invoke.resolve import FunctionReader, resolve_target
 from lambdalite.model.arn import function_arn
+from lambdalite.observe.outcome import Trigger
 from lambdalite.outbox.model import Entry
 from lambdalite.services.directory import ServiceDirectory
 from lambdalite.services.streams import StreamReader
@@ -107,7 +108,11 @@ class StreamContext:
             began = time.perf_counter()
             try:
                 request_id, result = await self._deps.invoker.invoke(
-                    target, json.dumps(event).encode(), queued_since=since
+                    target,
+                    json.dumps(event).encode(),
+                    queued_since=since,
+                    trigger=Trigger.MAPPING,
+                    source_id=self.mapping.uuid,
                 )
             finally:
                 self.stats.invoke_s += time.perf_counter() - began
