@@ -66,3 +66,11 @@ def test_an_explicit_system_attribute_wins_over_the_http_header() -> None:
         "AWSTraceHeader": {"DataType": "String", "StringValue": GIVEN}
     }
     assert trace.with_system_attribute({"MessageBody": "x"}, None) == {"MessageBody": "x"}
+
+
+def test_spans_are_exported_only_when_an_otlp_endpoint_is_named() -> None:
+    from lambdalite.observe import otel
+
+    assert not otel.wanted({})
+    assert not otel.wanted({"OTEL_EXPORTER_OTLP_ENDPOINT": ""})
+    assert otel.wanted({"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": "http://127.0.0.1:4318"})
