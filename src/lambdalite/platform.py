@@ -23,6 +23,7 @@ from lambdalite.functions.service import FunctionService
 from lambdalite.invoke.concurrency import ConcurrencyLedger
 from lambdalite.invoke.invoker import Invoker
 from lambdalite.logs.writer import LogWriter
+from lambdalite.observe.otel import sink_from_environment
 from lambdalite.observe.outcome import OutcomeBoundary
 from lambdalite.outbox.runner import OutboxRunner
 from lambdalite.sandbox.envvars import sdk_defaults
@@ -74,6 +75,9 @@ class Platform:
         self.invoker = Invoker(
             settings, self.pool, self.ledger, clock=self.clock, outcomes=self.outcomes
         )
+        self.otel = sink_from_environment(settings.region, settings.account_id)
+        if self.otel is not None:
+            self.outcomes.add(self.otel)
         self.functions = FunctionService(settings, self.store, on_change=self.pool.retire)
         self.aliases = AliasService(self.store, self.functions)
         self.concurrency = ConcurrencyService(self.store, self.functions, self.ledger)
@@ -169,4 +173,6 @@ class Platform:
         await self.pool.stop(self.settings.shutdown_grace_s)
         await self.functions.wait_settled()
         await self.logs.stop()
+        if self.otel is not None:
+            await asyncio.to_thread(self.otel.shutdown)
         await self.backend.close()

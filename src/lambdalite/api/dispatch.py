@@ -31,6 +31,7 @@ from lambdalite.api.json_protocol import wire_error
 from lambdalite.api.service_model import load_service
 from lambdalite.errors import AwsError
 from lambdalite.invoke.invoker import new_request_id
+from lambdalite.observe import trace
 from lambdalite.platform import Platform
 
 __all__ = ["Dispatcher", "Operation", "ServiceSpec"]
@@ -98,9 +99,13 @@ class Dispatcher:
     async def handle(self, platform: Platform, request: Request) -> Response:
         request_id = new_request_id()
         target = request.headers.get("x-amz-target")
-        if target is not None:
-            return await self._json(platform, request, target, request_id)
-        return await self._query(platform, request, request_id)
+        token = trace.incoming.set(request.headers.get(trace.TRACE_HEADER))
+        try:
+            if target is not None:
+                return await self._json(platform, request, target, request_id)
+            return await self._query(platform, request, request_id)
+        finally:
+            trace.incoming.reset(token)
 
     async def _json(self, p: Platform, request: Request, target: str, rid: str) -> Response:
         prefix, _, name = target.rpartition(".")

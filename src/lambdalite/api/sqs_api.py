@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 from lambdalite.api.dispatch import Operation, ServiceSpec
 from lambdalite.api.http import endpoint_url
 from lambdalite.errors import AwsError
+from lambdalite.observe import trace
 from lambdalite.platform import Platform
 from lambdalite.services.sqs import SqsService
 from lambdalite.services.sqs import messages as msgs
@@ -154,7 +155,7 @@ def _sent(sent: Any) -> Params:
 
 async def send_message(p: Platform, params: Params) -> Params:
     queue = _queue(p, params)
-    message = _sqs(p).prepare(queue, params)
+    message = _sqs(p).prepare(queue, trace.with_system_attribute(params, trace.incoming.get()))
     return _sent((await _sqs(p).send(queue, [message]))[0])
 
 
@@ -197,9 +198,12 @@ async def send_message_batch(p: Platform, params: Params) -> Params:
     _sqs(p).check_batch(queue, entries)
     failed: list[Params] = []
     ready: list[tuple[str, Any]] = []
+    header = trace.incoming.get()
     for entry in entries:
         try:
-            ready.append((entry["Id"], _sqs(p).prepare(queue, entry)))
+            ready.append(
+                (entry["Id"], _sqs(p).prepare(queue, trace.with_system_attribute(entry, header)))
+            )
         except AwsError as exc:
             failed.append(_failed(entry["Id"], exc))
     sent = await _sqs(p).send(queue, [m for _, m in ready]) if ready else []

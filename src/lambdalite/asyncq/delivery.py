@@ -37,7 +37,7 @@ class DestinationUnavailable(LookupError):
 @dataclass(frozen=True, slots=True)
 class Delivery:
     """A record owed to a destination or dead-letter queue: an outbox row of kind
-    OUTBOX_KIND (ref: the request id; meta: [role, function ARN])."""
+    OUTBOX_KIND (ref: the request id; meta: [role, function ARN(, trace header)])."""
 
     request_id: str
     role: str  # OnSuccess | OnFailure | DeadLetter
@@ -47,12 +47,21 @@ class Delivery:
     function_arn: str
     created_at: float
     attempts: int
+    trace_header: str | None = None
 
     @classmethod
     def of(cls, c: Claim) -> Delivery:
-        role, function_arn = json.loads(c.meta or "[]")
+        role, function_arn, *traced = json.loads(c.meta or "[]")
         return cls(
-            c.ref, role, c.target, c.body, c.attributes, function_arn, c.created_at, c.attempts
+            c.ref,
+            role,
+            c.target,
+            c.body,
+            c.attributes,
+            function_arn,
+            c.created_at,
+            c.attempts,
+            traced[0] if traced else None,
         )
 
 
@@ -108,9 +117,13 @@ class Destinations:
         directory = self._directory
         if kind == "lambda":
             source = f"lambda-destination:{d.function_arn}"
-            return await self._functions.invoke_async(d.target_arn, d.body.encode(), source=source)
+            return await self._functions.invoke_async(
+                d.target_arn, d.body.encode(), source=source, trace_header=d.trace_header
+            )
         if kind == "sqs" and directory.sqs is not None:
-            return await directory.sqs.send_to_queue(d.target_arn, d.body, attributes=attributes)
+            return await directory.sqs.send_to_queue(
+                d.target_arn, d.body, attributes=attributes, trace_header=d.trace_header
+            )
         if kind == "sns" and directory.sns is not None:
             return await directory.sns.publish_to_topic(d.target_arn, d.body, attributes=attributes)
         if kind == "events" and directory.events is not None:

@@ -77,10 +77,14 @@ class Destinations:
         d = r.decision
         if isinstance(d, Succeed) and r.on_success:
             body = _record(r, Condition.SUCCESS, d.attempts, r.on_success)
-            return [Outbox("OnSuccess", r.on_success, body, None, r.function_arn)]
+            return [
+                Outbox("OnSuccess", r.on_success, body, None, r.function_arn, r.event.trace_header)
+            ]
         if isinstance(d, Fail) and r.on_failure:
             body = _record(r, d.condition, d.attempts, r.on_failure)
-            return [Outbox("OnFailure", r.on_failure, body, None, r.function_arn)]
+            return [
+                Outbox("OnFailure", r.on_failure, body, None, r.function_arn, r.event.trace_header)
+            ]
         return []
 
 
@@ -92,7 +96,14 @@ class DeadLetter:
         attributes = records.dead_letter_attributes(r.event.request_id, response, THROTTLED_ERROR)
         body = r.event.payload.decode("utf-8", "replace")
         return [
-            Outbox("DeadLetter", r.dead_letter_arn, body, json.dumps(attributes), r.function_arn)
+            Outbox(
+                "DeadLetter",
+                r.dead_letter_arn,
+                body,
+                json.dumps(attributes),
+                r.function_arn,
+                r.event.trace_header,
+            )
         ]
 
 

@@ -44,6 +44,8 @@ class QueuedEvent:
     attempts: int
     throttle_retries: int
     last_response: Response | None  # the latest time the function ran, if it did
+    trace_header: str | None = None  # X-Amzn-Trace-Id it was accepted with: every attempt
+    # runs in that trace (a new Parent each), and its destination messages carry it
 
     @property
     def progress(self) -> Progress:
@@ -83,6 +85,7 @@ class Outbox:
     body: str
     attributes: str | None  # JSON message attributes (dead-letter messages)
     function_arn: str
+    trace_header: str | None = None  # sent on as the SQS message's AWSTraceHeader
 
 
 @dataclass(frozen=True, slots=True)

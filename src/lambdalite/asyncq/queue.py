@@ -35,6 +35,7 @@ from lambdalite.invoke.invoker import Invoker, new_request_id
 from lambdalite.invoke.resolve import Target, resolve_target
 from lambdalite.model.arn import function_arn
 from lambdalite.model.function import LATEST
+from lambdalite.observe import trace
 from lambdalite.observe.outcome import Trigger
 from lambdalite.outbox.runner import Outbox as SharedOutbox
 from lambdalite.services.directory import ServiceDirectory
@@ -110,11 +111,20 @@ class EventQueue:
     # accept --------------------------------------------------------------------------
 
     async def accept(
-        self, target: Target, payload: bytes, *, request_id: str | None = None, source: str = ""
+        self,
+        target: Target,
+        payload: bytes,
+        *,
+        request_id: str | None = None,
+        source: str = "",
+        trace_header: str | None = None,
     ) -> str:
-        """Commit one event; returns its request id once it is durable."""
+        """Commit one event; returns its request id once it is durable. An event that came
+        with no trace header gets one, as AWS's does (observe/trace.py)."""
         request_id = request_id or new_request_id()
         now = self.clock.now()
+        if trace_header is None:
+            trace_header = trace.for_invocation(None, target.config.tracing_mode, now)
         name, qualifier = target.record.name, target.qualifier
         event = QueuedEvent(
             id=0,
@@ -127,6 +137,7 @@ class EventQueue:
             attempts=0,
             throttle_retries=0,
             last_response=None,
+            trace_header=trace_header,
         )
         if self._backlog or self._slots >= self.max_in_flight:
             self._backlog = True
@@ -142,11 +153,13 @@ class EventQueue:
         self._start(event, target)
         return request_id
 
-    async def invoke_async(self, function: str, payload: bytes, *, source: str = "") -> str:
+    async def invoke_async(
+        self, function: str, payload: bytes, *, source: str = "", trace_header: str | None = None
+    ) -> str:
         """services.directory.AsyncInvoker: SNS, EventBridge and destinations call this."""
         s = self._settings
         target = await resolve_target(self._store, function, None, s.region, s.account_id)
-        return await self.accept(target, payload, source=source)
+        return await self.accept(target, payload, source=source, trace_header=trace_header)
 
     # dispatch (the ClaimLoop's source, room and runner) ------------------------------
 
@@ -267,6 +280,7 @@ class EventQueue:
                 queued_since=since,
                 trigger=Trigger.ASYNC,
                 source_id=event.request_id,
+                trace_id=trace.next_hop(event.trace_header) if event.trace_header else None,
             )
         except TooManyRequestsException as exc:
             return Outcome.THROTTLED, None, exc.reason

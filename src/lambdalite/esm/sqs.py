@@ -40,6 +40,7 @@ from lambdalite.esm.store import EventSourceMappingStore
 from lambdalite.esm.success_record import BatchOutcome, success_record
 from lambdalite.invoke.resolve import FunctionReader, Target, resolve_target
 from lambdalite.model.arn import function_arn
+from lambdalite.observe import trace
 from lambdalite.observe.outcome import Trigger
 from lambdalite.sandbox.types import InvocationResult
 from lambdalite.services.directory import (
@@ -79,6 +80,7 @@ class BatchInvoker(Protocol):
         queued_since: float | None = None,
         trigger: Trigger = ...,
         source_id: str = "",
+        trace_id: str | None = None,
     ) -> tuple[str, InvocationResult]: ...
 
 
@@ -284,6 +286,8 @@ class SqsPoller(DueLoop):
                 queued_since=started,
                 trigger=Trigger.MAPPING,
                 source_id=self._mapping.uuid,
+                # each batch starts its own trace (brief 3.2, point 6)
+                trace_id=trace.for_invocation(None, target.config.tracing_mode, invoke_started),
             )
         except TooManyRequestsException:
             self._throttled()

@@ -204,7 +204,9 @@ class Environment:
         used_mb = math.ceil(self.proc.max_rss / (1024 * 1024))
         self.log.line(
             f"END RequestId: {rid}\n",
-            report_line(rid, duration_ms, billed, spec.memory_mb, used_mb, init_ms),
+            report_line(
+                rid, duration_ms, billed, spec.memory_mb, used_mb, init_ms, request.trace_id
+            ),
         )
         self.log.flush()
         return InvocationResult(

@@ -13,6 +13,7 @@ import time
 from datetime import UTC, datetime
 
 from lambdalite.logs.store import LogRow
+from lambdalite.observe.trace import is_sampled, parse, root_of
 from lambdalite.sandbox.types import LogSink
 
 log = logging.getLogger(__name__)
@@ -45,6 +46,7 @@ def report_line(
     memory_mb: int,
     used_mb: int,
     init_ms: float | None,
+    trace_header: str | None = None,
 ) -> str:
     line = (
         f"REPORT RequestId: {request_id}\tDuration: {duration_ms:.2f} ms\t"
@@ -53,6 +55,10 @@ def report_line(
     )
     if init_ms is not None:
         line += f"Init Duration: {init_ms:.2f} ms\t"
+    if trace_header and is_sampled(trace_header):  # spec 8.7: only for a sampled trace
+        root = root_of(trace_header)
+        segment = next((v for k, v in parse(trace_header) if k == "Parent"), "")
+        line += f"\nXRAY TraceId: {root}\tSegmentId: {segment}\tSampled: true\t"
     return line + "\n"
 
 

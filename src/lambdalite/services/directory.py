@@ -30,8 +30,10 @@ class QueueSender(Protocol):
         attributes: MessageAttributes | None = None,
         group_id: str | None = None,
         deduplication_id: str | None = None,
+        trace_header: str | None = None,
     ) -> str:
-        """Commit a message to a queue; returns its MessageId. Raises if the queue is gone."""
+        """Commit a message to a queue; returns its MessageId. Raises if the queue is gone.
+        `trace_header` becomes the message's AWSTraceHeader system attribute."""
         ...
 
 
@@ -56,7 +58,9 @@ class EventPutter(Protocol):
 
 
 class AsyncInvoker(Protocol):
-    async def invoke_async(self, function: str, payload: bytes, *, source: str = "") -> str:
+    async def invoke_async(
+        self, function: str, payload: bytes, *, source: str = "", trace_header: str | None = None
+    ) -> str:
         """Accept an asynchronous (Event) invocation of a function name or (qualified) ARN,
         committed durably; returns the request id. Raises if the function is unknown."""
         ...

@@ -14,6 +14,8 @@ from lambdalite.errors import (
 )
 from lambdalite.invoke.invoker import new_request_id
 from lambdalite.invoke.resolve import Target, resolve_target
+from lambdalite.observe import trace
+from lambdalite.observe.trace import TRACE_HEADER
 from lambdalite.platform import Platform
 
 SYNC_PAYLOAD_LIMIT = 6_291_456
@@ -76,8 +78,9 @@ async def invoke(p: Platform, request: Request, raw_name: str) -> tuple[int, Hea
     qualifier = request.query_value("Qualifier") if request.query_string else None
     s = p.settings
     target = await resolve_target(p.store, raw_name, qualifier, s.region, s.account_id)
+    trace_header = trace_header_for(target, headers.get(TRACE_HEADER), p.clock.now())
     if invocation_type == "Event":
-        return await invoke_event(p, target, request.body)
+        return await invoke_event(p, target, request.body, trace_header=trace_header)
     payload = check_json(request.body)
     request_id = new_request_id()
     if invocation_type == "DryRun":
@@ -89,6 +92,7 @@ async def invoke(p: Platform, request: Request, raw_name: str) -> tuple[int, Hea
         request_id=request_id,
         client_context=client_context,
         want_log_tail=log_type == "Tail",
+        trace_id=trace_header,
     )
     out: Headers = [
         (b"content-type", JSON),
@@ -103,8 +107,17 @@ async def invoke(p: Platform, request: Request, raw_name: str) -> tuple[int, Hea
     return 200, out, result.payload
 
 
+def trace_header_for(target: Target, incoming: str | None, now: float) -> str:
+    return trace.for_invocation(incoming, target.config.tracing_mode, now)
+
+
 async def invoke_event(
-    p: Platform, target: Target, body: bytes, *, limit: int = EVENT_PAYLOAD_LIMIT
+    p: Platform,
+    target: Target,
+    body: bytes,
+    *,
+    limit: int = EVENT_PAYLOAD_LIMIT,
+    trace_header: str | None = None,
 ) -> tuple[int, Headers, bytes]:
     """InvocationType Event: 202 once the event is committed; the queue does the rest."""
     if len(body) > limit:
@@ -113,5 +126,5 @@ async def invoke_event(
             f"(limit {limit} bytes)"
         )
     payload = check_json(body)
-    request_id = await p.async_queue.accept(target, payload)
+    request_id = await p.async_queue.accept(target, payload, trace_header=trace_header)
     return 202, [(b"x-amzn-requestid", request_id.encode())], b""

@@ -31,6 +31,7 @@ from lambdalite.esm.streams.window import window_event, window_outcome
 from lambdalite.invoke.invoker import Invoker
 from lambdalite.invoke.resolve import FunctionReader, resolve_target
 from lambdalite.model.arn import function_arn
+from lambdalite.observe import trace
 from lambdalite.observe.outcome import Trigger
 from lambdalite.outbox.model import Entry
 from lambdalite.services.directory import ServiceDirectory
@@ -113,6 +114,8 @@ class StreamContext:
                     queued_since=since,
                     trigger=Trigger.MAPPING,
                     source_id=self.mapping.uuid,
+                    # each batch starts its own trace (brief 3.2, point 6)
+                    trace_id=trace.for_invocation(None, target.config.tracing_mode, now),
                 )
             finally:
                 self.stats.invoke_s += time.perf_counter() - began

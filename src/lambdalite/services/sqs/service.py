@@ -303,6 +303,7 @@ class SqsService:
         attributes: MessageAttributes | None = None,
         group_id: str | None = None,
         deduplication_id: str | None = None,
+        trace_header: str | None = None,
     ) -> str:
         """QueueSender (services/directory.py): SNS, EventBridge, destinations and DLQs."""
         queue = self.queue_from_arn(queue_arn)
@@ -313,6 +314,10 @@ class SqsService:
             entry["MessageGroupId"] = group_id
         if deduplication_id is not None:
             entry["MessageDeduplicationId"] = deduplication_id
+        if trace_header:
+            entry["MessageSystemAttributes"] = {
+                "AWSTraceHeader": {"DataType": "String", "StringValue": trace_header}
+            }
         return (await self.send(queue, [self.prepare(queue, entry)]))[0].message_id
 
     # receiving --------------------------------------------------------------------------

@@ -57,11 +57,11 @@ _RECENT_IN_SLICE = (
 
 _EVENT_COLUMNS = (
     "id, request_id, function_name, qualifier, payload, source, enqueued_at, attempts, "
-    "throttle_retries, last_response"
+    "throttle_retries, last_response, trace_header"
 )
 _ACCEPT = (
     "INSERT INTO async_events (request_id, function_name, qualifier, payload, source, "
-    "enqueued_at, due_at, lease_owner) VALUES (?,?,?,?,?,?,?,?)"
+    "enqueued_at, due_at, lease_owner, trace_header) VALUES (?,?,?,?,?,?,?,?,?)"
 )
 _HOLD_UNTIL = (
     "UPDATE async_events SET lease_until = ? "
@@ -101,6 +101,7 @@ def _event(row: tuple[Any, ...]) -> QueuedEvent:
         attempts=row[7],
         throttle_retries=row[8],
         last_response=Response.from_json(row[9]),
+        trace_header=row[10],
     )
 
 
@@ -146,6 +147,7 @@ class SqliteAsyncEventStore:
             e.enqueued_at,
             e.enqueued_at,
             leased_to,
+            e.trace_header,
         )
         return self.committer.submit(((_ACCEPT, params),))
 
@@ -293,7 +295,10 @@ class SqliteAsyncEventStore:
 
 
 def _outbox(request_id: str, o: Outbox, now: float) -> Statement:
-    meta = json.dumps((o.role, o.function_arn))
+    # [role, function ARN] or, for a traced event, [role, function ARN, trace header]
+    meta = json.dumps(
+        (o.role, o.function_arn, o.trace_header) if o.trace_header else (o.role, o.function_arn)
+    )
     params = (OUTBOX_KIND, request_id, None, o.target_arn, o.body, o.attributes, meta, now, now)
     return (outbox.INSERT, params)
 

@@ -41,6 +41,19 @@ def sql(name: str) -> Step:
     return run
 
 
+def add_column(table: str, column: str, declaration: str) -> Step:
+    """ALTER TABLE ... ADD COLUMN, skipped when the column is there: a file set back to
+    version 0 by a release before versioned migrations runs every migration again."""
+
+    def run(db: sqlite3.Connection) -> None:
+        columns = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
+        if column not in columns:
+            db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
+
+    run.__name__ = f"add_column_{table}_{column}"
+    return run
+
+
 def _statements(script: str) -> list[str]:
     """Split a script into complete statements (triggers hold semicolons of their own)."""
     out: list[str] = []
@@ -59,6 +72,9 @@ MAIN: Sequence[Migration] = (
     Migration(1, "baseline", (sql("main_0001_baseline.sql"), fold_journal_table)),
     Migration(2, "outbox", (sql("main_0002_outbox.sql"),)),
     Migration(3, "esm", (sql("main_0003_esm.sql"),)),
+    # The X-Ray trace header an async event was accepted with (observe/trace.py): its
+    # attempts run in that trace, and its destination and DLQ messages carry it.
+    Migration(4, "trace", (add_column("async_events", "trace_header", "TEXT"),)),
 )
 LOGS: Sequence[Migration] = (Migration(1, "baseline", (sql("logs_0001_baseline.sql"),)),)
 
