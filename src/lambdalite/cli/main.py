@@ -1,5 +1,5 @@
-"""`lambdalite`: serve, deploy, invoke, functions, logs, events, mappings, generate-event
-(flags: LAMBDALITE_*).
+"""`lambdalite`: serve, deploy, invoke, functions, logs, events, mappings, generate-event,
+coverage (flags: LAMBDALITE_*).
 
 The group and its wiring; each command lives in the module of its group (serve.py,
 functions.py, logs.py, events.py, mappings.py), which never imports this one: `python -m
@@ -13,6 +13,7 @@ import sys
 
 import click
 
+from lambdalite.cli.coverage import coverage
 from lambdalite.cli.events import events
 from lambdalite.cli.functions import deploy, functions, invoke
 from lambdalite.cli.logs import logs
@@ -27,7 +28,9 @@ def cli() -> None:
     """AWS Lambda's execution models on your machine, without Docker."""
 
 
-for command in (serve, deploy, invoke, functions, logs, events, mappings, generate_event):
+for command in (
+    serve, deploy, invoke, functions, logs, events, mappings, generate_event, coverage,
+):  # fmt: skip
     cli.add_command(command)
 
 
