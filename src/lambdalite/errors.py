@@ -12,6 +12,7 @@ only raise them and ``api/errors.py`` turns them into responses in one place.
     │   ├── ResourceConflictException                   409  {"Type","message"}
     │   ├── ResourceInUseException                      400  {"Type","Message"}
     │   ├── PreconditionFailedException                 412  {"Type","message"}
+    │   ├── PolicyLengthExceededException               400  {"Type","message"}
     │   ├── RequestTooLargeException                    413  (wire: RequestEntityTooLarge...)
     │   ├── UnsupportedMediaTypeException               415
     │   ├── TooManyRequestsException                    429  {"Reason","Type","message"}
@@ -99,6 +100,10 @@ class PreconditionFailedException(AwsError):
     """The RevisionId provided does not match the latest RevisionId."""
 
     status_code = 412
+
+
+class PolicyLengthExceededException(AwsError):
+    """The permissions policy for the resource is too large."""
 
 
 class RequestTooLargeException(AwsError):

@@ -19,6 +19,7 @@ from lambdalite.esm.streams.kinesis import KinesisFormat
 from lambdalite.esm.streams.poller import StreamDeps, stream_poller_factory
 from lambdalite.functions.aliases import AliasService
 from lambdalite.functions.concurrency import ConcurrencyService
+from lambdalite.functions.permissions import PermissionService
 from lambdalite.functions.service import FunctionService
 from lambdalite.invoke.concurrency import ConcurrencyLedger
 from lambdalite.invoke.invoker import Invoker
@@ -81,6 +82,9 @@ class Platform:
         self.functions = FunctionService(settings, self.store, on_change=self.pool.retire)
         self.aliases = AliasService(self.store, self.functions)
         self.concurrency = ConcurrencyService(self.store, self.functions, self.ledger)
+        self.permissions = PermissionService(
+            self.backend.policies, self.store, settings.region, settings.account_id
+        )
         # Every outgoing delivery; each service registers its kind's courier with it.
         self.outbox = OutboxRunner(self.clock, self.backend.outbox, self.directory)
         self.sqs = SqsService(settings, self.backend.sqs, self.clock)

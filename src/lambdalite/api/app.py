@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import gc
+import json
 import logging
 import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import unquote
 
-from lambdalite.api import codes, events_api, kinesis_api, logs_api, sns_api, sqs_api
+from lambdalite.api import codes, coverage, events_api, kinesis_api, logs_api, sns_api, sqs_api
 from lambdalite.api.dispatch import Dispatcher, ServiceSpec
 from lambdalite.api.errors import error_response
 from lambdalite.api.http import (
@@ -29,6 +30,7 @@ from lambdalite.api.lambda_api import (
     event_invoke_config,
     event_source_mappings,
     functions,
+    permissions,
 )
 from lambdalite.api.lambda_api.invoke import SYNC_PAYLOAD_LIMIT, invoke
 from lambdalite.api.rest_json import RestJsonRouter, parse_request, serialize_response
@@ -46,6 +48,7 @@ LAMBDA_OPERATIONS: dict[str, Operation] = {
     **concurrency.OPERATIONS,
     **event_invoke_config.OPERATIONS,
     **event_source_mappings.OPERATIONS,
+    **permissions.OPERATIONS,
 }
 CONTROL_BODY_LIMIT = 75 * 1024 * 1024  # a 50 MB zip, base64-encoded, with room to spare
 _INVOKE_PATH = re.compile(r"^/2015-03-31/functions/([^/]+)/invocations$")
@@ -57,6 +60,25 @@ SERVICES: tuple[ServiceSpec, ...] = (
     sns_api.SERVICE,
     events_api.SERVICE,
 )
+
+
+COVERAGE_PATH = "/_lambdalite/api/coverage"
+
+
+def served_operations() -> dict[str, frozenset[str]]:
+    """Per botocore service name, the operations this app routes: read off the tables above
+    and the Invoke fast path, so coverage (api/coverage.py) cannot drift from routing. A new
+    way of routing a service must be added here."""
+    model = load_service("lambda")
+    fast = set()
+    for name in model.operation_names:
+        http = model.operation_model(name).http
+        sample = re.sub(r"\{[^}]+\}", "x", http["requestUri"].partition("?")[0])
+        if LambdaliteApp.invoke_target(http["method"], sample) is not None:
+            fast.add(name)
+    served = {"lambda": frozenset(LAMBDA_OPERATIONS) | fast}
+    served.update((spec.name, frozenset(spec.operations)) for spec in SERVICES)
+    return served
 
 
 class LambdaliteApp:
@@ -128,6 +150,9 @@ class LambdaliteApp:
     async def _other(self, scope: Scope, receive: Receive) -> tuple[int, Headers, bytes]:
         request = await read_request(scope, receive, CONTROL_BODY_LIMIT, "Lambda")
         remember_endpoint(request)
+        if request.path == COVERAGE_PATH and request.method == "GET":
+            doc = coverage.to_json(coverage.build(served_operations()))
+            return 200, [(b"content-type", JSON)], json.dumps(doc).encode()
         if request.path.startswith("/_lambdalite/"):
             return await codes.internal_route(self.platform, request)
         if self._dispatcher.claims(request):

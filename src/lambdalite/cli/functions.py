@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import io
+import json
 import sys
 import zipfile
 from pathlib import Path
@@ -13,7 +14,9 @@ import click
 
 from lambdalite.cli.client import client, one_line_errors
 from lambdalite.cli.options import endpoint_option, region_option
+from lambdalite.cli.samples import account_option, parse_params, sample_event
 from lambdalite.cli.table import print_table
+from lambdalite.samples.catalog import services
 
 
 def zip_directory(directory: Path) -> bytes:
@@ -131,30 +134,62 @@ def _payload(raw: str | None) -> bytes:
     return raw.encode()
 
 
-@click.command()
+@click.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
 @click.argument("name")
 @click.option("--payload", help="JSON text, or @file.")
+@click.option(
+    "--event-from",
+    nargs=2,
+    metavar="SERVICE KIND",
+    help="Send a sample event of SERVICE (see generate-event) with the invocation type that "
+    "service uses; further --NAME VALUE pairs fill the event.",
+)
 @click.option("--qualifier", help="Version or alias.")
 @click.option("--log", "show_log", is_flag=True, help="Print the invocation's log tail.")
 @endpoint_option
 @region_option
+@account_option
+@click.pass_context
 def invoke(
+    ctx: click.Context,
     name: str,
     payload: str | None,
+    event_from: tuple[str, str] | None,
     qualifier: str | None,
     show_log: bool,
     endpoint: str,
     region: str,
+    account_id: str,
 ) -> None:
-    """Invoke a function synchronously and print its response."""
-    lam = client("lambda", endpoint, region)
-    kwargs: dict[str, Any] = {"FunctionName": name, "Payload": _payload(payload)}
+    """Invoke a function (synchronously unless --event-from names a service that invokes
+    asynchronously) and print its response."""
+    kwargs: dict[str, Any] = {"FunctionName": name}
+    if event_from is None:
+        if ctx.args:
+            raise click.UsageError(f"unexpected arguments {' '.join(ctx.args)}")
+        kwargs["Payload"] = _payload(payload)
+    else:
+        if payload is not None:
+            raise click.UsageError("give --payload or --event-from, not both")
+        kind, event = sample_event(*event_from, parse_params(ctx.args), region, account_id)
+        kwargs["Payload"] = json.dumps(event).encode()
+        kwargs["InvocationType"] = services()[kind.service].invocation_type
+        click.echo(
+            f"{kind.service} {kind.name} event, InvocationType={kwargs['InvocationType']} "
+            f"(as {kind.service} invokes)",
+            err=True,
+        )
     if qualifier:
         kwargs["Qualifier"] = qualifier
-    if show_log:
+    if show_log and kwargs.get("InvocationType") != "Event":
         kwargs["LogType"] = "Tail"
+    lam = client("lambda", endpoint, region)
     with one_line_errors(endpoint):
         response = lam.invoke(**kwargs)
+    if kwargs.get("InvocationType") == "Event":
+        request_id = response["ResponseMetadata"]["RequestId"]
+        click.echo(f"accepted ({response['StatusCode']}), request id {request_id}")
+        return
     if show_log and "LogResult" in response:
         click.echo(base64.b64decode(response["LogResult"]).decode(errors="replace"), err=True)
     click.echo(response["Payload"].read().decode(errors="replace"))

@@ -1,4 +1,5 @@
-"""`lambdalite`: serve, deploy, invoke, functions, logs, events, mappings (flags: LAMBDALITE_*).
+"""`lambdalite`: serve, deploy, invoke, functions, logs, events, mappings, generate-event,
+coverage (flags: LAMBDALITE_*).
 
 The group and its wiring; each command lives in the module of its group (serve.py,
 functions.py, logs.py, events.py, mappings.py), which never imports this one: `python -m
@@ -12,10 +13,12 @@ import sys
 
 import click
 
+from lambdalite.cli.coverage import coverage
 from lambdalite.cli.events import events
 from lambdalite.cli.functions import deploy, functions, invoke
 from lambdalite.cli.logs import logs
 from lambdalite.cli.mappings import mappings
+from lambdalite.cli.samples import generate_event
 from lambdalite.cli.serve import serve
 
 
@@ -25,7 +28,9 @@ def cli() -> None:
     """AWS Lambda's execution models on your machine, without Docker."""
 
 
-for command in (serve, deploy, invoke, functions, logs, events, mappings):
+for command in (
+    serve, deploy, invoke, functions, logs, events, mappings, generate_event, coverage,
+):  # fmt: skip
     cli.add_command(command)
 
 

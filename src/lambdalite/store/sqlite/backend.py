@@ -18,6 +18,7 @@ from lambdalite.store.sqlite.kinesis import SqliteKinesisStore
 from lambdalite.store.sqlite.logs import SqliteLogStore
 from lambdalite.store.sqlite.migrations import LOGS, MAIN
 from lambdalite.store.sqlite.outbox import SqliteOutboxStore
+from lambdalite.store.sqlite.policies import SqlitePolicyStore
 from lambdalite.store.sqlite.sns import SqliteSnsStore
 from lambdalite.store.sqlite.sqs import SqliteSqsStore
 
@@ -31,6 +32,7 @@ class SqliteBackend:
         self.log_database = SqliteDatabase(path.with_name(LOG_FILE), LOGS)
         self.logs = SqliteLogStore(self.log_database)
         self.functions = SqliteFunctionStore(self.database)
+        self.policies = SqlitePolicyStore(self.database)
         # Each subsystem's store, built on self.database.
         self.sqs = SqliteSqsStore(self.database)
         self.sns = SqliteSnsStore(self.database)

@@ -75,6 +75,7 @@ MAIN: Sequence[Migration] = (
     # The X-Ray trace header an async event was accepted with (observe/trace.py): its
     # attempts run in that trace, and its destination and DLQ messages carry it.
     Migration(4, "trace", (add_column("async_events", "trace_header", "TEXT"),)),
+    Migration(5, "policies", (sql("main_0005_policies.sql"),)),
 )
 LOGS: Sequence[Migration] = (Migration(1, "baseline", (sql("logs_0001_baseline.sql"),)),)
 

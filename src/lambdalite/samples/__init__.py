@@ -1,0 +1,1 @@
+"""Sample events of the AWS services that invoke functions (`lambdalite generate-event`)."""
