@@ -17,6 +17,7 @@ from lambdalite.cli.functions import deploy, functions, invoke
 from lambdalite.cli.logs import logs
 from lambdalite.cli.mappings import mappings
 from lambdalite.cli.serve import serve
+from lambdalite.cli.up import down, up
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -25,7 +26,7 @@ def cli() -> None:
     """AWS Lambda's execution models on your machine, without Docker."""
 
 
-for command in (serve, deploy, invoke, functions, logs, events, mappings):
+for command in (serve, deploy, invoke, functions, logs, events, mappings, up, down):
     cli.add_command(command)
 
 
