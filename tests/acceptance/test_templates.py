@@ -27,8 +27,16 @@ def up(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, str]]
     port = free_port()
     out = tmp / "up.log"
     env = {**os.environ, "LAMBDALITE_PORT": str(port), "LAMBDALITE_DATA_DIR": str(tmp / "data")}
-    command = [sys.executable, "-m", "lambdalite.cli.main", "up",
-               str(TEMPLATES / "sqs-lambda" / "template.yaml"), "--clock", "virtual", "--no-example"]  # fmt: skip
+    command = [
+        sys.executable,
+        "-m",
+        "lambdalite.cli.main",
+        "up",
+        str(TEMPLATES / "sqs-lambda" / "template.yaml"),
+        "--clock",
+        "virtual",
+        "--no-example",
+    ]
     with open(out, "wb") as sink:
         process = subprocess.Popen(command, env=env, stdout=sink, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 60

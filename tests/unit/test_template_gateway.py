@@ -13,12 +13,17 @@ def test_a_rest_api_body_becomes_routes() -> None:
     body = {
         "swagger": "2.0",
         "paths": {
-            "/hello": {"get": {"x-amazon-apigateway-integration": {"type": "aws_proxy", "uri": URI}}},
-            "/{proxy+}": {"x-amazon-apigateway-any-method": {
-                "x-amazon-apigateway-integration": {"uri": URI, "timeoutInMillis": 5000}}},
+            "/hello": {
+                "get": {"x-amazon-apigateway-integration": {"type": "aws_proxy", "uri": URI}}
+            },
+            "/{proxy+}": {
+                "x-amazon-apigateway-any-method": {
+                    "x-amazon-apigateway-integration": {"uri": URI, "timeoutInMillis": 5000}
+                }
+            },
             "/mock": {"get": {"x-amazon-apigateway-integration": {"type": "mock"}}},
         },
-    }  # fmt: skip
+    }
     api = api_definition(ApiKind.REST, "abcdefghij", "shop", body, "stack")
     assert api.stage == "Prod" and api.owner == "stack"
     assert list(api.routes) == [
@@ -28,8 +33,16 @@ def test_a_rest_api_body_becomes_routes() -> None:
 
 
 def test_an_http_api_defaults_to_payload_format_2() -> None:
-    body = {"openapi": "3.0.1", "paths": {"/hi": {"post": {
-        "x-amazon-apigateway-integration": {"uri": URI, "payloadFormatVersion": "2.0"}}}}}  # fmt: skip
+    body = {
+        "openapi": "3.0.1",
+        "paths": {
+            "/hi": {
+                "post": {
+                    "x-amazon-apigateway-integration": {"uri": URI, "payloadFormatVersion": "2.0"}
+                }
+            }
+        },
+    }
     api = api_definition(ApiKind.HTTP, "abcdefghij", "shop", body, "stack")
     assert api.stage == "$default"
     assert list(api.routes) == [Route("POST", "/hi", ARN, "2.0", 29_000)]

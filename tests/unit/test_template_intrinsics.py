@@ -24,11 +24,14 @@ def _ctx(**overrides: Any) -> Context:
     for key, value in overrides.items():
         setattr(ctx, key, value)
     ctx.conditions = conditions.evaluate(
-        {"IsProd": {"Fn::Equals": [{"Ref": "Env"}, "prod"]}, "NotProd": {"Fn::Not": [{"Condition": "IsProd"}]},
-         "Either": {"Fn::Or": [{"Condition": "IsProd"}, {"Condition": "NotProd"}]},
-         "Both": {"Fn::And": [{"Condition": "IsProd"}, {"Condition": "NotProd"}]}},
+        {
+            "IsProd": {"Fn::Equals": [{"Ref": "Env"}, "prod"]},
+            "NotProd": {"Fn::Not": [{"Condition": "IsProd"}]},
+            "Either": {"Fn::Or": [{"Condition": "IsProd"}, {"Condition": "NotProd"}]},
+            "Both": {"Fn::And": [{"Condition": "IsProd"}, {"Condition": "NotProd"}]},
+        },
         ctx,
-    )  # fmt: skip
+    )
     return ctx
 
 
