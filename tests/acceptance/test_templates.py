@@ -202,3 +202,10 @@ def test_down_deletes_the_stack(up: tuple[Server, str]) -> None:
     assert "Deleting AWS::Kinesis::Stream Stream" in result.stdout
     assert stream not in server.client("kinesis").list_streams()["StreamNames"]
     assert httpx.get(f"{server.endpoint}/_lambdalite/stacks/to-delete").status_code == 404
+
+
+def test_a_custom_resource_is_invoked_and_its_response_awaited(up: tuple[Server, str]) -> None:
+    server, _ = up
+    response = _deploy(server, TEMPLATES / "custom" / "template.yaml", "custom")
+    assert response.status_code == 200, response.text
+    assert response.json()["Outputs"] == {"Greeting": "hello Ada", "Physical": "greeting-Ada"}
