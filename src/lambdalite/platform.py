@@ -36,6 +36,7 @@ from lambdalite.services.kinesis import KinesisService
 from lambdalite.services.sns import SnsService
 from lambdalite.services.sqs import SqsService
 from lambdalite.store.sqlite.backend import SqliteBackend
+from lambdalite.template.deploy import StackDeployer
 
 DRAIN_TIMEOUT_S = 60.0
 
@@ -145,6 +146,17 @@ class Platform:
         self.components.append(self.async_queue)
         # Last: it starts once every service it sends to has, and stops first.
         self.components.append(self.outbox)
+        # `lambdalite up`: stacks provisioned through this server's own APIs.
+        self.stacks = StackDeployer(
+            self.backend.stacks, self.local_url, settings.region, settings.account_id,
+            gateway=getattr(self, "gateway", None),
+        )  # fmt: skip
+
+    @property
+    def local_url(self) -> str:
+        """The URL this machine reaches the server at (0.0.0.0 listens on loopback too)."""
+        host = "127.0.0.1" if self.settings.host in ("0.0.0.0", "::", "") else self.settings.host
+        return f"http://{host}:{self.settings.port}"
 
     @property
     def base_url(self) -> str:

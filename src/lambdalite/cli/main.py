@@ -20,6 +20,7 @@ from lambdalite.cli.logs import logs
 from lambdalite.cli.mappings import mappings
 from lambdalite.cli.samples import generate_event
 from lambdalite.cli.serve import serve
+from lambdalite.cli.up import down, up
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -29,7 +30,7 @@ def cli() -> None:
 
 
 for command in (
-    serve, deploy, invoke, functions, logs, events, mappings, generate_event, coverage,
+    serve, up, down, deploy, invoke, functions, logs, events, mappings, generate_event, coverage,
 ):  # fmt: skip
     cli.add_command(command)
 

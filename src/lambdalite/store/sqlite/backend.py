@@ -21,6 +21,7 @@ from lambdalite.store.sqlite.outbox import SqliteOutboxStore
 from lambdalite.store.sqlite.policies import SqlitePolicyStore
 from lambdalite.store.sqlite.sns import SqliteSnsStore
 from lambdalite.store.sqlite.sqs import SqliteSqsStore
+from lambdalite.store.sqlite.stacks import SqliteStackStore
 
 LOG_FILE = "logs.sqlite3"
 
@@ -40,6 +41,7 @@ class SqliteBackend:
         self.kinesis = SqliteKinesisStore(self.database)
         self.async_events = SqliteAsyncEventStore(self.database)
         self.event_source_mappings = SqliteEventSourceMappingStore(self.database)
+        self.stacks = SqliteStackStore(self.database)  # `lambdalite up`'s stacks
         # Every kind's deliveries; an async delivery's notes go on its event's journey.
         self.outbox = SqliteOutboxStore(self.database, notes={ASYNC_KIND: append_journal})
 

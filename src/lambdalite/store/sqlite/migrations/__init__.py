@@ -76,6 +76,7 @@ MAIN: Sequence[Migration] = (
     # attempts run in that trace, and its destination and DLQ messages carry it.
     Migration(4, "trace", (add_column("async_events", "trace_header", "TEXT"),)),
     Migration(5, "policies", (sql("main_0005_policies.sql"),)),
+    Migration(6, "stacks", (sql("main_0006_stacks.sql"),)),
 )
 LOGS: Sequence[Migration] = (Migration(1, "baseline", (sql("logs_0001_baseline.sql"),)),)
 

@@ -1,0 +1,73 @@
+"""Template files: YAML short forms, JSON, dates kept as strings, parse errors named."""
+
+from __future__ import annotations
+
+import pytest
+
+from lambdalite.template import loader, parameters
+from lambdalite.template.errors import TemplateError
+
+YAML = """
+AWSTemplateFormatVersion: 2010-09-09
+Resources:
+  Q:
+    Type: AWS::SQS::Queue
+    Properties:
+      QueueName: !Sub "${AWS::StackName}-q"
+      A: !GetAtt Fn.Arn
+      B: !Join [",", [!Ref X, !Select [0, !Split ["/", "a/b"]]]]
+      C: !If [IsProd, !FindInMap [M, !Ref "AWS::Region", k], !ImportValue shared]
+      D: !Base64 hi
+Conditions:
+  IsProd: !Equals [!Ref Env, prod]
+  Both: !And [!Condition IsProd, !Not [!Condition IsProd]]
+"""
+
+
+def test_short_forms_become_long_forms() -> None:
+    doc = loader.parse(YAML)
+    assert doc["AWSTemplateFormatVersion"] == "2010-09-09"
+    props = doc["Resources"]["Q"]["Properties"]
+    assert props["QueueName"] == {"Fn::Sub": "${AWS::StackName}-q"}
+    assert props["A"] == {"Fn::GetAtt": ["Fn", "Arn"]}
+    assert props["B"] == {
+        "Fn::Join": [",", [{"Ref": "X"}, {"Fn::Select": [0, {"Fn::Split": ["/", "a/b"]}]}]]
+    }
+    assert props["C"]["Fn::If"][1] == {"Fn::FindInMap": ["M", {"Ref": "AWS::Region"}, "k"]}
+    assert props["C"]["Fn::If"][2] == {"Fn::ImportValue": "shared"}
+    assert props["D"] == {"Fn::Base64": "hi"}
+    assert doc["Conditions"]["Both"]["Fn::And"][0] == {"Condition": "IsProd"}
+
+
+def test_json_templates_load() -> None:
+    assert loader.parse('{"Resources": {"Q": {"Type": "AWS::SQS::Queue"}}}')["Resources"]
+
+
+@pytest.mark.parametrize(
+    ("text", "cause"),
+    [("Resources: [unclosed", "does not parse"), ("just: text", "needs a Resources mapping")],
+)
+def test_a_template_that_does_not_parse_is_one_clear_error(text: str, cause: str) -> None:
+    with pytest.raises(TemplateError, match=cause):
+        loader.parse(text, "t.yaml")
+
+
+def test_parameter_values_defaults_overrides_and_allowed_values() -> None:
+    declared = {
+        "Env": {"Type": "String", "Default": "dev", "AllowedValues": ["dev", "prod"]},
+        "Ids": {"Type": "CommaDelimitedList", "Default": "a, b"},
+    }
+    assert parameters.values(declared, {}) == {"Env": "dev", "Ids": ["a", "b"]}
+    assert parameters.values(declared, {"Env": "prod"})["Env"] == "prod"
+    with pytest.raises(TemplateError, match="Env: value 'test' is not one of"):
+        parameters.values(declared, {"Env": "test"})
+    with pytest.raises(TemplateError, match="Name: has no Default"):
+        parameters.values({"Name": {"Type": "String"}}, {})
+
+
+def test_parameter_overrides_parse_both_forms() -> None:
+    assert parameters.parse_overrides(("A=1 B=2", "ParameterKey=C,ParameterValue=x=y")) == {
+        "A": "1",
+        "B": "2",
+        "C": "x=y",
+    }
