@@ -76,7 +76,7 @@ class GatewayHandler:
 
     async def api(self, target: ApiTarget, req: GatewayRequest) -> HttpResponse:
         api = target.api
-        match = target.table.match(req.method, req.path) if target.stage_matched else None
+        match = target.table.match(req.method, req.raw_path) if target.stage_matched else None
         if match is None:
             if api.kind is ApiKind.REST:
                 return errors.missing_token()
