@@ -288,3 +288,31 @@ def test_apis_and_urls_survive_a_restart(tmp_path: Path) -> None:
         assert httpx.get(f"{again.gateway}/root").json() == {"hello": "/root"}
     finally:
         stop_server(again)
+
+
+def test_refused_invokes_are_500(server: Server, lam: Any) -> None:
+    """Spec 6.2.1: an Invoke Lambda refuses (throttled; an event over the 6 MB quota)."""
+    name = create(lam, BARE)
+    url = declare(server, "HTTP", [{"method": "ANY", "path": "$default", "functionArn": name}])
+    response = httpx.post(f"{url}/big", content=b"x" * (7 * 1024 * 1024), timeout=60)
+    assert response.status_code == 500
+    assert response.json() == {"message": "Internal server error"}
+    lam.put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=0)
+    assert httpx.get(f"{url}/p").status_code == 500
+    lam.delete_function_concurrency(FunctionName=name)
+    assert httpx.get(f"{url}/p").json() == {"hello": "/p"}
+
+
+def test_urls_go_with_their_function_or_alias(lam: Any) -> None:
+    name = create(lam, BARE)
+    version = lam.publish_version(FunctionName=name)["Version"]
+    lam.create_alias(FunctionName=name, Name="live", FunctionVersion=version)
+    live = lam.create_function_url_config(FunctionName=name, Qualifier="live", AuthType="NONE")
+    assert live["FunctionArn"].endswith(f":function:{name}:live")
+    assert httpx.get(f"{live['FunctionUrl']}v").json() == {"hello": "/v"}
+    plain = lam.create_function_url_config(FunctionName=name, AuthType="NONE")["FunctionUrl"]
+    lam.delete_alias(FunctionName=name, Name="live")
+    assert httpx.get(live["FunctionUrl"]).status_code == 403
+    assert httpx.get(f"{plain}x").json() == {"hello": "/x"}
+    lam.delete_function(FunctionName=name)
+    assert httpx.get(plain).status_code == 403

@@ -141,7 +141,14 @@ class FunctionUrls:
         more = start + limit < len(every)
         return page, str(start + limit) if more else None
 
-    async def forget(self, name: str) -> None:
-        """The function was deleted: its URLs go with it."""
-        await self._store.delete_urls(name)
-        self._by_id = {k: v for k, v in self._by_id.items() if v.function_name != name}
+    async def forget(self, name: str, qualifier: str | None = None) -> None:
+        """The function (every URL of it) or one alias (its URL) was deleted."""
+        if qualifier is None:
+            await self._store.delete_urls(name)
+        else:
+            await self._store.delete_url(name, qualifier)
+        self._by_id = {
+            k: v
+            for k, v in self._by_id.items()
+            if not (v.function_name == name and qualifier in (None, v.qualifier))
+        }
