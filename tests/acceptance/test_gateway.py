@@ -316,3 +316,26 @@ def test_urls_go_with_their_function_or_alias(lam: Any) -> None:
     assert httpx.get(f"{plain}x").json() == {"hello": "/x"}
     lam.delete_function(FunctionName=name)
     assert httpx.get(plain).status_code == 403
+
+
+def test_function_url_cors(lam: Any) -> None:
+    name = create(lam, ECHO_V2)
+    cors = {"AllowOrigins": ["https://app.example"], "AllowMethods": ["GET", "POST"],
+            "AllowHeaders": ["x-custom"], "ExposeHeaders": ["x-out"], "MaxAge": 60}  # fmt: skip
+    url = lam.create_function_url_config(FunctionName=name, AuthType="NONE", Cors=cors)[
+        "FunctionUrl"
+    ]
+    preflight = httpx.options(
+        url, headers={"Origin": "https://app.example", "Access-Control-Request-Method": "POST"}
+    )
+    assert preflight.status_code == 200 and preflight.content == b""  # the function never ran
+    assert preflight.headers["access-control-allow-origin"] == "https://app.example"
+    assert preflight.headers["access-control-allow-methods"] == "GET,POST"
+    assert preflight.headers["access-control-allow-headers"] == "x-custom"
+    assert preflight.headers["access-control-max-age"] == "60"
+    answer = httpx.get(url, headers={"Origin": "https://app.example"})
+    assert answer.status_code == 201
+    assert answer.headers["access-control-allow-origin"] == "https://app.example"
+    assert answer.headers["access-control-expose-headers"] == "x-out"
+    other = httpx.get(url, headers={"Origin": "https://elsewhere.example"})
+    assert "access-control-allow-origin" not in other.headers

@@ -10,7 +10,7 @@ from typing import Any
 
 from lambdalite.config import Settings
 from lambdalite.errors import TooManyRequestsException
-from lambdalite.gateway import errors
+from lambdalite.gateway import cors, errors
 from lambdalite.gateway.events import EventContext, alb_event, http_event, rest_event
 from lambdalite.gateway.locate import ApiTarget, UrlTarget
 from lambdalite.gateway.model import ApiKind, Route
@@ -160,6 +160,9 @@ class GatewayHandler:
 
     async def url(self, target: UrlTarget, req: GatewayRequest) -> HttpResponse:
         config = target.config
+        answered = cors.preflight(config.cors, req)
+        if answered is not None:
+            return answered
         authorizer = None
         if config.auth_type == "AWS_IAM":
             authorizer = _iam_authorizer(req, self._settings.account_id)
@@ -191,6 +194,7 @@ class GatewayHandler:
         response = _mapped(
             result, v2_response, lambda: errors.url_error(502, "Internal Server Error")
         )
+        cors.decorate(config.cors, req, response)
         response.headers.append(("x-amzn-RequestId", request_id))
         return response
 
