@@ -3,6 +3,7 @@ and 6.3 (ALB), built from a GatewayRequest field by field."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import dataclass
 from typing import Any
@@ -45,6 +46,7 @@ class EventContext:
         return self.domain_name.split(".")[0]
 
 
+@functools.lru_cache(maxsize=1024)
 def resource_id(path: str) -> str:
     """A stable 6-character id per resource, as API Gateway's resource ids look."""
     return hashlib.sha1(path.encode()).hexdigest()[:6]

@@ -77,6 +77,13 @@ def body_field(body: bytes, binary: bool) -> tuple[str, bool]:
     return base64.b64encode(body).decode(), True
 
 
+_last_time: tuple[int, str] = (-1, "")
+
+
 def request_time(ms: int) -> str:
-    """API Gateway's CLF-like time: 15/May/2020:06:01:09 +0000."""
-    return time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(ms / 1000))
+    """API Gateway's CLF-like time: 15/May/2020:06:01:09 +0000 (formatted once a second)."""
+    global _last_time
+    second = ms // 1000
+    if _last_time[0] != second:
+        _last_time = (second, time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(second)))
+    return _last_time[1]

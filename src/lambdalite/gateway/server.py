@@ -8,6 +8,7 @@ lowercased and everything else works the same."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import socket
 from collections.abc import Awaitable, Callable, Sequence
@@ -17,6 +18,7 @@ import uvicorn
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from lambdalite.api.uvicorn_check import mismatch
+from lambdalite.api.write_coalescing import CoalescingTransport
 from lambdalite.config import Settings
 from lambdalite.duework import DueLoop
 from lambdalite.gateway.handler import GatewayHandler
@@ -33,7 +35,11 @@ _READ_LIMIT = 10 * 1024 * 1024 + 1
 
 
 class CasePreservingProtocol(HttpToolsProtocol):
-    """uvicorn's httptools protocol, keeping each request's header names as sent."""
+    """uvicorn's httptools protocol, keeping each request's header names as sent, with
+    each response's head and body sent in one write (api/write_coalescing.py)."""
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(CoalescingTransport(transport, asyncio.get_running_loop()))
 
     def on_message_begin(self) -> None:
         super().on_message_begin()
