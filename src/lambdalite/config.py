@@ -14,6 +14,7 @@ DEFAULT_ACCOUNT_CONCURRENCY = 1000
 MIN_UNRESERVED_CONCURRENCY = 100
 DEFAULT_IDLE_TTL_S = 600.0  # AWS reclaims idle environments after an undocumented 5-15 min
 DEFAULT_SHUTDOWN_GRACE_S = 10.0
+DEFAULT_GATEWAY_PORT = 3000  # where `sam local start-api` serves
 
 
 def default_cache_dir() -> Path:
@@ -38,6 +39,9 @@ class Settings:
     # off, the API answers exactly as AWS does.
     extensions: bool = False
     cache_dir: Path = field(default_factory=default_cache_dir)
+    # The HTTP gateway's port (API routes, function URLs, ALB targets); 0: not served.
+    # 0 here so that in-process platforms never bind; `serve` defaults to 3000.
+    gateway_port: int = 0
 
     @property
     def database_path(self) -> Path:

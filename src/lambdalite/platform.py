@@ -21,6 +21,10 @@ from lambdalite.functions.aliases import AliasService
 from lambdalite.functions.concurrency import ConcurrencyService
 from lambdalite.functions.permissions import PermissionService
 from lambdalite.functions.service import FunctionService
+from lambdalite.gateway.handler import GatewayHandler
+from lambdalite.gateway.registry import GatewayRegistry
+from lambdalite.gateway.server import GatewayApp, GatewayServer
+from lambdalite.gateway.urls import FunctionUrls
 from lambdalite.invoke.concurrency import ConcurrencyLedger
 from lambdalite.invoke.invoker import Invoker
 from lambdalite.logs.writer import LogWriter
@@ -146,10 +150,21 @@ class Platform:
         self.components.append(self.async_queue)
         # Last: it starts once every service it sends to has, and stops first.
         self.components.append(self.outbox)
+        # The HTTP gateway (API routes, function URLs): after everything it invokes into,
+        # so it stops taking requests first. `gateway` is the ApiRegistry others declare to.
+        self.gateway = GatewayRegistry(settings, self.backend.gateway)
+        self.function_urls = FunctionUrls(settings, self.backend.gateway, self.store)
+        handler = GatewayHandler(settings, self.store, self.invoker, self.function_urls)
+        self.gateway_server = GatewayServer(
+            settings,
+            GatewayApp(self.gateway, self.function_urls, handler),
+            (self.gateway.load, self.function_urls.load),
+        )
+        self.components.append(self.gateway_server)
         # `lambdalite up`: stacks provisioned through this server's own APIs.
         self.stacks = StackDeployer(
             self.backend.stacks, self.local_url, settings.region, settings.account_id,
-            gateway=getattr(self, "gateway", None),
+            gateway=self.gateway,
         )  # fmt: skip
 
     @property

@@ -189,5 +189,6 @@ def test_serve_help_names_every_environment_variable() -> None:
         "LAMBDALITE_CLOCK",
         "LAMBDALITE_IDLE_TTL",
         "LAMBDALITE_SHUTDOWN_GRACE",
+        "LAMBDALITE_GATEWAY_PORT",
     ):
         assert variable in result.stdout

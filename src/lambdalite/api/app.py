@@ -29,6 +29,7 @@ from lambdalite.api.lambda_api import (
     concurrency,
     event_invoke_config,
     event_source_mappings,
+    function_urls,
     functions,
     permissions,
 )
@@ -49,6 +50,7 @@ LAMBDA_OPERATIONS: dict[str, Operation] = {
     **event_invoke_config.OPERATIONS,
     **event_source_mappings.OPERATIONS,
     **permissions.OPERATIONS,
+    **function_urls.OPERATIONS,
 }
 CONTROL_BODY_LIMIT = 75 * 1024 * 1024  # a 50 MB zip, base64-encoded, with room to spare
 _INVOKE_PATH = re.compile(r"^/2015-03-31/functions/([^/]+)/invocations$")

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import lambdalite
 from lambdalite.api import stacks_api
+from lambdalite.api.gateway_admin import PREFIX as GATEWAY_APIS
+from lambdalite.api.gateway_admin import gateway_apis
 from lambdalite.api.http import JSON, Headers, Request
 from lambdalite.asyncq import journey
 from lambdalite.clock import VirtualClock
@@ -38,6 +40,8 @@ async def internal_route(p: Platform, request: Request) -> tuple[int, Headers, b
         return await _mapping_stats(p)
     if request.path.startswith(stacks_api.PREFIXES):
         return await stacks_api.route(p, request)
+    if request.path.startswith(GATEWAY_APIS):
+        return await gateway_apis(p, request)
     if request.path.startswith("/_lambdalite/code/") and request.method == "GET":
         return await _code_zip(p, request.path.removeprefix("/_lambdalite/code/"))
     raise UnknownOperationException(f"Unknown operation {request.method} {request.path}")

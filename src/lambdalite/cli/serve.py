@@ -104,6 +104,16 @@ from lambdalite.cli.options import region_option
     help="Where the boto3 that function code imports is kept, shared by every data dir "
     "[default: $XDG_CACHE_HOME/lambdalite or ~/.cache/lambdalite].",
 )
+@click.option(
+    "--gateway-port",
+    envvar="LAMBDALITE_GATEWAY_PORT",
+    default=defaults.DEFAULT_GATEWAY_PORT,
+    type=int,
+    show_default=True,
+    show_envvar=True,
+    help="Port of the HTTP gateway (API Gateway routes, function URLs, ALB targets); "
+    "0 to not serve it.",
+)
 def serve(
     host: str,
     port: int,
@@ -117,6 +127,7 @@ def serve(
     clock: str,
     extensions: bool,
     cache_dir: Path | None,
+    gateway_port: int,
 ) -> None:
     """Run the server."""
     from lambdalite.clock import make_clock
@@ -141,5 +152,6 @@ def serve(
             clock=clock,
             extensions=extensions,
             cache_dir=(cache_dir or defaults.default_cache_dir()).resolve(),
+            gateway_port=gateway_port,
         )
     )

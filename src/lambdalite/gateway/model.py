@@ -3,8 +3,8 @@ declares routes, such as `lambdalite up`, and the gateway that serves them)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Protocol
 
@@ -32,6 +32,13 @@ class ApiDefinition:
     stage: str  # "Prod" for SAM's implicit REST API, "$default" for HTTP APIs
     routes: Sequence[Route]
     owner: str = ""  # who declared it (a stack name), so it can be removed with its owner
+    # Additions (defaults keep the original constructor valid):
+    stage_variables: Mapping[str, str] = field(default_factory=dict)
+    # REST APIs: request bodies of these content types reach the function base64-encoded
+    # ("*/*" for every type); HTTP APIs and ALB decide by the content type themselves.
+    binary_media_types: Sequence[str] = ()
+    # ALB target groups: the multi-value headers attribute (spec 6.3).
+    multi_value_headers: bool = False
 
 
 class ApiRegistry(Protocol):

@@ -32,6 +32,7 @@ class Server:
     endpoint: str
     data_dir: Path
     log_path: Path
+    gateway: str = ""  # the HTTP gateway's base URL (API routes, function URLs)
 
     def client(self, service: str = "lambda", **config: Any) -> Any:
         """A boto3 client for this server (boto3 comes with the `test` extra, not the server)."""
@@ -56,8 +57,11 @@ def start_server(tmp: Path, *extra: str, env: dict[str, str] | None = None) -> S
         **os.environ,
         "LAMBDALITE_PORT": str(port),
         "LAMBDALITE_DATA_DIR": str(tmp / "data"),
+        # A free port of its own: servers of parallel tests never share the default 3000.
+        "LAMBDALITE_GATEWAY_PORT": str(free_port()),
         **(env or {}),
     }
+    gateway = f"http://127.0.0.1:{environment['LAMBDALITE_GATEWAY_PORT']}"
     with open(log_path, "wb") as log_file:
         process = subprocess.Popen(
             [sys.executable, "-m", "lambdalite.cli.main", "serve", *extra],
@@ -72,7 +76,7 @@ def start_server(tmp: Path, *extra: str, env: dict[str, str] | None = None) -> S
             raise RuntimeError(f"server exited: {log_path.read_text()}")
         try:
             if httpx.get(f"{endpoint}/_lambdalite/health", timeout=1).status_code == 200:
-                return Server(process, endpoint, tmp / "data", log_path)
+                return Server(process, endpoint, tmp / "data", log_path, gateway)
         except httpx.HTTPError:
             time.sleep(0.05)
     process.kill()

@@ -54,6 +54,7 @@ async def update_alias(p: Platform, params: dict[str, Any]) -> dict[str, Any]:
 async def delete_alias(p: Platform, params: dict[str, Any]) -> dict[str, Any]:
     name, _ = function_name(params["FunctionName"])
     await p.aliases.delete(name, params["Name"])
+    await p.function_urls.forget(name, params["Name"])  # the alias's URL goes with it
     return {}
 
 

@@ -154,7 +154,10 @@ async def update_function_configuration(p: Platform, params: dict[str, Any]) -> 
 
 async def delete_function(p: Platform, params: dict[str, Any]) -> dict[str, Any]:
     name, qualifier = function_name(params["FunctionName"])
-    await p.functions.delete(name, params.get("Qualifier") or qualifier)
+    qualifier = params.get("Qualifier") or qualifier
+    await p.functions.delete(name, qualifier)
+    if qualifier is None:
+        await p.function_urls.forget(name)  # a function's URLs go with it
     return {}
 
 

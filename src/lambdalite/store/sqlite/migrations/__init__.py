@@ -77,6 +77,7 @@ MAIN: Sequence[Migration] = (
     Migration(4, "trace", (add_column("async_events", "trace_header", "TEXT"),)),
     Migration(5, "policies", (sql("main_0005_policies.sql"),)),
     Migration(6, "stacks", (sql("main_0006_stacks.sql"),)),
+    Migration(7, "gateway", (sql("main_0007_gateway.sql"),)),
 )
 LOGS: Sequence[Migration] = (Migration(1, "baseline", (sql("logs_0001_baseline.sql"),)),)
 
