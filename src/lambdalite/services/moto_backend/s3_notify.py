@@ -132,6 +132,17 @@ def deliveries(
     return out
 
 
+def test_event(facts: RequestFacts) -> dict[str, Any]:
+    return {
+        "Service": "Amazon S3",
+        "Event": "s3:TestEvent",
+        "Time": _iso(facts.time),
+        "Bucket": facts.bucket,
+        "RequestId": facts.request_id,
+        "HostId": facts.host_id,
+    }
+
+
 def _iso(epoch: float) -> str:
     stamp = datetime.fromtimestamp(epoch, UTC)
     return stamp.strftime("%Y-%m-%dT%H:%M:%S.") + f"{stamp.microsecond // 1000:03d}Z"
