@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from lambdalite.clock import Clock
-from lambdalite.services.moto_backend.engine import MotoEngine
+from lambdalite.services.moto_backend.engine import MotoEngine, MotoMissing
 
 _ARRIVALS = "_lambdalite_arrivals"  # kept on moto's shard object: it lives as long as they do
 
@@ -120,7 +120,11 @@ class DynamoStreamReader:
         resource = parts[5].split("/") if len(parts) == 6 else []
         if len(resource) < 4 or resource[0] != "table" or resource[2] != "stream":
             raise LookupError(arn)
-        table = self._engine.backend("dynamodb", parts[3]).tables.get(resource[1])
+        try:
+            backend = self._engine.backend("dynamodb", parts[3])
+        except MotoMissing:
+            raise LookupError(arn) from None  # no moto, no tables: no such stream
+        table = backend.tables.get(resource[1])
         shard = getattr(table, "stream_shard", None)
         if table is None or shard is None or stream_arn(table) != arn:
             raise LookupError(arn)
