@@ -15,6 +15,7 @@ from lambdalite.esm.destinations import MappingDestinations
 from lambdalite.esm.model import SourceKind
 from lambdalite.esm.service import EventSourceMappingService
 from lambdalite.esm.sqs import SqsPollerDeps, SqsPollerFactory
+from lambdalite.esm.streams.dynamodb import DynamoDBFormat
 from lambdalite.esm.streams.kinesis import KinesisFormat
 from lambdalite.esm.streams.poller import StreamDeps, stream_poller_factory
 from lambdalite.functions.aliases import AliasService
@@ -37,6 +38,7 @@ from lambdalite.sandbox.runtime_packages import RuntimePackages
 from lambdalite.services.directory import ServiceDirectory
 from lambdalite.services.events import EventsService
 from lambdalite.services.kinesis import KinesisService
+from lambdalite.services.moto_backend import MotoServices
 from lambdalite.services.sns import SnsService
 from lambdalite.services.sqs import SqsService
 from lambdalite.store.sqlite.backend import SqliteBackend
@@ -100,6 +102,13 @@ class Platform:
         # What mappings read: queues, and stream readers by the service name in their ARNs.
         self.directory.queues = self.sqs
         self.directory.streams["kinesis"] = self.kinesis.stream_reader
+        # S3 and DynamoDB (embedded moto, the optional "services" extra); DynamoDB Streams
+        # feed mappings like Kinesis, S3 notifications go out through the outbox.
+        self.moto = MotoServices(
+            settings, self.clock, self.directory, self.backend.outbox, self.outbox
+        )
+        self.directory.streams["dynamodb"] = self.moto.streams
+        self.components.append(self.moto)
         self.mappings = EventSourceMappingService(
             settings, self.clock, self.backend.event_source_mappings, self.store, self.directory
         )
@@ -126,6 +135,10 @@ class Platform:
         )  # fmt: skip
         self.mappings.pollers.register(
             SourceKind.KINESIS, stream_poller_factory(self.stream_deps, KinesisFormat(), "kinesis")
+        )
+        self.mappings.pollers.register(
+            SourceKind.DYNAMODB,
+            stream_poller_factory(self.stream_deps, DynamoDBFormat(), "dynamodb"),
         )
         self.sns = SnsService(settings, self.backend.sns, self.clock, self.directory, self.outbox)
         self.directory.sns = self.sns

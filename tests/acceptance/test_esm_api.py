@@ -332,7 +332,12 @@ UNSUPPORTED_DESTINATION = (
         (
             "arn:aws:dynamodb:us-east-1:000000000000:table/t/stream/2024-01-01T00:00:00.000",
             {"StartingPosition": "LATEST"},
-            (400, "InvalidParameterValueException", "Unrecognized event source."),
+            (
+                400,
+                "InvalidParameterValueException",
+                "Stream not found: "
+                "arn:aws:dynamodb:us-east-1:000000000000:table/t/stream/2024-01-01T00:00:00.000",
+            ),
         ),
         (
             "arn:aws:sqs:us-east-1:000000000000:no-such-queue",

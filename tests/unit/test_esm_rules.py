@@ -19,6 +19,18 @@ TOPIC = "arn:aws:sns:us-east-1:000000000000:t"
 NOW = 1_800_000_000.0
 
 
+DDB_STREAM = "arn:aws:dynamodb:us-east-1:000000000000:table/t/stream/2024-01-01T00:00:00.000"
+
+
+def test_dynamodb_streams_take_no_at_timestamp() -> None:
+    params = {"StartingPosition": "AT_TIMESTAMP", "StartingPositionTimestamp": NOW - 10}
+    assert refused(params, DDB_STREAM) == (
+        f"Unsupported starting position for arn type: {DDB_STREAM}"
+    )
+    config = build({"StartingPosition": "LATEST"}, DDB_STREAM)
+    assert config.batch_size == 100 and config.maximum_retry_attempts == -1
+
+
 def build(
     params: dict[str, Any],
     source: str = QUEUE,
@@ -42,6 +54,7 @@ def refused(params: dict[str, Any], source: str = QUEUE, **kw: Any) -> str:
         (QUEUE, SourceKind.SQS),
         (FIFO, SourceKind.SQS),
         (STREAM, SourceKind.KINESIS),
+        (DDB_STREAM, SourceKind.DYNAMODB),
     ],
 )
 def test_source_kinds(arn: str, kind: SourceKind) -> None:
@@ -53,7 +66,8 @@ def test_source_kinds(arn: str, kind: SourceKind) -> None:
     [
         None,
         "",
-        "arn:aws:dynamodb:us-east-1:000000000000:table/t/stream/2024",
+        "arn:aws:dynamodb:us-east-1:000000000000:table/t",  # a table is not its stream
+        "arn:aws:dynamodb:us-east-1:000000000000:table/t/index/i",
         "arn:aws:kafka:us-east-1:000000000000:cluster/c/1",
         "arn:aws:kinesis:us-east-1:000000000000:stream/s/consumer/c:1",
         "not-an-arn",

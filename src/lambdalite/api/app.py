@@ -157,6 +157,9 @@ class LambdaliteApp:
             return 200, [(b"content-type", JSON)], json.dumps(doc).encode()
         if request.path.startswith("/_lambdalite/"):
             return await codes.internal_route(self.platform, request)
+        moto_route = self.platform.moto.route(request)  # S3, DynamoDB (embedded moto)
+        if moto_route is not None:
+            return await self.platform.moto.handle(request, moto_route)
         if self._dispatcher.claims(request):
             return await self._dispatcher.handle(self.platform, request)
         match = self._lambda_router.match(

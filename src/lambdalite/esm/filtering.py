@@ -90,6 +90,11 @@ class RecordFilter:
             return True
         return self._matches(self._kinesis, kinesis_view(record), KINESIS_DATA_KEY)
 
+    def matches_record(self, record: Mapping[str, Any]) -> bool:
+        """`record`: an event record whose data is already structured (DynamoDB's
+        ``dynamodb`` object, spec 5.4): patterns see it as it is."""
+        return not self._patterns or any(p.matches(record) for p in self._patterns)
+
     @staticmethod
     def _matches(
         rules: Sequence[tuple[Pattern, _DataRule]], view: Mapping[str, Any], key: str

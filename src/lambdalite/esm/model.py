@@ -26,6 +26,7 @@ class MappingState(enum.StrEnum):
 class SourceKind(enum.StrEnum):
     SQS = "sqs"
     KINESIS = "kinesis"
+    DYNAMODB = "dynamodb"  # DynamoDB Streams
 
     @property
     def stream(self) -> bool:

@@ -8,6 +8,7 @@ the source up; everything decidable from the request alone is here, in AWS's ord
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -60,6 +61,7 @@ OTHER_SOURCES_ONLY = (
 
 
 FUTURE_TOLERANCE_S = 1.0
+_DYNAMODB_STREAM = re.compile(r"^table/[^/]+/stream/[^/]+$")
 
 
 def unsupported(member: str) -> InvalidParameterValueException:
@@ -72,8 +74,8 @@ def unsupported(member: str) -> InvalidParameterValueException:
 
 
 def source_kind(arn: str | None) -> SourceKind:
-    """The source type an EventSourceArn names; only SQS queues and Kinesis streams are
-    served (a stream consumer ARN is not a stream)."""
+    """The source type an EventSourceArn names; SQS queues, Kinesis streams and DynamoDB
+    tables' streams are served (a stream consumer ARN is not a stream)."""
     parts = (arn or "").split(":", 5)
     if len(parts) == 6 and parts[0] == "arn":
         if parts[2] == "sqs":
@@ -81,6 +83,8 @@ def source_kind(arn: str | None) -> SourceKind:
         stream = parts[5].startswith("stream/") and "/consumer/" not in parts[5]
         if parts[2] == "kinesis" and stream:
             return SourceKind.KINESIS
+        if parts[2] == "dynamodb" and _DYNAMODB_STREAM.match(parts[5]):
+            return SourceKind.DYNAMODB
     raise InvalidParameterValueException(UNRECOGNIZED_SOURCE)
 
 
@@ -121,7 +125,7 @@ def build_config(
     """The configuration a Create (current None) or an Update (current: the mapping's)
     asks for, or the AWS error for the first rule it breaks."""
     check_on_success(params, extensions)
-    _check_applicable(params, kind, creating=current is None)
+    _check_applicable(params, kind, source_arn, creating=current is None)
     config = defaults(kind) if current is None else current
     changes: dict[str, Any] = {}
     simple = {
@@ -153,7 +157,9 @@ def build_config(
     return config
 
 
-def _check_applicable(params: Mapping[str, Any], kind: SourceKind, *, creating: bool) -> None:
+def _check_applicable(
+    params: Mapping[str, Any], kind: SourceKind, source_arn: str, *, creating: bool
+) -> None:
     for member in OTHER_SOURCES_ONLY:
         if member in params:
             raise unsupported(member)
@@ -169,6 +175,10 @@ def _check_applicable(params: Mapping[str, Any], kind: SourceKind, *, creating: 
         return
     if creating and not params.get("StartingPosition"):
         raise InvalidParameterValueException(MISSING_STARTING_POSITION)
+    if kind is SourceKind.DYNAMODB and params.get("StartingPosition") == "AT_TIMESTAMP":
+        raise InvalidParameterValueException(
+            f"Unsupported starting position for arn type: {source_arn}"
+        )
     for member in SQS_ONLY:
         if member in params:
             raise unsupported(member)
