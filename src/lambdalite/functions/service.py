@@ -28,7 +28,7 @@ from lambdalite.model.function import (
     LastUpdateStatus,
     State,
 )
-from lambdalite.sandbox.interpreters import interpreter_for
+from lambdalite.sandbox.interpreters import fallback_warning
 
 log = logging.getLogger(__name__)
 
@@ -75,13 +75,7 @@ class FunctionService:
         return function_arn(self._settings.region, self._settings.account_id, name, qualifier)
 
     def runtime_warning(self, runtime: str) -> str | None:
-        interpreter = interpreter_for(runtime)
-        if interpreter.exact:
-            return None
-        return (
-            f"{runtime} is not installed here; the function runs on the server's own "
-            f"interpreter ({interpreter.path})."
-        )
+        return fallback_warning(runtime)
 
     # create / read -------------------------------------------------------------------------
 
