@@ -8,6 +8,8 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from lambdalite.asyncq.queue import EventQueue
+from lambdalite.build.builder import Builder
+from lambdalite.build.functions import FunctionBuilds
 from lambdalite.clock import Clock, make_clock
 from lambdalite.config import Settings
 from lambdalite.duework import DueLoop, drain_all
@@ -19,9 +21,11 @@ from lambdalite.esm.streams.kinesis import KinesisFormat
 from lambdalite.esm.streams.poller import StreamDeps, stream_poller_factory
 from lambdalite.functions.aliases import AliasService
 from lambdalite.functions.concurrency import ConcurrencyService
+from lambdalite.functions.reload import LocalCodeWatcher
 from lambdalite.functions.service import FunctionService
 from lambdalite.invoke.concurrency import ConcurrencyLedger
 from lambdalite.invoke.invoker import Invoker
+from lambdalite.layers.service import LayerService
 from lambdalite.logs.writer import LogWriter
 from lambdalite.observe.outcome import OutcomeBoundary
 from lambdalite.outbox.runner import OutboxRunner
@@ -74,7 +78,17 @@ class Platform:
         self.invoker = Invoker(
             settings, self.pool, self.ledger, clock=self.clock, outcomes=self.outcomes
         )
-        self.functions = FunctionService(settings, self.store, on_change=self.pool.retire)
+        self.layers = LayerService(settings, self.backend.layers)
+        self.functions = FunctionService(
+            settings,
+            self.store,
+            on_change=self._function_changed,
+            builder=FunctionBuilds(Builder(settings.cache_dir)),
+            layers=self.layers,
+        )
+        # Functions run from local directories pick up edits (hot reload).
+        self.code_watcher = LocalCodeWatcher(self.functions)
+        self.components.append(self.code_watcher)
         self.aliases = AliasService(self.store, self.functions)
         self.concurrency = ConcurrencyService(self.store, self.functions, self.ledger)
         # Every outgoing delivery; each service registers its kind's courier with it.
@@ -138,6 +152,10 @@ class Platform:
         # Last: it starts once every service it sends to has, and stops first.
         self.components.append(self.outbox)
 
+    def _function_changed(self, name: str) -> None:
+        self.pool.retire(name)
+        self.code_watcher.changed(name)
+
     @property
     def base_url(self) -> str:
         return f"http://{self.settings.host}:{self.settings.port}"
@@ -154,6 +172,7 @@ class Platform:
         """Return once everything due by the clock's present (async events, deliveries,
         schedules, retention) is settled, following work from loop to loop; False if it was
         not within `timeout_s` of wall time (work keeps coming, or a handler is slow)."""
+        await self.code_watcher.scan()  # edits made before the drain count as made
         loops = [loop for component in self.components for loop in component.due_loops()]
         # asyncio.wait, not asyncio.timeout: no server module relies on a current task.
         drained = asyncio.ensure_future(drain_all(loops))

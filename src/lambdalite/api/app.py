@@ -29,6 +29,7 @@ from lambdalite.api.lambda_api import (
     event_invoke_config,
     event_source_mappings,
     functions,
+    layers,
 )
 from lambdalite.api.lambda_api.invoke import SYNC_PAYLOAD_LIMIT, invoke
 from lambdalite.api.rest_json import RestJsonRouter, parse_request, serialize_response
@@ -46,6 +47,7 @@ LAMBDA_OPERATIONS: dict[str, Operation] = {
     **concurrency.OPERATIONS,
     **event_invoke_config.OPERATIONS,
     **event_source_mappings.OPERATIONS,
+    **layers.OPERATIONS,
 }
 CONTROL_BODY_LIMIT = 75 * 1024 * 1024  # a 50 MB zip, base64-encoded, with room to spare
 _INVOKE_PATH = re.compile(r"^/2015-03-31/functions/([^/]+)/invocations$")
