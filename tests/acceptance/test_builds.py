@@ -29,6 +29,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     tmp = tmp_path_factory.mktemp("builds")
     wheels = tmp / "wheels"
     make_wheel(wheels, "tinydep", "1.0", "ANSWER = 'from tinydep 1.0'\n")
+    make_wheel(wheels, "tinydep", "2.0", "ANSWER = 'from tinydep 2.0'\n")
     env = {**offline_pip_env(wheels), "LAMBDALITE_CACHE_DIR": str(tmp / "cache")}
     srv = start_server(tmp, env=env)
     yield srv
@@ -270,3 +271,29 @@ def test_in_flight_invocations_finish_on_the_old_code(
     slow.join(30)
     assert results == ["old"]
     assert call(lam, name) == "new"
+
+
+def test_changed_requirements_are_rebuilt_and_a_failed_build_keeps_the_old_code(
+    server: Server, lam: Any, tmp_path: Path
+) -> None:
+    code = source(
+        tmp_path / "fn",
+        "import tinydep\ndef handler(event, context):\n    return tinydep.ANSWER\n",
+        "tinydep==1.0\n",
+    )
+    name = local_function(lam, code)
+    assert call(lam, name) == "from tinydep 1.0"
+    (code / "requirements.txt").write_text("tinydep==2.0\n")
+    drain(server.endpoint)
+    assert call(lam, name) == "from tinydep 2.0"
+
+    (code / "requirements.txt").write_text("tinydep==2.0\nnosuchpackage==9.9\n")
+    drain(server.endpoint)
+    drain(server.endpoint)  # a second pass does not run pip again for the same code
+    assert call(lam, name) == "from tinydep 2.0"
+    failures = [
+        line
+        for line in server.log_path.read_text().splitlines()
+        if f"function {name}: not reloaded: Building {name}: pip could not install" in line
+    ]
+    assert len(failures) == 1

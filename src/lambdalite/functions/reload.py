@@ -16,7 +16,11 @@ import logging
 from collections.abc import Sequence
 
 from lambdalite.duework import DueLoop
-from lambdalite.errors import AwsError, ResourceNotFoundException
+from lambdalite.errors import (
+    AwsError,
+    InvalidParameterValueException,
+    ResourceNotFoundException,
+)
 from lambdalite.functions.package import local_directory
 from lambdalite.functions.service import FunctionService
 
@@ -30,6 +34,9 @@ class LocalCodeWatcher:
         self._functions = functions
         self._poll_s = poll_s
         self._watched: dict[str, str] = {}  # function name -> its local code directory
+        # A code hash whose update failed (requirements pip cannot satisfy): not retried
+        # every pass, only once the directory changes again.
+        self._failed: dict[str, str] = {}
         self._task: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()  # one pass at a time (the poller's and drain's)
 
@@ -69,10 +76,15 @@ class LocalCodeWatcher:
                     code = await asyncio.to_thread(local_directory, directory)
                 except AwsError:  # the directory is gone: invocations will say so
                     continue
+                if self._failed.get(name) == code.sha256:
+                    continue
                 try:
                     if await self._functions.refresh_local_code(name, code) is not None:
                         reloaded += 1
                         log.info("function %s: code changed in %s, reloaded", name, directory)
+                except InvalidParameterValueException as exc:  # its build failed
+                    self._failed[name] = code.sha256
+                    log.warning("function %s: not reloaded: %s", name, exc)
                 except AwsError as exc:  # deleted meanwhile, or an update in progress
                     log.debug("function %s: reload postponed: %s", name, exc)
             return reloaded
@@ -87,6 +99,7 @@ class LocalCodeWatcher:
             self._ensure_polling()
         else:
             self._watched.pop(name, None)
+            self._failed.pop(name, None)
 
     def _ensure_polling(self) -> None:
         if self._watched and self._task is None:
