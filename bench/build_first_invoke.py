@@ -27,10 +27,8 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from lambdalite.testing import ROLE, start_server, stop_server  # noqa: E402
-from tests.wheels import make_wheel, offline_pip_env  # noqa: E402
+from lambdalite.testing import ROLE, start_server, stop_server
+from lambdalite.testing.wheels import make_wheel, offline_pip_env
 
 RUNTIME = f"python{sys.version_info[0]}.{sys.version_info[1]}"
 

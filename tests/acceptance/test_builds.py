@@ -18,7 +18,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from lambdalite.testing import ROLE, Server, drain, start_server, stop_server
-from tests.wheels import make_wheel, offline_pip_env
+from lambdalite.testing.wheels import make_wheel, offline_pip_env
 
 OWN = f"python{sys.version_info[0]}.{sys.version_info[1]}"
 _counter = iter(range(1_000_000))

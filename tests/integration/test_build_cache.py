@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from lambdalite.build import Builder, BuildError
-from tests.wheels import make_wheel, offline_pip_env
+from lambdalite.testing.wheels import make_wheel, offline_pip_env
 
 RUNTIME = f"python{sys.version_info[0]}.{sys.version_info[1]}"
 

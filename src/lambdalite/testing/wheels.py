@@ -1,4 +1,5 @@
-"""Tiny wheels made on the spot, so build tests install with pip and no package index."""
+"""Tiny wheels made on the spot, so build tests and benchmarks install with pip and no
+package index."""
 
 from __future__ import annotations
 
