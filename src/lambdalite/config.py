@@ -50,3 +50,7 @@ class Settings:
     @property
     def code_dir(self) -> Path:
         return self.data_dir / "code"
+
+    @property
+    def layer_dir(self) -> Path:
+        return self.data_dir / "layers"

@@ -8,6 +8,8 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from lambdalite.asyncq.queue import EventQueue
+from lambdalite.build.builder import Builder
+from lambdalite.build.functions import FunctionBuilds
 from lambdalite.clock import Clock, make_clock
 from lambdalite.config import Settings
 from lambdalite.duework import DueLoop, drain_all
@@ -21,6 +23,7 @@ from lambdalite.esm.streams.poller import StreamDeps, stream_poller_factory
 from lambdalite.functions.aliases import AliasService
 from lambdalite.functions.concurrency import ConcurrencyService
 from lambdalite.functions.permissions import PermissionService
+from lambdalite.functions.reload import LocalCodeWatcher
 from lambdalite.functions.service import FunctionService
 from lambdalite.gateway.handler import GatewayHandler
 from lambdalite.gateway.registry import GatewayRegistry
@@ -28,6 +31,7 @@ from lambdalite.gateway.server import GatewayApp, GatewayServer
 from lambdalite.gateway.urls import FunctionUrls
 from lambdalite.invoke.concurrency import ConcurrencyLedger
 from lambdalite.invoke.invoker import Invoker
+from lambdalite.layers.service import LayerService
 from lambdalite.logs.writer import LogWriter
 from lambdalite.observe.otel import sink_from_environment
 from lambdalite.observe.outcome import OutcomeBoundary
@@ -86,7 +90,17 @@ class Platform:
         self.otel = sink_from_environment(settings.region, settings.account_id)
         if self.otel is not None:
             self.outcomes.add(self.otel)
-        self.functions = FunctionService(settings, self.store, on_change=self.pool.retire)
+        self.layers = LayerService(settings, self.backend.layers)
+        self.functions = FunctionService(
+            settings,
+            self.store,
+            on_change=self._function_changed,
+            builder=FunctionBuilds(Builder(settings.cache_dir)),
+            layers=self.layers,
+        )
+        # Functions run from local directories pick up edits (hot reload).
+        self.code_watcher = LocalCodeWatcher(self.functions)
+        self.components.append(self.code_watcher)
         self.aliases = AliasService(self.store, self.functions)
         self.concurrency = ConcurrencyService(self.store, self.functions, self.ledger)
         self.permissions = PermissionService(
@@ -109,6 +123,35 @@ class Platform:
         )
         self.directory.streams["dynamodb"] = self.moto.streams
         self.components.append(self.moto)
+        self._wire_mappings()
+        self.sns = SnsService(settings, self.backend.sns, self.clock, self.directory, self.outbox)
+        self.directory.sns = self.sns
+        self.components.append(self.sns)
+        self.events = EventsService(
+            settings, self.backend.events, self.clock, self.directory, self.outbox
+        )
+        self.directory.events = self.events
+        self.components.append(self.events)
+
+        # Event invocations; last, so destination services start before and stop after it.
+        self.async_queue = EventQueue(
+            settings,
+            self.clock,
+            self.store,
+            self.backend.async_events,
+            self.invoker,
+            self.directory,
+            self.outbox,
+        )
+        self.directory.lambda_async = self.async_queue
+        self.components.append(self.async_queue)
+        # Last: it starts once every service it sends to has, and stops first.
+        self.components.append(self.outbox)
+        self._wire_gateway_and_stacks()
+
+    def _wire_mappings(self) -> None:
+        """Event source mappings and their pollers, one factory per kind of source."""
+        settings = self.settings
         self.mappings = EventSourceMappingService(
             settings, self.clock, self.backend.event_source_mappings, self.store, self.directory
         )
@@ -140,29 +183,9 @@ class Platform:
             SourceKind.DYNAMODB,
             stream_poller_factory(self.stream_deps, DynamoDBFormat(), "dynamodb"),
         )
-        self.sns = SnsService(settings, self.backend.sns, self.clock, self.directory, self.outbox)
-        self.directory.sns = self.sns
-        self.components.append(self.sns)
-        self.events = EventsService(
-            settings, self.backend.events, self.clock, self.directory, self.outbox
-        )
-        self.directory.events = self.events
-        self.components.append(self.events)
 
-        # Event invocations; last, so destination services start before and stop after it.
-        self.async_queue = EventQueue(
-            settings,
-            self.clock,
-            self.store,
-            self.backend.async_events,
-            self.invoker,
-            self.directory,
-            self.outbox,
-        )
-        self.directory.lambda_async = self.async_queue
-        self.components.append(self.async_queue)
-        # Last: it starts once every service it sends to has, and stops first.
-        self.components.append(self.outbox)
+    def _wire_gateway_and_stacks(self) -> None:
+        settings = self.settings
         # The HTTP gateway (API routes, function URLs): after everything it invokes into,
         # so it stops taking requests first. `gateway` is the ApiRegistry others declare to.
         self.gateway = GatewayRegistry(settings, self.backend.gateway)
@@ -186,6 +209,10 @@ class Platform:
         host = "127.0.0.1" if self.settings.host in ("0.0.0.0", "::", "") else self.settings.host
         return f"http://{host}:{self.settings.port}"
 
+    def _function_changed(self, name: str) -> None:
+        self.pool.retire(name)
+        self.code_watcher.changed(name)
+
     @property
     def base_url(self) -> str:
         return f"http://{self.settings.host}:{self.settings.port}"
@@ -202,6 +229,7 @@ class Platform:
         """Return once everything due by the clock's present (async events, deliveries,
         schedules, retention) is settled, following work from loop to loop; False if it was
         not within `timeout_s` of wall time (work keeps coming, or a handler is slow)."""
+        await self.code_watcher.scan()  # edits made before the drain count as made
         loops = [loop for component in self.components for loop in component.due_loops()]
         # asyncio.wait, not asyncio.timeout: no server module relies on a current task.
         drained = asyncio.ensure_future(drain_all(loops))

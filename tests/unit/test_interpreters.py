@@ -1,35 +1,65 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
 
 import pytest
 
 from lambdalite.sandbox import interpreters
 
+OWN = f"{sys.version_info[0]}.{sys.version_info[1]}"
+
+
+@pytest.fixture(autouse=True)
+def fresh_caches() -> Iterator[None]:
+    interpreters.interpreter_for.cache_clear()
+    interpreters.installed.cache_clear()
+    yield
+    interpreters.interpreter_for.cache_clear()
+    interpreters.installed.cache_clear()
+
+
+def only(monkeypatch: pytest.MonkeyPatch, *versions: str) -> None:
+    """Pretend that, besides the server's own, only these interpreters are installed."""
+    monkeypatch.setattr(
+        interpreters,
+        "_candidates",
+        lambda runtime, version: [f"/fake/python{version}"] if version in versions else [],
+    )
+    monkeypatch.setattr(interpreters, "_reports_version", lambda path, version: True)
+
 
 def test_a_missing_runtime_falls_back_to_the_servers_interpreter(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    interpreters.interpreter_for.cache_clear()
-    monkeypatch.setattr(interpreters, "_candidates", lambda runtime, version: [])
-    try:
-        own = f"python{sys.version_info.major}.{sys.version_info.minor}"
-        other = "python3.9" if own != "python3.9" else "python3.10"
-        chosen = interpreters.interpreter_for(other)
-        assert chosen == interpreters.Interpreter(sys.executable, False)
-        assert interpreters.interpreter_for(own).exact
-    finally:
-        interpreters.interpreter_for.cache_clear()
+    only(monkeypatch)
+    other = "python3.9" if OWN != "3.9" else "python3.10"
+    chosen = interpreters.interpreter_for(other)
+    assert chosen == interpreters.Interpreter(sys.executable, False, OWN)
+    assert interpreters.interpreter_for(f"python{OWN}").exact
 
 
-def test_the_service_warns_when_a_runtime_is_substituted(monkeypatch: pytest.MonkeyPatch) -> None:
-    from lambdalite.functions.service import FunctionService
+def test_a_missing_runtime_runs_on_the_nearest_installed_python(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    only(monkeypatch, "3.13", "3.9")
+    newest = interpreters.interpreter_for("python3.14")
+    assert newest == interpreters.Interpreter("/fake/python3.13", False, "3.13")
+    if OWN == "3.11":  # 3.12 is as near to 3.11 (ours) as to 3.13: the newer one wins
+        assert interpreters.interpreter_for("python3.12").version == "3.13"
+        assert interpreters.interpreter_for("python3.10").version == "3.11"
 
-    monkeypatch.setattr(
-        "lambdalite.functions.service.interpreter_for",
-        lambda runtime: interpreters.Interpreter("/usr/bin/python-x", False),
+
+def test_the_fallback_warning_names_both_versions(monkeypatch: pytest.MonkeyPatch) -> None:
+    only(monkeypatch, "3.13")
+    warning = interpreters.fallback_warning("python3.14")
+    assert warning == (
+        "python3.14 is not installed here; running it on python3.13 (/fake/python3.13)"
     )
-    service = FunctionService.__new__(FunctionService)
-    warning = service.runtime_warning("python3.9")
-    assert warning is not None
-    assert "python3.9 is not installed here" in warning and "/usr/bin/python-x" in warning
+    assert interpreters.fallback_warning("python3.13") is None
+
+
+def test_python314_is_a_supported_runtime() -> None:
+    from lambdalite.functions import rules
+
+    rules.check_runtime("python3.14")  # current public templates say it

@@ -31,6 +31,7 @@ from lambdalite.api.lambda_api import (
     event_source_mappings,
     function_urls,
     functions,
+    layers,
     permissions,
 )
 from lambdalite.api.lambda_api.invoke import SYNC_PAYLOAD_LIMIT, invoke
@@ -51,6 +52,7 @@ LAMBDA_OPERATIONS: dict[str, Operation] = {
     **event_source_mappings.OPERATIONS,
     **permissions.OPERATIONS,
     **function_urls.OPERATIONS,
+    **layers.OPERATIONS,
 }
 CONTROL_BODY_LIMIT = 75 * 1024 * 1024  # a 50 MB zip, base64-encoded, with room to spare
 _INVOKE_PATH = re.compile(r"^/2015-03-31/functions/([^/]+)/invocations$")

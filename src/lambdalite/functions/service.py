@@ -5,10 +5,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from lambdalite.config import Settings
 from lambdalite.errors import (
@@ -26,9 +26,10 @@ from lambdalite.model.function import (
     FunctionConfig,
     FunctionRecord,
     LastUpdateStatus,
+    LayerRef,
     State,
 )
-from lambdalite.sandbox.interpreters import interpreter_for
+from lambdalite.sandbox.interpreters import fallback_warning
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +50,17 @@ CONFIG_FIELDS = (
 )
 
 
+class CodeBuilder(Protocol):
+    async def __call__(self, name: str, code: Code, runtime: str) -> Code:
+        """`code` (local) with its requirements built; raises InvalidParameterValueException
+        naming the function and the cause when they cannot be."""
+        ...
+
+
+class LayerResolver(Protocol):
+    async def resolve(self, arns: Sequence[str]) -> tuple[LayerRef, ...]: ...
+
+
 def timestamp() -> str:
     """LastModified as Lambda writes it: 2025-11-24T23:18:51.123+0000."""
     now = datetime.now(UTC)
@@ -65,23 +77,22 @@ class FunctionService:
         settings: Settings,
         store: FunctionStore,
         on_change: Callable[[str], object],
+        *,
+        builder: CodeBuilder | None = None,
+        layers: LayerResolver | None = None,
     ) -> None:
         self._settings = settings
         self._store = store
         self._on_change = on_change  # retires environments of a changed function
+        self._builder = builder  # installs local code's requirements.txt
+        self._layers = layers
         self._background: set[asyncio.Task[None]] = set()
 
     def arn(self, name: str, qualifier: str | None = None) -> str:
         return function_arn(self._settings.region, self._settings.account_id, name, qualifier)
 
     def runtime_warning(self, runtime: str) -> str | None:
-        interpreter = interpreter_for(runtime)
-        if interpreter.exact:
-            return None
-        return (
-            f"{runtime} is not installed here; the function runs on the server's own "
-            f"interpreter ({interpreter.path})."
-        )
+        return fallback_warning(runtime)
 
     # create / read -------------------------------------------------------------------------
 
@@ -93,6 +104,9 @@ class FunctionService:
         warning = self.runtime_warning(config["runtime"])
         if warning:
             log.warning("function %s: %s", name, warning)
+        if config.get("layers"):
+            config["layer_refs"] = await self._resolve_layers(config["layers"])
+        code = await self._build(name, code, config["runtime"])
         latest = FunctionConfig(
             name=name,
             version=LATEST,
@@ -106,8 +120,31 @@ class FunctionService:
         )
         if not await self._store.create_function(FunctionRecord(name=name), latest):
             raise ResourceConflictException(f"Function already exist: {name}")
+        self._on_change(name)  # a new function's code may need watching (functions/reload.py)
         self._settle(name, latest.revision_id)
         return latest
+
+    async def _build(self, name: str, code: Code, runtime: str) -> Code:
+        if not code.local or self._builder is None:
+            return code
+        return await self._builder(name, code, runtime)
+
+    async def _resolve_layers(self, arns: Sequence[str]) -> tuple[LayerRef, ...]:
+        if not arns:
+            return ()
+        if self._layers is None:
+            raise InvalidParameterValueException(f"Layer version {arns[0]} does not exist.")
+        return await self._layers.resolve(arns)
+
+    async def refresh_local_code(self, name: str, code: Code) -> FunctionConfig | None:
+        """Hot reload: $LATEST's local directory now holds `code` (functions/reload.py).
+        New invocations start environments on it; busy ones finish on what they run."""
+        current = await self.latest(name)
+        if not current.code.local or current.code.directory != code.directory:
+            return None
+        if current.code.sha256 == code.sha256:
+            return None
+        return await self._update(name, None, code=code)
 
     async def latest(self, name: str) -> FunctionConfig:
         return await self.version(name, LATEST)
@@ -148,8 +185,13 @@ class FunctionService:
     ) -> FunctionConfig:
         if "runtime" in changes:
             rules.check_runtime(changes["runtime"])
+            warning = self.runtime_warning(changes["runtime"])
+            if warning:
+                log.warning("function %s: %s", name, warning)
         if "environment" in changes:
             rules.check_environment(changes["environment"])
+        if "layers" in changes:
+            changes["layer_refs"] = await self._resolve_layers(changes["layers"])
         return await self._update(name, revision_id, **changes)
 
     async def _update(self, name: str, revision_id: str | None, **changes: Any) -> FunctionConfig:
@@ -166,6 +208,8 @@ class FunctionService:
             )
         merged = current.replace(**changes)
         rules.check_limits(merged.timeout, merged.memory_size)
+        if "code" in changes or "runtime" in changes:  # requirements or Python may differ
+            merged = merged.replace(code=await self._build(name, merged.code, merged.runtime))
         updated = merged.replace(
             last_modified=timestamp(),
             revision_id=new_revision(),

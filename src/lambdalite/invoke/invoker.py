@@ -13,6 +13,7 @@ from lambdalite.config import Settings
 from lambdalite.errors import ResourceConflictException, TooManyRequestsException
 from lambdalite.invoke.concurrency import ConcurrencyLedger
 from lambdalite.invoke.resolve import Target
+from lambdalite.layers.paths import import_paths
 from lambdalite.model.arn import function_arn
 from lambdalite.model.function import FunctionConfig, State
 from lambdalite.observe.outcome import InvocationOutcome, OutcomeBoundary, Trigger
@@ -75,6 +76,7 @@ class Invoker:
             if len(self._specs) > 4096:
                 self._specs.clear()
             s = self._settings
+            paths, shared_paths = import_paths(config)
             spec = EnvironmentSpec(
                 key=key,
                 function_name=config.name,
@@ -85,6 +87,8 @@ class Invoker:
                 interpreter=interpreter_for(config.runtime).path,
                 code_dir=Path(config.code.directory),
                 code_is_local=config.code.local,
+                paths=paths,
+                shared_paths=shared_paths,
                 memory_mb=config.memory_size,
                 timeout_s=config.timeout,
                 ephemeral_storage_mb=config.ephemeral_storage,

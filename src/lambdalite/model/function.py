@@ -32,6 +32,20 @@ class Code:
     directory: str  # where the extracted code lives
     zip_path: str | None = None  # the uploaded zip, None when running from a local directory
     local: bool = False  # non-AWS: run straight from a directory of the user's
+    # Non-AWS: the code's requirements.txt, installed by the builder (lambdalite.build); on
+    # the import path right after the code, as `sam build` would have put it beside it.
+    dependencies: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class LayerRef:
+    """A layer version as a function's configuration holds it: resolved once, when the
+    function is configured, so a later DeleteLayerVersion leaves the function as it is."""
+
+    arn: str
+    directory: str  # the layer's content, as /opt would hold it
+    size: int = 0
+    local: bool = False  # non-AWS: a directory of the user's, read in place
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -55,6 +69,7 @@ class FunctionConfig:
     log_format: str = "Text"
     log_group: str | None = None
     layers: tuple[str, ...] = ()
+    layer_refs: tuple[LayerRef, ...] = ()  # `layers`, resolved (see LayerRef)
     last_modified: str = ""
     revision_id: str = ""
     state: State = State.ACTIVE
@@ -75,6 +90,7 @@ class FunctionConfig:
         record = dataclasses.asdict(self)
         record["architectures"] = list(self.architectures)
         record["layers"] = list(self.layers)
+        record["layer_refs"] = [dataclasses.asdict(ref) for ref in self.layer_refs]
         return record
 
     @classmethod
@@ -83,6 +99,7 @@ class FunctionConfig:
         values["code"] = Code(**values["code"])
         values["architectures"] = tuple(values["architectures"])
         values["layers"] = tuple(values.get("layers", ()))
+        values["layer_refs"] = tuple(LayerRef(**ref) for ref in values.get("layer_refs", ()))
         values["state"] = State(values["state"])
         values["last_update_status"] = LastUpdateStatus(values["last_update_status"])
         return cls(**values)

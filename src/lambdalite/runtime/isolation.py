@@ -82,7 +82,8 @@ def _bind_private_tmp(tmp_dir: str) -> bool:
 def _share_package_bytecode(pycache: str, packages: str) -> None:
     """Under a private pycache prefix, boto3 would be compiled again by every environment
     (about a second): its part of the prefix is a link to the mirror in the packages
-    directory (sandbox/runtime_packages.py), which every environment shares."""
+    directory (sandbox/runtime_packages.py), which every environment shares. Built
+    dependencies and layers, which no environment edits, share theirs the same way."""
     link = os.path.join(pycache, packages.lstrip(os.sep))
     try:
         os.makedirs(os.path.dirname(link), exist_ok=True)
@@ -109,7 +110,8 @@ def setup_process(cfg: dict[str, Any], log_fd: int) -> None:
     tmp_dir = cfg["tmp"]
     # A bind mount over /tmp would hide code that itself lives under /tmp (test runs, a
     # data dir in /tmp): then the environment gets its own TMPDIR instead.
-    needed = [cfg["cwd"], *sys.path]
+    paths = list(cfg.get("paths") or [])
+    needed = [cfg["cwd"], *paths, *sys.path]
     hides_code = any(os.path.realpath(p).startswith("/tmp/") for p in needed if p)
     if hides_code or not (cfg.get("private_tmp") and _bind_private_tmp(tmp_dir)):
         os.environ["TMPDIR"] = tmp_dir
@@ -119,10 +121,11 @@ def setup_process(cfg: dict[str, Any], log_fd: int) -> None:
         # import would run the old code; bytecode private to this environment never is stale,
         # and the user's directory gets no __pycache__ from us.
         sys.pycache_prefix = cfg["pycache"]
-        if cfg.get("packages"):
-            _share_package_bytecode(cfg["pycache"], cfg["packages"])
+        for shared in [cfg.get("packages"), *(cfg.get("shared_paths") or [])]:
+            if shared:
+                _share_package_bytecode(cfg["pycache"], shared)
     time.tzset()
     os.chdir(cfg["cwd"])
     extra = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
-    sys.path[:0] = [cfg["cwd"]] + extra
+    sys.path[:0] = [cfg["cwd"], *paths, *extra]
     _set_limits(int(cfg["memory_mb"]))

@@ -146,6 +146,8 @@ class Environment:
         cfg = {
             "env": build_env(spec, self.log.name, self._platform_env, self._default_env),
             "cwd": str(spec.code_dir),
+            "paths": list(spec.paths),
+            "shared_paths": list(spec.shared_paths),
             "tmp": str(self.tmp_dir),
             "pycache": str(self.pycache_dir) if self.pycache_dir else None,
             "packages": str(packages) if (packages := self._forkserver.packages) else None,

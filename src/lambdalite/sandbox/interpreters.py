@@ -1,7 +1,10 @@
-"""Which Python interpreter runs which runtime (python3.9 .. python3.13).
+"""Which Python interpreter runs which runtime (python3.9 .. python3.14).
 
 The sandbox's knowledge: it starts one fork server per interpreter. The control plane asks
 it which runtimes exist, the invoke path which executable an environment runs on.
+
+A runtime whose interpreter is not installed (templates already say python3.14) runs on the
+nearest installed Python 3 instead, and `fallback_warning` says so in one line.
 """
 
 from __future__ import annotations
@@ -13,26 +16,73 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-SUPPORTED_RUNTIMES = ("python3.9", "python3.10", "python3.11", "python3.12", "python3.13")
+SUPPORTED_RUNTIMES = (
+    "python3.9",
+    "python3.10",
+    "python3.11",
+    "python3.12",
+    "python3.13",
+    "python3.14",
+)
 
 
 @dataclass(frozen=True)
 class Interpreter:
     path: str
-    exact: bool  # False when the runtime's own version is missing and ours stands in
+    exact: bool  # False when the runtime's own version is missing and another stands in
+    version: str = ""  # the "3.13" of the interpreter that actually runs
+
+
+def _own() -> Interpreter:
+    return Interpreter(sys.executable, True, f"{sys.version_info[0]}.{sys.version_info[1]}")
+
+
+@functools.cache
+def installed(runtime: str) -> Interpreter | None:
+    """The runtime's own interpreter when it is installed here."""
+    own = _own()
+    if runtime == f"python{own.version}":
+        return own
+    version = runtime.removeprefix("python")
+    for candidate in _candidates(runtime, version):
+        if _reports_version(candidate, version):
+            return Interpreter(candidate, True, version)
+    return None
 
 
 @functools.cache
 def interpreter_for(runtime: str) -> Interpreter:
-    """The matching interpreter if one is installed, else the server's own."""
-    own = f"python{sys.version_info.major}.{sys.version_info.minor}"
-    if runtime == own:
-        return Interpreter(sys.executable, True)
-    version = runtime.removeprefix("python")
-    for candidate in _candidates(runtime, version):
-        if _reports_version(candidate, version):
-            return Interpreter(candidate, True)
-    return Interpreter(sys.executable, False)
+    """The matching interpreter if one is installed, else the nearest installed Python 3
+    (the newer one of two equally near), else the server's own."""
+    exact = installed(runtime)
+    if exact is not None:
+        return exact
+    wanted = _minor(runtime)
+    others = [r for r in SUPPORTED_RUNTIMES if r != runtime]
+    if wanted is not None:
+        others.sort(key=lambda r: (abs((_minor(r) or 0) - wanted), -(_minor(r) or 0)))
+    for other in others:
+        found = installed(other)
+        if found is not None:
+            return Interpreter(found.path, False, found.version)
+    own = _own()
+    return Interpreter(own.path, False, own.version)
+
+
+def fallback_warning(runtime: str) -> str | None:
+    """One line naming both versions when `runtime` runs on another Python; else None."""
+    interpreter = interpreter_for(runtime)
+    if interpreter.exact:
+        return None
+    return (
+        f"{runtime} is not installed here; running it on python{interpreter.version} "
+        f"({interpreter.path})"
+    )
+
+
+def _minor(runtime: str) -> int | None:
+    major, _, minor = runtime.removeprefix("python").partition(".")
+    return int(minor) if major == "3" and minor.isdigit() else None
 
 
 def _candidates(runtime: str, version: str) -> list[str]:
@@ -53,7 +103,7 @@ def _candidates(runtime: str, version: str) -> list[str]:
 def describe_runtimes() -> dict[str, dict[str, object]]:
     """What each supported runtime runs on here (for `GET /_lambdalite/runtimes`)."""
     return {
-        runtime: {"interpreter": i.path, "exact": i.exact}
+        runtime: {"interpreter": i.path, "exact": i.exact, "version": i.version}
         for runtime in SUPPORTED_RUNTIMES
         for i in (interpreter_for(runtime),)
     }

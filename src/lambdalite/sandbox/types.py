@@ -30,6 +30,12 @@ class EnvironmentSpec:
     # Code run in place from a directory of the user's (non-AWS): edited between versions,
     # so its compiled bytecode must not outlive one environment (see runtime/isolation.py).
     code_is_local: bool = False
+    # More import path entries, right after the code: built dependencies, then layers'
+    # directories (where /opt/python would be).
+    paths: tuple[str, ...] = ()
+    # Those of `paths` nobody edits (builds, extracted zips): environments running local
+    # code share their bytecode instead of compiling it each (see runtime/isolation.py).
+    shared_paths: tuple[str, ...] = ()
     memory_mb: int = 128
     timeout_s: int = 3
     ephemeral_storage_mb: int = 512

@@ -41,7 +41,8 @@ def function_configuration(config: FunctionConfig, region: str, account: str) ->
     if config.dead_letter_target_arn:
         doc["DeadLetterConfig"] = {"TargetArn": config.dead_letter_target_arn}
     if config.layers:
-        doc["Layers"] = [{"Arn": arn, "CodeSize": 0} for arn in config.layers]
+        sizes = {ref.arn: ref.size for ref in config.layer_refs}
+        doc["Layers"] = [{"Arn": arn, "CodeSize": sizes.get(arn, 0)} for arn in config.layers]
     optional = {
         "StateReason": config.state_reason,
         "StateReasonCode": config.state_reason_code,

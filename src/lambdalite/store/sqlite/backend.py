@@ -16,6 +16,7 @@ from lambdalite.store.sqlite.events import SqliteEventsStore
 from lambdalite.store.sqlite.functions import SqliteFunctionStore
 from lambdalite.store.sqlite.gateway import SqliteGatewayStore
 from lambdalite.store.sqlite.kinesis import SqliteKinesisStore
+from lambdalite.store.sqlite.layers import SqliteLayerStore
 from lambdalite.store.sqlite.logs import SqliteLogStore
 from lambdalite.store.sqlite.migrations import LOGS, MAIN
 from lambdalite.store.sqlite.outbox import SqliteOutboxStore
@@ -44,6 +45,7 @@ class SqliteBackend:
         self.event_source_mappings = SqliteEventSourceMappingStore(self.database)
         self.stacks = SqliteStackStore(self.database)  # `lambdalite up`'s stacks
         self.gateway = SqliteGatewayStore(self.database)
+        self.layers = SqliteLayerStore(self.database)
         # Every kind's deliveries; an async delivery's notes go on its event's journey.
         self.outbox = SqliteOutboxStore(self.database, notes={ASYNC_KIND: append_journal})
 
