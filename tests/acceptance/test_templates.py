@@ -72,7 +72,7 @@ def _received(server: Server, url: str) -> list[str]:
 def test_up_prints_progress_the_runtime_stand_in_and_outputs(up: tuple[Server, str]) -> None:
     _, output = up
     assert "Creating AWS::SQS::Queue InputQueue ... done" in output
-    assert "runtime python3.14 is not installed; running it on python3." in output
+    assert "ConsumerFunction: python3.14 is not installed here; running it on python3." in output
     assert "Output InputQueueUrl: http://127.0.0.1:" in output
 
 

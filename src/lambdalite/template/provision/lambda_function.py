@@ -12,6 +12,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+from lambdalite.sandbox.interpreters import fallback_warning
 from lambdalite.template.provision.base import (
     Env,
     Provisioned,
@@ -19,7 +20,6 @@ from lambdalite.template.provision.base import (
     api_members,
     check_properties,
 )
-from lambdalite.template.provision.runtimes import nearest
 from lambdalite.template.sam import LOCAL_BUCKET, local_path
 from lambdalite.template.state import ResourceState
 
@@ -67,13 +67,12 @@ class FunctionProvisioner:
             account=env.account_id
         )
         runtime = params.get("Runtime")
-        stand_in = nearest(runtime) if isinstance(runtime, str) else None
-        if stand_in is not None:
-            env.warn(
-                f"{request.logical_id}: runtime {runtime} is not installed; "
-                f"running it on {stand_in}"
-            )
-            params["Runtime"] = stand_in
+        # A runtime without its interpreter (python3.14 in current templates) runs on the
+        # nearest installed Python 3 (sandbox/interpreters.py): one warning naming both.
+        python = isinstance(runtime, str) and runtime.startswith("python3.")
+        fallback = fallback_warning(str(runtime)) if python else None
+        if fallback is not None:
+            env.warn(f"{request.logical_id}: {fallback}")
         layers = request.properties.get("Layers") or []
         if layers:
             env.warn(f"{request.logical_id}: layers {list(layers)} cannot be fetched; skipped")
