@@ -37,6 +37,7 @@ class Settings:
     # Every lambdalite behaviour beyond AWS (today: OnSuccess destinations on mappings);
     # off, the API answers exactly as AWS does.
     extensions: bool = False
+    metrics: bool = True  # record metrics at the outcome boundary (off only to measure it)
     cache_dir: Path = field(default_factory=default_cache_dir)
 
     @property

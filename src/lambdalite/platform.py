@@ -23,6 +23,7 @@ from lambdalite.functions.service import FunctionService
 from lambdalite.invoke.concurrency import ConcurrencyLedger
 from lambdalite.invoke.invoker import Invoker
 from lambdalite.logs.writer import LogWriter
+from lambdalite.observe.metrics.service import MetricsService
 from lambdalite.observe.outcome import OutcomeBoundary
 from lambdalite.outbox.runner import OutboxRunner
 from lambdalite.sandbox.envvars import sdk_defaults
@@ -71,6 +72,12 @@ class Platform:
         self.ledger = ConcurrencyLedger(settings.account_concurrency)
         # Sinks (metrics, journal, live feed) register here; the invoker records into it.
         self.outcomes = OutcomeBoundary()
+        # First component: it starts before anything invokes and stores what all recorded.
+        self.metrics = MetricsService(self.clock, self.backend.metrics, settings.metrics)
+        self.components.append(self.metrics)
+        if settings.metrics:
+            self.outcomes.add(self.metrics.recorder)
+            self.ledger.signals = self.metrics.recorder
         self.invoker = Invoker(
             settings, self.pool, self.ledger, clock=self.clock, outcomes=self.outcomes
         )
@@ -134,6 +141,8 @@ class Platform:
             self.outbox,
         )
         self.directory.lambda_async = self.async_queue
+        if settings.metrics:
+            self.async_queue.signals = self.async_queue.destinations.signals = self.metrics.recorder
         self.components.append(self.async_queue)
         # Last: it starts once every service it sends to has, and stops first.
         self.components.append(self.outbox)

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import lambdalite
+from lambdalite.api import metrics_routes
 from lambdalite.api.http import JSON, Headers, Request
 from lambdalite.asyncq import journey
 from lambdalite.clock import VirtualClock
@@ -35,6 +36,10 @@ async def internal_route(p: Platform, request: Request) -> tuple[int, Headers, b
         return await _async_events(p, request)
     if request.path == "/_lambdalite/mapping-stats" and request.method == "GET":
         return await _mapping_stats(p)
+    if request.path == "/_lambdalite/metrics" and request.method == "GET":
+        return metrics_routes.scrape(p)
+    if request.path == "/_lambdalite/api/metrics" and request.method == "GET":
+        return metrics_routes.chart(p, request)
     if request.path.startswith("/_lambdalite/code/") and request.method == "GET":
         return await _code_zip(p, request.path.removeprefix("/_lambdalite/code/"))
     raise UnknownOperationException(f"Unknown operation {request.method} {request.path}")

@@ -16,6 +16,7 @@ from lambdalite.store.sqlite.events import SqliteEventsStore
 from lambdalite.store.sqlite.functions import SqliteFunctionStore
 from lambdalite.store.sqlite.kinesis import SqliteKinesisStore
 from lambdalite.store.sqlite.logs import SqliteLogStore
+from lambdalite.store.sqlite.metrics import SqliteMetricStore
 from lambdalite.store.sqlite.migrations import LOGS, MAIN
 from lambdalite.store.sqlite.outbox import SqliteOutboxStore
 from lambdalite.store.sqlite.sns import SqliteSnsStore
@@ -38,6 +39,7 @@ class SqliteBackend:
         self.kinesis = SqliteKinesisStore(self.database)
         self.async_events = SqliteAsyncEventStore(self.database)
         self.event_source_mappings = SqliteEventSourceMappingStore(self.database)
+        self.metrics = SqliteMetricStore(self.database)
         # Every kind's deliveries; an async delivery's notes go on its event's journey.
         self.outbox = SqliteOutboxStore(self.database, notes={ASYNC_KIND: append_journal})
 
