@@ -73,7 +73,9 @@ class Platform:
         # Sinks (metrics, journal, live feed) register here; the invoker records into it.
         self.outcomes = OutcomeBoundary()
         # First component: it starts before anything invokes and stores what all recorded.
-        self.metrics = MetricsService(self.clock, self.backend.metrics, settings.metrics)
+        self.metrics = MetricsService(
+            self.clock, self.backend.metrics, settings.region, settings.account_id, settings.metrics
+        )
         self.components.append(self.metrics)
         if settings.metrics:
             self.outcomes.add(self.metrics.recorder)
@@ -123,6 +125,7 @@ class Platform:
         )
         self.sns = SnsService(settings, self.backend.sns, self.clock, self.directory, self.outbox)
         self.directory.sns = self.sns
+        self.metrics.alarms.publisher = self.sns
         self.components.append(self.sns)
         self.events = EventsService(
             settings, self.backend.events, self.clock, self.directory, self.outbox

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 from lambdalite.clock import Clock
 from lambdalite.duework import DueLoop
+from lambdalite.observe.metrics.alarms import Alarms
 from lambdalite.observe.metrics.recorder import LambdaMetrics
 from lambdalite.observe.metrics.registry import MetricRegistry
 from lambdalite.observe.metrics.store import MetricStore
@@ -53,14 +54,17 @@ class MetricsFlusher(DueLoop):
 class MetricsService:
     """A platform Component (platform.py)."""
 
-    def __init__(self, clock: Clock, store: MetricStore, enabled: bool = True) -> None:
+    def __init__(
+        self, clock: Clock, store: MetricStore, region: str, account: str, enabled: bool = True
+    ) -> None:
         self.clock = clock
         self.store = store
         self.registry = MetricRegistry()
         self.recorder = LambdaMetrics(clock, self.registry)
         self.recorder.enabled = enabled
         self.flusher = MetricsFlusher(clock, self.recorder, store)
-        self.loops: list[DueLoop] = [self.flusher]
+        self.alarms = Alarms(clock, self.recorder, store, region, account)
+        self.loops: list[DueLoop] = [self.flusher, self.alarms]
 
     def due_loops(self) -> Sequence[DueLoop]:
         return self.loops
@@ -70,6 +74,7 @@ class MetricsService:
         minute_cut, second_cut = self.registry.prune(now)
         for bucket_id, bucket in await self.store.load_buckets(minute_cut, second_cut):
             self.registry.restore(bucket_id, bucket)
+        await self.alarms.load()
         for loop in self.loops:
             await loop.start()
 
