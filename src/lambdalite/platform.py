@@ -23,6 +23,7 @@ from lambdalite.functions.service import FunctionService
 from lambdalite.invoke.concurrency import ConcurrencyLedger
 from lambdalite.invoke.invoker import Invoker
 from lambdalite.logs.writer import LogWriter
+from lambdalite.observe.metrics.emf import EmfTap
 from lambdalite.observe.metrics.service import MetricsService
 from lambdalite.observe.outcome import OutcomeBoundary
 from lambdalite.outbox.runner import OutboxRunner
@@ -61,8 +62,12 @@ class Platform:
         self.backend = SqliteBackend(settings.database_path)
         self.store = self.backend.functions
         self.logs = LogWriter(self.backend.logs)
+        # Built before the pool: it taps the pool's log lines for Embedded Metric Format.
+        self.metrics = MetricsService(
+            self.clock, self.backend.metrics, settings.region, settings.account_id, settings.metrics
+        )
         self.pool = SandboxPool(
-            self.logs,
+            EmfTap(self.logs, self.metrics.recorder) if settings.metrics else self.logs,
             idle_ttl_s=settings.idle_ttl_s,
             tmp_root=settings.data_dir / "tmp",
             clock=self.clock,
@@ -73,9 +78,6 @@ class Platform:
         # Sinks (metrics, journal, live feed) register here; the invoker records into it.
         self.outcomes = OutcomeBoundary()
         # First component: it starts before anything invokes and stores what all recorded.
-        self.metrics = MetricsService(
-            self.clock, self.backend.metrics, settings.region, settings.account_id, settings.metrics
-        )
         self.components.append(self.metrics)
         if settings.metrics:
             self.outcomes.add(self.metrics.recorder)

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from lambdalite.clock import Clock
-from lambdalite.observe.metrics import catalogue
+from lambdalite.observe.metrics import catalogue, emf
 from lambdalite.observe.metrics.catalogue import COUNT, MILLISECONDS, NAMESPACE
 from lambdalite.observe.metrics.prometheus import PromState
 from lambdalite.observe.metrics.registry import Dimensions, MetricRegistry, SeriesKey
@@ -80,6 +80,11 @@ class LambdaMetrics:
 
     def iterator_age(self, function: str, mapping: str, age_ms: float) -> None:
         self._signal("iterator_age", function, mapping, age_ms)
+
+    def emf_line(self, message: str) -> None:
+        """An Embedded Metric Format log line (observe/metrics/emf.py), parsed at fold;
+        without `_aws.Timestamp` its time is the platform clock's now."""
+        self._signal("emf", message)
 
     def mapping_events(
         self, mapping: str, function: str, stage: str, count: int, emit: bool
@@ -179,6 +184,13 @@ class LambdaMetrics:
         self.prom.inc("lambdalite_esm_events_total", (mapping, fn, stage), count)
 
 
+def _fold_emf(self: LambdaMetrics, at: float, message: str) -> None:
+    for sample in emf.samples(message, at):
+        self.registry.add(
+            sample.key, sample.at, sample.value, sample.unit, 1.0, sample.high_resolution
+        )
+
+
 _MAPPING_METRICS = {
     "polled": "PolledEventCount",
     "filtered_out": "FilteredOutEventCount",
@@ -197,4 +209,5 @@ _SIGNAL_FOLDS: dict[str, Callable[..., None]] = {
     "destination_failed": LambdaMetrics._fold_destination_failed,
     "iterator_age": LambdaMetrics._fold_iterator_age,
     "mapping": LambdaMetrics._fold_mapping,
+    "emf": _fold_emf,
 }
