@@ -147,6 +147,7 @@ class Platform:
         )
         self.directory.lambda_async = self.async_queue
         if settings.metrics:
+            self.stream_deps.signals = self.metrics.recorder
             self.async_queue.signals = self.async_queue.destinations.signals = self.metrics.recorder
         self.components.append(self.async_queue)
         # Last: it starts once every service it sends to has, and stops first.

@@ -324,3 +324,32 @@ def test_the_aws_cli_puts_and_reads_metrics(vserver: Server) -> None:
     )  # fmt: skip
     (result,) = json.loads(out.stdout)["MetricDataResults"]
     assert result["Values"] == [4.0] and result["StatusCode"] == "Complete"
+
+
+def test_a_stream_batch_records_its_iterator_age(vserver: Server, lam: Any, cw: Any) -> None:
+    kinesis = vserver.client("kinesis")
+    fn = create(lam, OK)
+    kinesis.create_stream(StreamName="ages", ShardCount=1)
+    kinesis.get_waiter("stream_exists").wait(StreamName="ages", WaiterConfig={"Delay": 0.05})
+    arn = kinesis.describe_stream_summary(StreamName="ages")["StreamDescriptionSummary"][
+        "StreamARN"
+    ]
+    kinesis.put_record(StreamARN=arn, Data=b"one", PartitionKey="k")
+    advance(vserver.endpoint, 30)  # the record waits 30 s before a mapping reads it
+    t0 = clock_now(vserver.endpoint)
+    lam.create_event_source_mapping(
+        FunctionName=fn, EventSourceArn=arn, StartingPosition="TRIM_HORIZON"
+    )
+    drain(vserver.endpoint)
+    r = cw.get_metric_statistics(
+        Namespace="AWS/Lambda",
+        MetricName="IteratorAge",
+        Dimensions=[{"Name": "FunctionName", "Value": fn}],
+        StartTime=datetime.fromtimestamp(minute(t0), tz=UTC),
+        EndTime=datetime.fromtimestamp(minute(t0) + 120, tz=UTC),
+        Period=120,
+        Statistics=["Maximum", "SampleCount"],
+    )
+    (point,) = r["Datapoints"]
+    assert point["SampleCount"] == 1.0 and point["Unit"] == "Milliseconds"
+    assert 30_000 <= point["Maximum"] < 31_000
