@@ -8,11 +8,13 @@ visible at once; the list is also folded whenever it reaches FOLD_AT, which boun
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
 from lambdalite.clock import Clock
 from lambdalite.observe.metrics import catalogue, emf
+from lambdalite.observe.metrics.bucket import Bucket
 from lambdalite.observe.metrics.catalogue import COUNT, MILLISECONDS, NAMESPACE
 from lambdalite.observe.metrics.prometheus import PromState
 from lambdalite.observe.metrics.registry import Dimensions, MetricRegistry, SeriesKey
@@ -41,6 +43,7 @@ class LambdaMetrics:
         self._outcomes: list[InvocationOutcome] = []
         self._signals: list[tuple[Any, ...]] = []
         self._sets: dict[tuple[str, str, str], tuple[Dimensions, ...]] = {}
+        self._keys: dict[tuple[str, Dimensions], SeriesKey] = {}
         self.enabled = True
         self.on_fold: Callable[[], None] | None = None  # wakes the flusher
 
@@ -96,18 +99,34 @@ class LambdaMetrics:
     def fold(self) -> None:
         outcomes, self._outcomes = self._outcomes, []
         signals, self._signals = self._signals, []
-        for outcome in outcomes:
-            self._fold_outcome(outcome)
+        if outcomes:
+            self._fold_outcomes(outcomes)
+        concurrency: dict[tuple[str, Dimensions, int], Counter[float]] = {}
         for signal in signals:
-            self._fold_signal(signal)
+            if signal[1] == "concurrency":
+                self._gather_concurrency(concurrency, signal)
+            else:
+                self._fold_signal(signal)
+        for (name, dims, minute), samples in concurrency.items():
+            bucket = Bucket()
+            for value, count in samples.items():  # few distinct busy counts: few logs
+                bucket.add(value, count)
+            self.registry.merge(self._key(name, dims), minute, bucket, COUNT)
         if (outcomes or signals) and self.on_fold is not None:
             self.on_fold()
 
     def _add(self, name: str, dims: Dimensions, at: float, value: float, unit: str) -> None:
-        self.registry.add(SeriesKey(NAMESPACE, name, dims), at, value, unit)
+        self.registry.add(self._key(name, dims), at, value, unit)
 
-    def _function_sets(self, o: InvocationOutcome) -> tuple[Dimensions, ...]:
-        cache_key = (o.function_name, o.invoked_arn, o.executed_version)
+    def _key(self, name: str, dims: Dimensions) -> SeriesKey:
+        key = self._keys.get((name, dims))
+        if key is None:
+            if len(self._keys) > 50_000:
+                self._keys.clear()
+            key = self._keys[(name, dims)] = SeriesKey(NAMESPACE, name, dims)
+        return key
+
+    def _function_sets(self, cache_key: tuple[str, str, str]) -> tuple[Dimensions, ...]:
         sets = self._sets.get(cache_key)
         if sets is None:
             if len(self._sets) > 10_000:
@@ -115,41 +134,71 @@ class LambdaMetrics:
             sets = self._sets[cache_key] = catalogue.function_sets(*cache_key)
         return sets
 
-    def _fold_outcome(self, o: InvocationOutcome) -> None:
-        at, kind, fn = o.started_at, _TYPE[o.trigger], o.function_name
-        sets = self._function_sets(o)
-        if o.throttled:
-            for dims in sets:
-                self._add("Throttles", dims, at, 1.0, COUNT)
-            self.prom.inc("lambdalite_throttles_total", (fn, kind))
-            return
-        for dims in sets:
-            self._add("Invocations", dims, at, 1.0, COUNT)
-            self._add("Duration", dims, at, o.duration_ms, MILLISECONDS)
+    def _fold_outcomes(self, outcomes: list[InvocationOutcome]) -> None:
+        """Grouped by (function, invoked ARN, version, minute) first, so each dimension
+        set's buckets are touched once per group, not once per outcome."""
+        groups: dict[tuple[str, str, str, int], _Group] = {}
+        prom = self.prom
+        for o in outcomes:
+            minute = int(o.started_at // 60) * 60
+            slot = (o.function_name, o.invoked_arn, o.executed_version, minute)
+            group = groups.get(slot)
+            if group is None:
+                group = groups[slot] = _Group()
+            kind = _TYPE[o.trigger]
+            if o.throttled:
+                group.throttles += 1
+                prom.inc("lambdalite_throttles_total", (o.function_name, kind))
+                continue
+            group.duration.add(o.duration_ms)
+            outcome = "success"
             if o.function_error:
-                self._add("Errors", dims, at, 1.0, COUNT)
-        outcome = "success"
-        if o.function_error:
-            outcome = _OUTCOME_BY_ERROR.get(o.error_type or "", "function_error")
-        qualifier = catalogue.qualifier_of(o.invoked_arn)
-        self.prom.inc("lambdalite_invocations_total", (fn, qualifier, kind, outcome))
-        self.prom.observe("lambdalite_invocation_duration_seconds", (fn, kind), o.duration_ms / 1e3)
-        if o.init_duration_ms is not None:
-            self.prom.inc("lambdalite_cold_starts_total", (fn,))
-            self.prom.observe("lambdalite_init_duration_seconds", (fn,), o.init_duration_ms / 1e3)
+                group.errors += 1
+                outcome = _OUTCOME_BY_ERROR.get(o.error_type or "", "function_error")
+            fn = o.function_name
+            labels = (fn, catalogue.qualifier_of(o.invoked_arn), kind, outcome)
+            prom.inc("lambdalite_invocations_total", labels)
+            prom.observe("lambdalite_invocation_duration_seconds", (fn, kind), o.duration_ms / 1e3)
+            if o.init_duration_ms is not None:
+                prom.inc("lambdalite_cold_starts_total", (fn,))
+                prom.observe("lambdalite_init_duration_seconds", (fn,), o.init_duration_ms / 1e3)
+        for (fn, arn, version, minute), group in groups.items():
+            self._fold_group(self._function_sets((fn, arn, version)), minute, group)
+
+    def _fold_group(self, sets: tuple[Dimensions, ...], minute: int, group: _Group) -> None:
+        registry, at = self.registry, float(minute)
+        invocations = group.duration.count
+        for dims in sets:
+            if invocations:
+                registry.add(self._key("Invocations", dims), at, 1.0, COUNT, invocations)
+                registry.merge(self._key("Duration", dims), minute, group.duration, MILLISECONDS)
+            if group.errors:
+                registry.add(self._key("Errors", dims), at, 1.0, COUNT, group.errors)
+            if group.throttles:
+                registry.add(self._key("Throttles", dims), at, 1.0, COUNT, group.throttles)
 
     def _fold_signal(self, signal: tuple[Any, ...]) -> None:
         at, kind, *args = signal
         fold = _SIGNAL_FOLDS[kind]
         fold(self, at, *args)
 
-    def _fold_concurrency(
-        self, at: float, fn: str, busy: int, total: int, unreserved: int, claimed: int
+    @staticmethod
+    def _gather_concurrency(
+        into: dict[tuple[str, Dimensions, int], Counter[float]], signal: tuple[Any, ...]
     ) -> None:
-        self._add("ConcurrentExecutions", (("FunctionName", fn),), at, busy, COUNT)
-        self._add("ConcurrentExecutions", (), at, total, COUNT)
-        self._add("UnreservedConcurrentExecutions", (), at, unreserved, COUNT)
-        self._add("ClaimedAccountConcurrency", (), at, claimed, COUNT)
+        """One admission's samples, grouped per series and minute (one merge each)."""
+        at, _, fn, busy, total, unreserved, claimed = signal
+        minute = int(at // 60) * 60
+        for name, dims, value in (
+            ("ConcurrentExecutions", (("FunctionName", fn),), busy),
+            ("ConcurrentExecutions", (), total),
+            ("UnreservedConcurrentExecutions", (), unreserved),
+            ("ClaimedAccountConcurrency", (), claimed),
+        ):
+            samples = into.get((name, dims, minute))
+            if samples is None:
+                samples = into[(name, dims, minute)] = Counter()
+            samples[float(value)] += 1
 
     def _fold_received(self, at: float, fn: str) -> None:
         self._add("AsyncEventsReceived", (("FunctionName", fn),), at, 1.0, COUNT)
@@ -191,6 +240,17 @@ def _fold_emf(self: LambdaMetrics, at: float, message: str) -> None:
         )
 
 
+class _Group:
+    """What one fold saw of one (function, invoked ARN, version, minute)."""
+
+    __slots__ = ("duration", "errors", "throttles")
+
+    def __init__(self) -> None:
+        self.duration = Bucket()  # its count is the invocations'
+        self.errors = 0
+        self.throttles = 0
+
+
 _MAPPING_METRICS = {
     "polled": "PolledEventCount",
     "filtered_out": "FilteredOutEventCount",
@@ -201,7 +261,6 @@ _MAPPING_METRICS = {
     "deleted": "DeletedEventCount",
 }
 _SIGNAL_FOLDS: dict[str, Callable[..., None]] = {
-    "concurrency": LambdaMetrics._fold_concurrency,
     "received": LambdaMetrics._fold_received,
     "age": LambdaMetrics._fold_age,
     "dropped": LambdaMetrics._fold_dropped,

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from lambdalite.observe.metrics.bucket import Bucket
 
@@ -29,8 +29,7 @@ MAX_SERIES = 10_000
 MINUTE, SECOND = 60, 1
 
 
-@dataclass(frozen=True, slots=True)
-class SeriesKey:
+class SeriesKey(NamedTuple):  # a tuple: cheap to build and hash at every fold
     namespace: str
     name: str
     dimensions: Dimensions
@@ -102,6 +101,12 @@ class MetricRegistry:
         self._bucket(series, MINUTE, at, unit).add(value, count)
         if high_resolution:
             self._bucket(series, SECOND, at, unit).add(value, count)
+
+    def merge(self, key: SeriesKey, minute: int, bucket: Bucket, unit: str) -> None:
+        """A bucket already aggregated for one minute (the recorder's fold groups by minute)."""
+        series = self._get(key)
+        if series is not None:
+            self._bucket(series, MINUTE, float(minute), unit).merge(bucket)
 
     def add_statistics(
         self,
