@@ -38,6 +38,7 @@ class Settings:
     # Every lambdalite behaviour beyond AWS (today: OnSuccess destinations on mappings);
     # off, the API answers exactly as AWS does.
     extensions: bool = False
+    metrics: bool = True  # record metrics at the outcome boundary (off only to measure it)
     cache_dir: Path = field(default_factory=default_cache_dir)
     # The HTTP gateway's port (API routes, function URLs, ALB targets); 0: not served.
     # 0 here so that in-process platforms never bind; `serve` defaults to 3000.

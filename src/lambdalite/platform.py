@@ -33,6 +33,8 @@ from lambdalite.invoke.concurrency import ConcurrencyLedger
 from lambdalite.invoke.invoker import Invoker
 from lambdalite.layers.service import LayerService
 from lambdalite.logs.writer import LogWriter
+from lambdalite.observe.metrics.emf import EmfTap
+from lambdalite.observe.metrics.service import MetricsService
 from lambdalite.observe.otel import sink_from_environment
 from lambdalite.observe.outcome import OutcomeBoundary
 from lambdalite.outbox.runner import OutboxRunner
@@ -73,8 +75,12 @@ class Platform:
         self.backend = SqliteBackend(settings.database_path)
         self.store = self.backend.functions
         self.logs = LogWriter(self.backend.logs)
+        # Built before the pool: it taps the pool's log lines for Embedded Metric Format.
+        self.metrics = MetricsService(
+            self.clock, self.backend.metrics, settings.region, settings.account_id, settings.metrics
+        )
         self.pool = SandboxPool(
-            self.logs,
+            EmfTap(self.logs, self.metrics.recorder) if settings.metrics else self.logs,
             idle_ttl_s=settings.idle_ttl_s,
             tmp_root=settings.data_dir / "tmp",
             clock=self.clock,
@@ -84,28 +90,18 @@ class Platform:
         self.ledger = ConcurrencyLedger(settings.account_concurrency)
         # Sinks (metrics, journal, live feed) register here; the invoker records into it.
         self.outcomes = OutcomeBoundary()
+        # First component: it starts before anything invokes and stores what all recorded.
+        self.components.append(self.metrics)
+        if settings.metrics:
+            self.outcomes.add(self.metrics.recorder)
+            self.ledger.signals = self.metrics.recorder
         self.invoker = Invoker(
             settings, self.pool, self.ledger, clock=self.clock, outcomes=self.outcomes
         )
         self.otel = sink_from_environment(settings.region, settings.account_id)
         if self.otel is not None:
             self.outcomes.add(self.otel)
-        self.layers = LayerService(settings, self.backend.layers)
-        self.functions = FunctionService(
-            settings,
-            self.store,
-            on_change=self._function_changed,
-            builder=FunctionBuilds(Builder(settings.cache_dir)),
-            layers=self.layers,
-        )
-        # Functions run from local directories pick up edits (hot reload).
-        self.code_watcher = LocalCodeWatcher(self.functions)
-        self.components.append(self.code_watcher)
-        self.aliases = AliasService(self.store, self.functions)
-        self.concurrency = ConcurrencyService(self.store, self.functions, self.ledger)
-        self.permissions = PermissionService(
-            self.backend.policies, self.store, settings.region, settings.account_id
-        )
+        self._wire_functions()
         # Every outgoing delivery; each service registers its kind's courier with it.
         self.outbox = OutboxRunner(self.clock, self.backend.outbox, self.directory)
         self.sqs = SqsService(settings, self.backend.sqs, self.clock)
@@ -126,6 +122,7 @@ class Platform:
         self._wire_mappings()
         self.sns = SnsService(settings, self.backend.sns, self.clock, self.directory, self.outbox)
         self.directory.sns = self.sns
+        self.metrics.alarms.publisher = self.sns
         self.components.append(self.sns)
         self.events = EventsService(
             settings, self.backend.events, self.clock, self.directory, self.outbox
@@ -144,10 +141,34 @@ class Platform:
             self.outbox,
         )
         self.directory.lambda_async = self.async_queue
+        if settings.metrics:
+            self.stream_deps.signals = self.metrics.recorder
+            self.async_queue.signals = self.async_queue.destinations.signals = self.metrics.recorder
         self.components.append(self.async_queue)
         # Last: it starts once every service it sends to has, and stops first.
         self.components.append(self.outbox)
         self._wire_gateway_and_stacks()
+
+    def _wire_functions(self) -> None:
+        """The Lambda control plane: functions (built, layered, watched), aliases,
+        concurrency and resource policies."""
+        settings = self.settings
+        self.layers = LayerService(settings, self.backend.layers)
+        self.functions = FunctionService(
+            settings,
+            self.store,
+            on_change=self._function_changed,
+            builder=FunctionBuilds(Builder(settings.cache_dir)),
+            layers=self.layers,
+        )
+        # Functions run from local directories pick up edits (hot reload).
+        self.code_watcher = LocalCodeWatcher(self.functions)
+        self.components.append(self.code_watcher)
+        self.aliases = AliasService(self.store, self.functions)
+        self.concurrency = ConcurrencyService(self.store, self.functions, self.ledger)
+        self.permissions = PermissionService(
+            self.backend.policies, self.store, settings.region, settings.account_id
+        )
 
     def _wire_mappings(self) -> None:
         """Event source mappings and their pollers, one factory per kind of source."""

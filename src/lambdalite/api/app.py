@@ -10,7 +10,16 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import unquote
 
-from lambdalite.api import codes, coverage, events_api, kinesis_api, logs_api, sns_api, sqs_api
+from lambdalite.api import (
+    cloudwatch_api,
+    codes,
+    coverage,
+    events_api,
+    kinesis_api,
+    logs_api,
+    sns_api,
+    sqs_api,
+)
 from lambdalite.api.dispatch import Dispatcher, ServiceSpec
 from lambdalite.api.errors import error_response
 from lambdalite.api.http import (
@@ -63,6 +72,7 @@ SERVICES: tuple[ServiceSpec, ...] = (
     sqs_api.SERVICE,
     sns_api.SERVICE,
     events_api.SERVICE,
+    cloudwatch_api.SERVICE,
 )
 
 

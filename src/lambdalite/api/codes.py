@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import lambdalite
-from lambdalite.api import stacks_api
+from lambdalite.api import metrics_routes, stacks_api
 from lambdalite.api.gateway_admin import PREFIX as GATEWAY_APIS
 from lambdalite.api.gateway_admin import gateway_apis
 from lambdalite.api.http import JSON, Headers, Request
@@ -42,6 +42,10 @@ async def internal_route(p: Platform, request: Request) -> tuple[int, Headers, b
         return await stacks_api.route(p, request)
     if request.path.startswith(GATEWAY_APIS):
         return await gateway_apis(p, request)
+    if request.path == "/_lambdalite/metrics" and request.method == "GET":
+        return metrics_routes.scrape(p)
+    if request.path == "/_lambdalite/api/metrics" and request.method == "GET":
+        return metrics_routes.chart(p, request)
     if request.path.startswith("/_lambdalite/code/") and request.method == "GET":
         return await _code_zip(p, request.path.removeprefix("/_lambdalite/code/"))
     raise UnknownOperationException(f"Unknown operation {request.method} {request.path}")

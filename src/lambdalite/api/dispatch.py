@@ -48,7 +48,7 @@ _SQS_QUEUE_PATH = re.compile(r"^/\d{12}/[^/]+/?$")
 
 @dataclass(frozen=True, slots=True)
 class ServiceSpec:
-    name: str  # botocore's service name: "logs", "sqs", "sns", "events", "kinesis"
+    name: str  # botocore's service name: "logs", "sqs", "sns", "events", "kinesis", ...
     protocol: Literal["json", "query"]
     operations: Mapping[str, Operation]
 
@@ -62,7 +62,8 @@ class _Service:
 
 def _bind(spec: ServiceSpec) -> _Service:
     model = load_service(spec.name)
-    if model.protocol != spec.protocol:
+    # CloudWatch's model names CBOR first and lists json and query among its `protocols`.
+    if spec.protocol not in (model.protocol, *model.metadata.get("protocols", ())):
         raise ValueError(f"{spec.name} speaks {model.protocol}, not {spec.protocol}")
     unknown = set(spec.operations) - set(model.operation_names)
     if unknown:

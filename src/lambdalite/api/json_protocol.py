@@ -63,6 +63,7 @@ _VALIDATION: dict[str, tuple[str, bool]] = {
     "events": ("ValidationException", False),
     "kinesis": ("ValidationException", False),
     "logs": ("InvalidParameterException", False),
+    "cloudwatch": ("InvalidParameterValue", True),
 }
 _DEFAULT_VALIDATION = ("ValidationException", False)
 # awsQueryCompatible (SQS): the __type of SQS's common errors, whose query code (the

@@ -239,7 +239,11 @@ class _Form:
         raise self.invalid(key, raw, kind)
 
     def invalid(self, key: str, raw: str, kind: str) -> AwsError:
-        code = "InvalidParameterValue" if self.model.service_name == "sqs" else "ValidationError"
+        code = (
+            "InvalidParameterValue"
+            if self.model.service_name in ("sqs", "cloudwatch")
+            else "ValidationError"
+        )
         return wire_error(code)(f"Value ({raw}) for parameter {key} is invalid. Expected: {kind}.")
 
 

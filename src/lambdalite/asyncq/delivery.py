@@ -21,6 +21,7 @@ from lambdalite.asyncq.model import OUTBOX_KIND, Journal
 from lambdalite.asyncq.policy import throttle_delay
 from lambdalite.asyncq.records import destination_kind, event_entry, oversize
 from lambdalite.clock import Clock
+from lambdalite.observe.signals import NO_SIGNALS, MetricSignals
 from lambdalite.outbox.model import Claim, Outcome, Retry, Settle
 from lambdalite.outbox.runner import Outbox
 from lambdalite.services.directory import AsyncInvoker, ServiceDirectory
@@ -74,6 +75,7 @@ class Destinations:
         self._functions = functions
         self.delivered = 0
         self.failures = 0  # failed delivery attempts (each is journaled)
+        self.signals: MetricSignals = NO_SIGNALS  # DeadLetterErrors, DestinationDeliveryFailures
         outbox.register(OUTBOX_KIND, self)
 
     async def deliver(self, claim: Claim) -> Outcome:
@@ -81,7 +83,7 @@ class Destinations:
         d = Delivery.of(claim)
         excess = oversize(d.target_arn, d.body, json.loads(d.attributes) if d.attributes else None)
         if excess:  # permanent: retrying cannot help
-            self.failures += 1
+            self._count_failure(d)
             detail = f"{d.role} {d.target_arn}: message is {excess} bytes over the limit; dropped"
             log.warning("request %s: %s", d.request_id, detail)
             return Settle(self._line("DeliveryFailed", detail))
@@ -96,8 +98,16 @@ class Destinations:
     def _line(self, outcome: str, detail: str) -> str:
         return journal_line(self._clock.now(), Journal("delivery", outcome, detail))
 
-    def _failed(self, d: Delivery, exc: Exception) -> Outcome:
+    def _count_failure(self, d: Delivery) -> None:
         self.failures += 1
+        function = _function_name(d.function_arn)
+        if d.role == "DeadLetter":
+            self.signals.dead_letter_failed(function)
+        else:
+            self.signals.destination_failed(function)
+
+    def _failed(self, d: Delivery, exc: Exception) -> Outcome:
+        self._count_failure(d)
         now = self._clock.now()
         attempts = d.attempts + 1
         reason = f"{type(exc).__name__}: {exc}"
@@ -132,3 +142,8 @@ class Destinations:
         raise DestinationUnavailable(
             f"no {kind or 'known'} service is running in this lambdalite to take {d.target_arn}"
         )
+
+
+def _function_name(arn: str) -> str:
+    parts = arn.split(":")
+    return parts[6] if len(parts) > 6 else arn

@@ -37,6 +37,7 @@ from lambdalite.model.arn import function_arn
 from lambdalite.model.function import LATEST
 from lambdalite.observe import trace
 from lambdalite.observe.outcome import Trigger
+from lambdalite.observe.signals import NO_SIGNALS, MetricSignals
 from lambdalite.outbox.runner import Outbox as SharedOutbox
 from lambdalite.services.directory import ServiceDirectory
 
@@ -47,6 +48,13 @@ MAX_IN_FLIGHT = 64
 CLAIM_BATCH = 64
 RETENTION_S = 86_400.0  # finished events stay visible to `lambdalite events` for a day
 PRUNE_EVERY = 2_000
+# Complete's condition -> the reason label of AsyncEventsDropped.
+_DROP_REASONS = {
+    "RetriesExhausted": "retries_exhausted",
+    "EventAgeExceeded": "max_age",
+    "ZeroReservedConcurrency": "zero_concurrency",
+    "Dropped": "gone",
+}
 
 
 class EventQueue:
@@ -88,6 +96,7 @@ class EventQueue:
             busy=self._busy,
         )
         self._finished = 0
+        self.signals: MetricSignals = NO_SIGNALS  # the async metrics (observe/signals.py)
 
     # lifecycle -----------------------------------------------------------------------
 
@@ -142,6 +151,7 @@ class EventQueue:
         if self._backlog or self._slots >= self.max_in_flight:
             self._backlog = True
             await self.async_store.accept(event)
+            self.signals.async_received(name)
             self._dispatcher.wake()
             return request_id
         self._slots += 1
@@ -150,6 +160,7 @@ class EventQueue:
         except BaseException:
             self._release_slot()
             raise
+        self.signals.async_received(name)
         self._start(event, target)
         return request_id
 
@@ -271,7 +282,9 @@ class EventQueue:
         # New environments follow the backlog by its age (sandbox/scaling.py): a first try
         # has waited since its accept; a retry's due time is not at hand, so it counts now.
         first_try = not (event.attempts or event.throttle_retries)
-        since = event.enqueued_at if first_try else self.clock.now()
+        now = self.clock.now()
+        since = event.enqueued_at if first_try else now
+        self.signals.async_attempt(event.function_name, (now - event.enqueued_at) * 1000.0)
         try:
             _, result = await self._invoker.invoke(
                 target,
@@ -303,6 +316,9 @@ class EventQueue:
             elif kind is Reschedule:
                 self._dispatcher.wake()  # its next pass may now be due sooner
             elif kind is Complete:
+                reason = _DROP_REASONS.get(effect.condition)  # type: ignore[union-attr]
+                if reason is not None:
+                    self.signals.async_dropped(event.function_name, reason)
                 self._finished += 1
                 if self._finished % PRUNE_EVERY == 0:
                     await self.async_store.prune(now - RETENTION_S)

@@ -96,6 +96,14 @@ from lambdalite.cli.options import region_option
     "event source mappings); off, the API answers exactly as AWS does.",
 )
 @click.option(
+    "--metrics/--no-metrics",
+    envvar="LAMBDALITE_METRICS",
+    default=True,
+    show_default=True,
+    show_envvar=True,
+    help="Record CloudWatch and Prometheus metrics of every invocation (off: for benches).",
+)
+@click.option(
     "--cache-dir",
     envvar="LAMBDALITE_CACHE_DIR",
     default=None,
@@ -126,6 +134,7 @@ def serve(
     example: bool,
     clock: str,
     extensions: bool,
+    metrics: bool,
     cache_dir: Path | None,
     gateway_port: int,
 ) -> None:
@@ -151,6 +160,7 @@ def serve(
             deploy_example=example,
             clock=clock,
             extensions=extensions,
+            metrics=metrics,
             cache_dir=(cache_dir or defaults.default_cache_dir()).resolve(),
             gateway_port=gateway_port,
         )

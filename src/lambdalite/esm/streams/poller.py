@@ -33,6 +33,7 @@ from lambdalite.invoke.resolve import FunctionReader, resolve_target
 from lambdalite.model.arn import function_arn
 from lambdalite.observe import trace
 from lambdalite.observe.outcome import Trigger
+from lambdalite.observe.signals import NO_SIGNALS, MetricSignals
 from lambdalite.outbox.model import Entry
 from lambdalite.services.directory import ServiceDirectory
 from lambdalite.services.streams import StreamReader
@@ -56,6 +57,7 @@ class StreamDeps:
     directory: ServiceDirectory
     destinations: MappingDestinations
     stats: dict[str, MappingStats] = field(default_factory=dict)  # by mapping UUID
+    signals: MetricSignals = NO_SIGNALS  # IteratorAge (observe/signals.py)
 
 
 class StreamContext:
@@ -106,6 +108,11 @@ class StreamContext:
                 )
             now = self.clock.now()
             since = min(batch[0].approximate_arrival_timestamp, now) if batch else now
+            if batch:  # IteratorAge: the batch's last record, at invoke
+                age_ms = max(0.0, now - batch[-1].approximate_arrival_timestamp) * 1000.0
+                self._deps.signals.iterator_age(
+                    self.mapping.function_name, self.mapping.uuid, age_ms
+                )
             began = time.perf_counter()
             try:
                 request_id, result = await self._deps.invoker.invoke(

@@ -18,6 +18,7 @@ from lambdalite.store.sqlite.gateway import SqliteGatewayStore
 from lambdalite.store.sqlite.kinesis import SqliteKinesisStore
 from lambdalite.store.sqlite.layers import SqliteLayerStore
 from lambdalite.store.sqlite.logs import SqliteLogStore
+from lambdalite.store.sqlite.metrics import SqliteMetricStore
 from lambdalite.store.sqlite.migrations import LOGS, MAIN
 from lambdalite.store.sqlite.outbox import SqliteOutboxStore
 from lambdalite.store.sqlite.policies import SqlitePolicyStore
@@ -46,6 +47,7 @@ class SqliteBackend:
         self.stacks = SqliteStackStore(self.database)  # `lambdalite up`'s stacks
         self.gateway = SqliteGatewayStore(self.database)
         self.layers = SqliteLayerStore(self.database)
+        self.metrics = SqliteMetricStore(self.database)
         # Every kind's deliveries; an async delivery's notes go on its event's journey.
         self.outbox = SqliteOutboxStore(self.database, notes={ASYNC_KIND: append_journal})
 

@@ -79,6 +79,7 @@ MAIN: Sequence[Migration] = (
     Migration(6, "stacks", (sql("main_0006_stacks.sql"),)),
     Migration(7, "gateway", (sql("main_0007_gateway.sql"),)),
     Migration(8, "layers", (sql("main_0008_layers.sql"),)),
+    Migration(9, "metrics", (sql("main_0009_metrics.sql"),)),
 )
 LOGS: Sequence[Migration] = (Migration(1, "baseline", (sql("logs_0001_baseline.sql"),)),)
 
