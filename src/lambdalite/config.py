@@ -38,6 +38,8 @@ class Settings:
     # off, the API answers exactly as AWS does.
     extensions: bool = False
     cache_dir: Path = field(default_factory=default_cache_dir)
+    # Days log events of groups without a retention policy are kept (None: forever, as AWS).
+    logs_retention_days: int | None = None
 
     @property
     def database_path(self) -> Path:

@@ -11,6 +11,7 @@ from lambdalite.asyncq.queue import EventQueue
 from lambdalite.clock import Clock, make_clock
 from lambdalite.config import Settings
 from lambdalite.duework import DueLoop, drain_all
+from lambdalite.errors import ResourceNotFoundException
 from lambdalite.esm.destinations import MappingDestinations
 from lambdalite.esm.model import SourceKind
 from lambdalite.esm.service import EventSourceMappingService
@@ -22,6 +23,8 @@ from lambdalite.functions.concurrency import ConcurrencyService
 from lambdalite.functions.service import FunctionService
 from lambdalite.invoke.concurrency import ConcurrencyLedger
 from lambdalite.invoke.invoker import Invoker
+from lambdalite.invoke.resolve import resolve_target
+from lambdalite.logs.service import LogsService
 from lambdalite.logs.writer import LogWriter
 from lambdalite.observe.outcome import OutcomeBoundary
 from lambdalite.outbox.runner import OutboxRunner
@@ -59,7 +62,7 @@ class Platform:
         self.components: list[Component] = []  # services add their background loops here
         self.backend = SqliteBackend(settings.database_path)
         self.store = self.backend.functions
-        self.logs = LogWriter(self.backend.logs)
+        self.logs = LogWriter(self.backend.logs, clock=self.clock)
         self.pool = SandboxPool(
             self.logs,
             idle_ttl_s=settings.idle_ttl_s,
@@ -122,6 +125,12 @@ class Platform:
         )
         self.directory.events = self.events
         self.components.append(self.events)
+        # CloudWatch Logs: groups, streams, reads, retention, subscription filters.
+        self.cloudwatch_logs = LogsService(
+            self.backend.logs, self.logs, self.clock, self.directory, self.function_log_group,
+            account_id=settings.account_id, default_retention_days=settings.logs_retention_days,
+        )  # fmt: skip
+        self.components.append(self.cloudwatch_logs)
 
         # Event invocations; last, so destination services start before and stop after it.
         self.async_queue = EventQueue(
@@ -137,6 +146,15 @@ class Platform:
         self.components.append(self.async_queue)
         # Last: it starts once every service it sends to has, and stops first.
         self.components.append(self.outbox)
+
+    async def function_log_group(self, function: str) -> str | None:
+        """The log group a function (name or ARN) writes to; None if there is none."""
+        s = self.settings
+        try:
+            target = await resolve_target(self.store, function, None, s.region, s.account_id)
+        except ResourceNotFoundException:
+            return None
+        return target.config.effective_log_group
 
     @property
     def base_url(self) -> str:

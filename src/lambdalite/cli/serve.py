@@ -104,6 +104,15 @@ from lambdalite.cli.options import region_option
     help="Where the boto3 that function code imports is kept, shared by every data dir "
     "[default: $XDG_CACHE_HOME/lambdalite or ~/.cache/lambdalite].",
 )
+@click.option(
+    "--logs-retention-days",
+    envvar="LAMBDALITE_LOGS_RETENTION_DAYS",
+    default=None,
+    type=click.IntRange(min=1),
+    show_envvar=True,
+    help="Days function and user log events are kept in log groups without a retention "
+    "policy of their own [default: forever, as AWS].",
+)
 def serve(
     host: str,
     port: int,
@@ -117,6 +126,7 @@ def serve(
     clock: str,
     extensions: bool,
     cache_dir: Path | None,
+    logs_retention_days: int | None,
 ) -> None:
     """Run the server."""
     from lambdalite.clock import make_clock
@@ -141,5 +151,6 @@ def serve(
             clock=clock,
             extensions=extensions,
             cache_dir=(cache_dir or defaults.default_cache_dir()).resolve(),
+            logs_retention_days=logs_retention_days,
         )
     )

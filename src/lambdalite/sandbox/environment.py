@@ -18,6 +18,7 @@ from enum import Enum
 from json.encoder import encode_basestring_ascii
 from pathlib import Path
 
+from lambdalite.clock import Clock, SystemClock
 from lambdalite.sandbox import outcomes
 from lambdalite.sandbox.envvars import build_env, log_group
 from lambdalite.sandbox.forkserver import ForkServerClient
@@ -93,14 +94,18 @@ class Environment:
         platform_env: Mapping[str, str],
         default_env: Mapping[str, str],
         init_timeout_s: float,
+        clock: Clock | None = None,
     ) -> None:
         self.spec = spec
+        self.clock = clock or SystemClock()
         self.id = uuid.uuid4().hex
         self.state = State.NEW
         self.retired = False
         self.last_used = time.monotonic()
         self.invocations = 0
-        self.log = LogStream(sink, log_group(spec), stream_name(spec.function_version, self.id))
+        now = self.clock.now
+        name = stream_name(spec.function_version, self.id, now())
+        self.log = LogStream(sink, log_group(spec), name, now)
         self.proc = EnvProcess(self.log.feed, spec.memory_mb)
         self.tmp_dir = tmp_root / self.id
         # Only code run in place needs bytecode of its own (see runtime/isolation.py).
@@ -195,7 +200,8 @@ class Environment:
         duration_ms = (time.perf_counter() - started) * 1000
         if self._timed_out:
             duration_ms = spec.timeout_s * 1000.0  # AWS reports the limit itself
-            self.log.line(f"{iso_now()} {rid} Task timed out after {spec.timeout_s:.2f} seconds\n")
+            at = iso_now(self.clock.now())
+            self.log.line(f"{at} {rid} Task timed out after {spec.timeout_s:.2f} seconds\n")
         if failure is not None or self.state is State.DEAD:
             self.discard()
         else:

@@ -60,7 +60,10 @@ MAIN: Sequence[Migration] = (
     Migration(2, "outbox", (sql("main_0002_outbox.sql"),)),
     Migration(3, "esm", (sql("main_0003_esm.sql"),)),
 )
-LOGS: Sequence[Migration] = (Migration(1, "baseline", (sql("logs_0001_baseline.sql"),)),)
+LOGS: Sequence[Migration] = (
+    Migration(1, "baseline", (sql("logs_0001_baseline.sql"),)),
+    Migration(2, "groups-streams", (sql("logs_0002_groups_streams.sql"),)),
+)
 
 
 def current_version(db: sqlite3.Connection) -> int:
