@@ -132,7 +132,10 @@ def _value_test(op: str, value: Token) -> Callable[[object], bool]:
     if op not in ("=", "!="):
         raise FilterPatternError(f"Invalid filter pattern: '{op}' needs a number")
     pattern, hit = value.text, op == "="
-    return lambda v: _text(v) is not None and glob_match(pattern, str(_text(v))) is hit
+    if value.kind == "string":  # a quoted value compares with strings only
+        return lambda v: isinstance(v, str) and glob_match(pattern, v) is hit
+    # A bare value (`12*`) compares with the text of strings and numbers alike.
+    return lambda v: (text := _text(v)) is not None and glob_match(pattern, text) is hit
 
 
 def _text(v: object) -> str | None:
