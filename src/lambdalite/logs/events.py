@@ -76,6 +76,9 @@ class LogEvents:
         start_from_head: bool,
         token: str | None,
     ) -> StreamPage:
+        direction, at = "f" if start_from_head else "b", None
+        if token is not None:
+            direction, at = parse_event_token(token, "nextToken")
         await self._catalog.require_stream(group, stream)
         base = EventQuery(
             log_group=group,
@@ -84,9 +87,6 @@ class LogEvents:
             end_ms=None if end_ms is None else end_ms - 1,  # GetLogEvents' endTime is exclusive
             limit=limit or DEFAULT_LIMIT,
         )
-        direction, at = "f" if start_from_head else "b", None
-        if token is not None:
-            direction, at = parse_event_token(token, "nextToken")
         if direction == "f":
             query = EventQuery(**{**_fields(base), "after": at})
             events = await self._store.read(query)
@@ -122,8 +122,8 @@ class LogEvents:
                 "logStreamNames and logStreamNamePrefix are mutually exclusive parameters."
             )
         match = matcher(pattern)
-        await self._catalog.require_group(group)
         after = parse_event_token(token)[1] if token is not None else None
+        await self._catalog.require_group(group)
         limit = limit or DEFAULT_LIMIT
         scanned = await self._store.read(
             EventQuery(
