@@ -201,3 +201,96 @@ def test_subscription_filters_refuse_loops_unknown_functions_and_bad_patterns(
                        destinationArn=arn) == "LimitExceededException"  # fmt: skip
     assert _error_code(logs.delete_subscription_filter, logGroupName="/subs/other",
                        filterName="zzz") == "ResourceNotFoundException"  # fmt: skip
+
+
+LEVELLED = """
+import logging
+
+logger = logging.getLogger("app")
+
+
+def handler(event, context):
+    logger.info("quiet")
+    logger.warning("loud", extra={"k": 1})
+    print("plain")
+    if event.get("fail"):
+        raise ValueError("broken")
+    return "ok"
+"""
+
+
+def _json_lines(logs: Any, group: str) -> list[dict[str, Any]]:
+    out = []
+    for event in _messages(logs, group):
+        if event["message"].startswith("{"):
+            out.append(json.loads(event["message"]))
+    return out
+
+
+def test_the_json_log_format_writes_records_and_filters_by_level(
+    srv: Server, lam: Any, logs: Any
+) -> None:
+    config = {"LogFormat": "JSON", "ApplicationLogLevel": "WARN"}
+    name = create(lam, LEVELLED, LoggingConfig=config)
+    group = f"/aws/lambda/{name}"
+    assert lam.get_function_configuration(FunctionName=name)["LoggingConfig"] == {
+        "LogFormat": "JSON", "ApplicationLogLevel": "WARN", "SystemLogLevel": "INFO",
+        "LogGroup": group,
+    }  # fmt: skip
+    _invoke(lam, name)
+    drain(srv.endpoint)
+    texts = [e["message"] for e in _messages(logs, group)]
+    assert "plain\n" in texts  # print() stays plain text
+    assert not any("quiet" in t for t in texts)  # INFO is below WARN
+    records = _json_lines(logs, group)
+    assert [r.get("type") for r in records if "type" in r] == [
+        "platform.initStart", "platform.start", "platform.report",
+    ]  # fmt: skip
+    app = [r for r in records if "type" not in r]
+    assert len(app) == 1
+    assert list(app[0]) == ["timestamp", "level", "message", "logger", "requestId", "k"]
+    assert (app[0]["level"], app[0]["message"], app[0]["logger"], app[0]["k"]) == (
+        "WARNING", "loud", "app", 1,
+    )  # fmt: skip
+    start = next(r for r in records if r.get("type") == "platform.start")
+    assert start["record"] == {"requestId": app[0]["requestId"], "version": "$LATEST"}
+    report = next(r for r in records if r.get("type") == "platform.report")
+    assert report["record"]["status"] == "success"
+    assert set(report["record"]["metrics"]) >= {
+        "durationMs", "billedDurationMs", "memorySizeMB", "maxMemoryUsedMB", "initDurationMs",
+    }  # fmt: skip
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", report["time"])
+
+    lam.update_function_configuration(
+        FunctionName=name, LoggingConfig={"LogFormat": "JSON", "SystemLogLevel": "DEBUG"}
+    )
+    lam.get_waiter("function_updated_v2").wait(FunctionName=name)
+    logging_config = lam.get_function_configuration(FunctionName=name)["LoggingConfig"]
+    assert (logging_config["ApplicationLogLevel"], logging_config["SystemLogLevel"]) == (
+        "WARN", "DEBUG",
+    )  # fmt: skip
+    _invoke(lam, name, fail=True)
+    drain(srv.endpoint)
+    records = _json_lines(logs, group)
+    done = [r for r in records if r.get("type") == "platform.runtimeDone"]
+    assert [d["record"]["status"] for d in done] == ["failure"]
+    assert records[-1]["type"] == "platform.report"
+    assert records[-1]["record"]["status"] == "failure"
+    assert records[-1]["record"]["errorType"] == "ValueError"
+    error = next(r for r in records if r.get("errorType") == "ValueError" and "level" in r)
+    assert error["level"] == "ERROR" and error["errorMessage"] == "broken"
+    assert isinstance(error["stackTrace"], list)
+
+
+def test_log_levels_need_the_json_format(lam: Any) -> None:
+    with pytest.raises(ClientError) as info:
+        create(lam, LEVELLED, LoggingConfig={"LogFormat": "Text", "SystemLogLevel": "WARN"})
+    assert info.value.response["Error"]["Code"] == "InvalidParameterValueException"
+    assert "LogLevel is not supported" in info.value.response["Error"]["Message"]
+    name = create(lam, LEVELLED, LoggingConfig={"LogFormat": "JSON", "LogGroup": "/custom/g"})
+    config = lam.get_function_configuration(FunctionName=name)["LoggingConfig"]
+    assert config["LogGroup"] == "/custom/g"
+    lam.update_function_configuration(FunctionName=name, LoggingConfig={"LogFormat": "Text"})
+    lam.get_waiter("function_updated_v2").wait(FunctionName=name)
+    config = lam.get_function_configuration(FunctionName=name)["LoggingConfig"]
+    assert config == {"LogFormat": "Text", "LogGroup": "/custom/g"}

@@ -54,6 +54,8 @@ class FunctionConfig:
     tracing_mode: str = "PassThrough"
     log_format: str = "Text"
     log_group: str | None = None
+    application_log_level: str | None = None  # set (default INFO) only with JSON
+    system_log_level: str | None = None  # set (default INFO) only with JSON
     layers: tuple[str, ...] = ()
     last_modified: str = ""
     revision_id: str = ""
