@@ -108,7 +108,9 @@ class SqliteLogStore(LogCatalogMixin):
         limit: int = 10_000,
     ) -> list[StoredLogEvent]:
         rows = self.db.execute(
-            f"SELECT {_COLUMNS} FROM log_events WHERE id > :after AND log_group = :group "
+            # By rowid from the cursor ("+" keeps SQLite off the group's timestamp index,
+            # which would read the whole group and sort it on every subscription pass).
+            f"SELECT {_COLUMNS} FROM log_events WHERE id > :after AND +log_group = :group "
             "AND (:prefix IS NULL OR substr(log_stream, 1, length(:prefix)) = :prefix) "
             "AND (:start IS NULL OR timestamp_ms >= :start) "
             "AND (:end IS NULL OR timestamp_ms <= :end) ORDER BY id LIMIT :limit",
