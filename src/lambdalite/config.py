@@ -43,6 +43,8 @@ class Settings:
     # The HTTP gateway's port (API routes, function URLs, ALB targets); 0: not served.
     # 0 here so that in-process platforms never bind; `serve` defaults to 3000.
     gateway_port: int = 0
+    # Days log events of groups without a retention policy are kept (None: forever, as AWS).
+    logs_retention_days: int | None = None
 
     @property
     def database_path(self) -> Path:

@@ -13,6 +13,7 @@ from lambdalite.build.functions import FunctionBuilds
 from lambdalite.clock import Clock, make_clock
 from lambdalite.config import Settings
 from lambdalite.duework import DueLoop, drain_all
+from lambdalite.errors import ResourceNotFoundException
 from lambdalite.esm.destinations import MappingDestinations
 from lambdalite.esm.model import SourceKind
 from lambdalite.esm.service import EventSourceMappingService
@@ -31,7 +32,9 @@ from lambdalite.gateway.server import GatewayApp, GatewayServer
 from lambdalite.gateway.urls import FunctionUrls
 from lambdalite.invoke.concurrency import ConcurrencyLedger
 from lambdalite.invoke.invoker import Invoker
+from lambdalite.invoke.resolve import resolve_target
 from lambdalite.layers.service import LayerService
+from lambdalite.logs.service import LogsService
 from lambdalite.logs.writer import LogWriter
 from lambdalite.observe.metrics.emf import EmfTap
 from lambdalite.observe.metrics.service import MetricsService
@@ -74,7 +77,7 @@ class Platform:
         self.components: list[Component] = []  # services add their background loops here
         self.backend = SqliteBackend(settings.database_path)
         self.store = self.backend.functions
-        self.logs = LogWriter(self.backend.logs)
+        self.logs = LogWriter(self.backend.logs, clock=self.clock)
         # Built before the pool: it taps the pool's log lines for Embedded Metric Format.
         self.metrics = MetricsService(
             self.clock, self.backend.metrics, settings.region, settings.account_id, settings.metrics
@@ -129,6 +132,7 @@ class Platform:
         )
         self.directory.events = self.events
         self.components.append(self.events)
+        self._wire_logs()
 
         # Event invocations; last, so destination services start before and stop after it.
         self.async_queue = EventQueue(
@@ -205,6 +209,15 @@ class Platform:
             stream_poller_factory(self.stream_deps, DynamoDBFormat(), "dynamodb"),
         )
 
+    def _wire_logs(self) -> None:
+        settings = self.settings
+        # CloudWatch Logs: groups, streams, reads, retention, subscription filters.
+        self.cloudwatch_logs = LogsService(
+            self.backend.logs, self.logs, self.clock, self.directory, self.function_log_group,
+            account_id=settings.account_id, default_retention_days=settings.logs_retention_days,
+        )  # fmt: skip
+        self.components.append(self.cloudwatch_logs)
+
     def _wire_gateway_and_stacks(self) -> None:
         settings = self.settings
         # The HTTP gateway (API routes, function URLs): after everything it invokes into,
@@ -233,6 +246,15 @@ class Platform:
     def _function_changed(self, name: str) -> None:
         self.pool.retire(name)
         self.code_watcher.changed(name)
+
+    async def function_log_group(self, function: str) -> str | None:
+        """The log group a function (name or ARN) writes to; None if there is none."""
+        s = self.settings
+        try:
+            target = await resolve_target(self.store, function, None, s.region, s.account_id)
+        except ResourceNotFoundException:
+            return None
+        return target.config.effective_log_group
 
     @property
     def base_url(self) -> str:

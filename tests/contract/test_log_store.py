@@ -44,9 +44,10 @@ def test_reads_filter_by_stream_prefix_time_and_position(backend_kind: str, tmp_
             first = await logs.events(GROUP, limit=4)
             after = await logs.events(GROUP, after_id=first[-1].event_id, limit=100)
             assert [e.message for e in first + after] == [f"line {i}" for i in range(10)]
-            streams = await logs.streams(GROUP)
-            assert {name for name, _, _ in streams} == {"s0", "s1"}
-            assert streams[0][0] == "s1"  # the stream written last comes first
-            assert dict((n, (lo, hi)) for n, lo, hi in streams)["s0"] == (1_000, 1_008)
+            streams = {s.name: s for s in await logs.streams(GROUP)}
+            assert set(streams) == {"s0", "s1"}
+            assert (streams["s0"].first_event_ms, streams["s0"].last_event_ms) == (1_000, 1_008)
+            assert (streams["s1"].first_event_ms, streams["s1"].last_event_ms) == (1_001, 1_009)
+            assert [g.name for g in await logs.groups()] == [GROUP]
 
     asyncio.run(scenario())

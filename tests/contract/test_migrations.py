@@ -86,7 +86,7 @@ def test_the_backend_opens_both_files_migrated(tmp_path: Path, backend_kind: str
     async def scenario() -> None:
         async with opened(backend_kind, tmp_path) as backend:
             assert backend.database.applied == [m.version for m in MAIN]
-            assert backend.log_database.applied == [1]
+            assert backend.log_database.applied == [m.version for m in LOGS]
 
     asyncio.run(scenario())
 

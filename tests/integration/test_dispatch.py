@@ -92,6 +92,9 @@ def _client(endpoint: str, service: str, **config: Any) -> Any:
 
 def test_logs_filter_on_an_empty_group(endpoint: str) -> None:
     logs = _client(endpoint, "logs")
+    with pytest.raises(logs.exceptions.ResourceNotFoundException, match="log group does not"):
+        logs.filter_log_events(logGroupName="/aws/lambda/nothing-here")
+    logs.create_log_group(logGroupName="/aws/lambda/nothing-here")
     result = logs.filter_log_events(logGroupName="/aws/lambda/nothing-here")
     assert result["events"] == []
     streams = logs.describe_log_streams(logGroupName="/aws/lambda/nothing-here")
@@ -146,7 +149,7 @@ def test_unknown_targets_and_actions(endpoint: str) -> None:
     response = httpx.post(
         endpoint,
         headers={
-            "x-amz-target": "Logs_20140328.PutLogEvents",
+            "x-amz-target": "Logs_20140328.StartQuery",
             "content-type": "application/x-amz-json-1.1",
         },
         content=b"{}",

@@ -24,16 +24,23 @@ def logs(name: str, follow: bool, since: float, endpoint: str, region: str) -> N
         "logGroupName": f"/aws/lambda/{name}",
         "startTime": int((time.time() - since) * 1000),
     }
+    # As `aws logs tail --follow` does: page with nextToken; then poll again from the newest
+    # timestamp seen (startTime is inclusive), skipping the events already printed there.
+    seen_at: set[str] = set()
     with one_line_errors(endpoint):
         while True:
             response = cw.filter_log_events(**kwargs)
             for event in response["events"]:
+                if event["eventId"] in seen_at:
+                    continue
                 click.echo(event["message"].rstrip("\n"))
+                if event["timestamp"] > kwargs["startTime"]:
+                    kwargs["startTime"], seen_at = event["timestamp"], set()
+                seen_at.add(event["eventId"])
             if "nextToken" in response:
                 kwargs["nextToken"] = response["nextToken"]
                 continue
             if not follow:
                 return
-            if response["events"]:
-                kwargs["nextToken"] = f"f/{response['events'][-1]['eventId']}"
+            kwargs.pop("nextToken", None)
             time.sleep(0.5)

@@ -122,6 +122,15 @@ from lambdalite.cli.options import region_option
     help="Port of the HTTP gateway (API Gateway routes, function URLs, ALB targets); "
     "0 to not serve it.",
 )
+@click.option(
+    "--logs-retention-days",
+    envvar="LAMBDALITE_LOGS_RETENTION_DAYS",
+    default=None,
+    type=click.IntRange(min=1),
+    show_envvar=True,
+    help="Days function and user log events are kept in log groups without a retention "
+    "policy of their own [default: forever, as AWS].",
+)
 def serve(
     host: str,
     port: int,
@@ -137,6 +146,7 @@ def serve(
     metrics: bool,
     cache_dir: Path | None,
     gateway_port: int,
+    logs_retention_days: int | None,
 ) -> None:
     """Run the server."""
     from lambdalite.clock import make_clock
@@ -163,5 +173,6 @@ def serve(
             metrics=metrics,
             cache_dir=(cache_dir or defaults.default_cache_dir()).resolve(),
             gateway_port=gateway_port,
+            logs_retention_days=logs_retention_days,
         )
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from lambdalite.errors import InvalidParameterValueException
 from lambdalite.sandbox.interpreters import SUPPORTED_RUNTIMES
@@ -76,3 +77,20 @@ def check_handler(handler: str | None) -> str:
     if not handler:
         raise InvalidParameterValueException("Handler is required for Zip package type.")
     return handler
+
+
+LOGGING_KEYS = {"log_format", "application_log_level", "system_log_level"}
+
+
+def logging_levels(log_format: str, given: dict[str, Any]) -> dict[str, str | None]:
+    """The log levels a function ends up with: only JSON has them (INFO unless given);
+    asking for one with Text is AWS's error."""
+    app, system = given.get("application_log_level"), given.get("system_log_level")
+    if log_format != "JSON":
+        if app or system:
+            raise InvalidParameterValueException(
+                'LogLevel is not supported when LogFormat is set to "Text". Remove LogLevel '
+                'from your request or change the LogFormat to "Json" and try again.'
+            )
+        return {"application_log_level": None, "system_log_level": None}
+    return {"application_log_level": app or "INFO", "system_log_level": system or "INFO"}

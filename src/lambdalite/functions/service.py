@@ -46,6 +46,8 @@ CONFIG_FIELDS = (
     "tracing_mode",
     "log_format",
     "log_group",
+    "application_log_level",
+    "system_log_level",
     "layers",
 )
 
@@ -101,6 +103,7 @@ class FunctionService:
         rules.check_handler(config.get("handler"))
         rules.check_limits(config.get("timeout", 3), config.get("memory_size", 128))
         rules.check_environment(config.get("environment", {}))
+        config.update(rules.logging_levels(config.get("log_format", "Text"), config))
         warning = self.runtime_warning(config["runtime"])
         if warning:
             log.warning("function %s: %s", name, warning)
@@ -210,6 +213,14 @@ class FunctionService:
         rules.check_limits(merged.timeout, merged.memory_size)
         if "code" in changes or "runtime" in changes:  # requirements or Python may differ
             merged = merged.replace(code=await self._build(name, merged.code, merged.runtime))
+        if changes.keys() & rules.LOGGING_KEYS:
+            # JSON keeps the levels it had unless given; Text refuses only levels asked for.
+            kept = {
+                "application_log_level": merged.application_log_level,
+                "system_log_level": merged.system_log_level,
+            }
+            given = kept if merged.log_format == "JSON" else changes
+            merged = merged.replace(**rules.logging_levels(merged.log_format, given))
         updated = merged.replace(
             last_modified=timestamp(),
             revision_id=new_revision(),

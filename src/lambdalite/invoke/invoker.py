@@ -96,6 +96,9 @@ class Invoker:
                 region=s.region,
                 account_id=s.account_id,
                 log_group=config.effective_log_group,
+                log_format=config.log_format,
+                application_log_level=config.application_log_level,
+                system_log_level=config.system_log_level,
             )
             self._specs[key] = spec
         return spec

@@ -68,6 +68,8 @@ class FunctionConfig:
     tracing_mode: str = "PassThrough"
     log_format: str = "Text"
     log_group: str | None = None
+    application_log_level: str | None = None  # set (default INFO) only with JSON
+    system_log_level: str | None = None  # set (default INFO) only with JSON
     layers: tuple[str, ...] = ()
     layer_refs: tuple[LayerRef, ...] = ()  # `layers`, resolved (see LayerRef)
     last_modified: str = ""

@@ -20,7 +20,7 @@ import time
 import traceback
 from typing import Any, Callable, Optional, Tuple
 
-from . import framing
+from . import framing, logformat
 from .context import EnvironmentFacts, LambdaContext
 
 RUNTIME_DIR = os.path.dirname(os.path.abspath(__file__))
@@ -111,7 +111,11 @@ def error_from_exception(request_id: str) -> dict[str, Any]:
 
 
 def log_error(doc: dict[str, Any]) -> None:
-    """``[ERROR] Type: msg\\rTraceback ...`` - one CloudWatch event, NBSP-indented lines."""
+    """``[ERROR] Type: msg\\rTraceback ...`` - one CloudWatch event, NBSP-indented lines
+    (with the JSON log format: one JSON object)."""
+    if _JSON["on"]:
+        sys.stdout.write(logformat.error_record(doc, _current["request_id"] or ""))
+        return
     head = "[ERROR]"
     if doc.get("errorType"):
         head += " " + doc["errorType"]
@@ -163,19 +167,26 @@ class LambdaLogHandler(logging.Handler):
             self.handleError(record)
 
 
+_JSON = {"on": False}  # LoggingConfig.LogFormat is JSON
+
+
 def setup_logging() -> None:
     logging.Formatter.converter = time.gmtime
     handler = LambdaLogHandler()
-    handler.setFormatter(
-        logging.Formatter(
-            "[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s\n",
-            "%Y-%m-%dT%H:%M:%S",
+    _JSON["on"] = os.environ.get("AWS_LAMBDA_LOG_FORMAT", "").upper() == "JSON"
+    if _JSON["on"]:
+        handler.setFormatter(logformat.JsonFormatter())
+    else:
+        handler.setFormatter(
+            logging.Formatter(
+                "[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s\n",
+                "%Y-%m-%dT%H:%M:%S",
+            )
         )
-    )
     handler.addFilter(_RequestFilter())
     root = logging.getLogger()
-    level = os.environ.get("AWS_LAMBDA_LOG_LEVEL", "").upper()
-    if level in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+    level = logformat.root_level(os.environ.get("AWS_LAMBDA_LOG_LEVEL"))
+    if level is not None:
         root.setLevel(level)
     root.addHandler(handler)
 

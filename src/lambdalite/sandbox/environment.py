@@ -18,16 +18,12 @@ from enum import Enum
 from json.encoder import encode_basestring_ascii
 from pathlib import Path
 
+from lambdalite.clock import Clock, SystemClock
 from lambdalite.sandbox import outcomes
 from lambdalite.sandbox.envvars import build_env, log_group
 from lambdalite.sandbox.forkserver import ForkServerClient
-from lambdalite.sandbox.logstream import (
-    LogStream,
-    init_start_line,
-    iso_now,
-    report_line,
-    stream_name,
-)
+from lambdalite.sandbox.logstream import LogStream, iso_now, stream_name
+from lambdalite.sandbox.platform_lines import platform_lines
 from lambdalite.sandbox.process import EnvProcess, Outcome
 from lambdalite.sandbox.protocol import ERROR, INIT_ERROR, INVOKE, READY, RESULT
 from lambdalite.sandbox.types import (
@@ -93,14 +89,20 @@ class Environment:
         platform_env: Mapping[str, str],
         default_env: Mapping[str, str],
         init_timeout_s: float,
+        clock: Clock | None = None,
     ) -> None:
         self.spec = spec
+        self.clock = clock or SystemClock()
         self.id = uuid.uuid4().hex
         self.state = State.NEW
         self.retired = False
         self.last_used = time.monotonic()
         self.invocations = 0
-        self.log = LogStream(sink, log_group(spec), stream_name(spec.function_version, self.id))
+        now = self.clock.now
+        name = stream_name(spec.function_version, self.id, now())
+        self.log = LogStream(sink, log_group(spec), name, now)
+        self.lines = platform_lines(spec.log_format, spec.system_log_level, now)
+        self._status = "success"  # of the current invocation, for platform.report
         self.proc = EnvProcess(self.log.feed, spec.memory_mb)
         self.tmp_dir = tmp_root / self.id
         # Only code run in place needs bytecode of its own (see runtime/isolation.py).
@@ -155,7 +157,11 @@ class Environment:
             "memory_mb": spec.memory_mb,
             "handler": spec.handler,
         }
-        self.log.line(init_start_line(spec.runtime, spec.region))
+        self.log.line(
+            *self.lines.init_start(
+                spec.runtime, spec.region, spec.function_name, spec.function_version
+            )
+        )
         started = time.perf_counter()
         waiter = self.proc.arm(self._init_timeout_s)
         await self.proc.spawn(self._forkserver, cfg)
@@ -171,10 +177,7 @@ class Environment:
         else:
             failure, status = self._crash(request.request_id, outcome), "error"
         error_type = outcomes.error_type_of(failure)
-        self.log.line(
-            f"INIT_REPORT Init Duration: {init_ms:.2f} ms\tPhase: init\tStatus: {status}\t"
-            f"Error Type: {error_type}\n"
-        )
+        self.log.line(*self.lines.init_report(init_ms, status, error_type))
         return init_ms, failure
 
     async def _run(
@@ -189,26 +192,39 @@ class Environment:
         if failure is None and request.want_log_tail:
             self.log.start_tail()  # init output of a successful cold start is not in the tail
         started = time.perf_counter()
+        self._status = "success"
         if failure is None:
             payload, error = await self._call(request, linger)
         else:
-            self.log.line(self._start_line(rid))
+            self.log.line(*self.lines.start(rid, spec.function_version))
             payload, error = failure, "Unhandled"
+            self._status = "error"
         duration_ms = (time.perf_counter() - started) * 1000
         if self._timed_out:
             duration_ms = spec.timeout_s * 1000.0  # AWS reports the limit itself
-            self.log.line(f"{iso_now()} {rid} Task timed out after {spec.timeout_s:.2f} seconds\n")
+            if spec.log_format != "JSON":  # JSON: the report's status says it
+                at = iso_now(self.clock.now())
+                self.log.line(f"{at} {rid} Task timed out after {spec.timeout_s:.2f} seconds\n")
         if failure is not None or self.state is State.DEAD:
             self.discard()
         else:
             self.state = State.IDLE
         billed = math.ceil(duration_ms + (init_ms or 0.0))  # init is billed since Aug 2025
         used_mb = math.ceil(self.proc.max_rss / (1024 * 1024))
+        status = self._status
+        error_type = None if status == "success" else outcomes.error_type_of(payload)
         self.log.line(
-            f"END RequestId: {rid}\n",
-            report_line(
-                rid, duration_ms, billed, spec.memory_mb, used_mb, init_ms, request.trace_id
-            ),
+            *self.lines.end(
+                rid,
+                status,
+                error_type,
+                duration_ms,
+                billed,
+                spec.memory_mb,
+                used_mb,
+                init_ms,
+                request.trace_id,
+            )
         )
         self.log.flush()
         return InvocationResult(
@@ -228,24 +244,27 @@ class Environment:
         self.proc.send(INVOKE, invoke_meta(request, spec.timeout_s, linger), request.payload)
         # Logged once the request is on its way: the environment works meanwhile, and its
         # output is read only after this coroutine yields, so START still comes first.
-        self.log.line(self._start_line(request.request_id))
+        self.log.line(*self.lines.start(request.request_id, spec.function_version))
         if linger:
             self.proc.spin_until_answer(SPIN_FOR_ANSWER_S)
         outcome = await waiter
         frame = outcome.frame
         if frame is not None and frame.kind in (RESULT, ERROR):
             if frame.payload_size > outcomes.MAX_RESPONSE:
+                self._status = "failure"
                 return outcomes.too_large(), "Unhandled"
-            return frame.payload, (None if frame.kind == RESULT else "Unhandled")
+            if frame.kind == RESULT:
+                return frame.payload, None
+            self._status = "failure"
+            return frame.payload, "Unhandled"
         self.state = State.DEAD
+        self._status = "error"
         if outcome.timed_out:
             self._timed_out = True
+            self._status = "timeout"
             return outcomes.timed_out(request.request_id, spec.timeout_s), "Unhandled"
         self.proc.kill()
         return self._crash(request.request_id, outcome), "Unhandled"
-
-    def _start_line(self, request_id: str) -> str:
-        return f"START RequestId: {request_id} Version: {self.spec.function_version}\n"
 
     def _crash(self, request_id: str, outcome: Outcome) -> bytes:
         code = outcome.exit_code if outcome.died else None

@@ -77,6 +77,9 @@ def build_env(
             "PWD": str(spec.code_dir),
         }
     )
+    if spec.log_format == "JSON":  # the runtime formats and filters its records by these
+        env["AWS_LAMBDA_LOG_FORMAT"] = "JSON"
+        env["AWS_LAMBDA_LOG_LEVEL"] = spec.application_log_level or "INFO"
     return env
 
 

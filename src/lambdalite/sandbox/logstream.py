@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from lambdalite.logs.store import LogRow
@@ -23,13 +24,15 @@ _TAIL_KEEP = 2 * TAIL_BYTES  # the caller cuts the last 4096 bytes; keep a margi
 MAX_EVENT = 256 * 1024  # CloudWatch's event size limit: split longer lines
 
 
-def iso_now() -> str:
-    now = datetime.now(UTC)
-    return now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}Z"
+def iso_now(now: float | None = None) -> str:
+    at = datetime.fromtimestamp(time.time() if now is None else now, UTC)
+    return at.strftime("%Y-%m-%dT%H:%M:%S.") + f"{at.microsecond // 1000:03d}Z"
 
 
-def stream_name(version: str, env_id: str) -> str:
-    return f"{datetime.now(UTC):%Y/%m/%d}/[{version}]{env_id}"
+def stream_name(version: str, env_id: str, now: float | None = None) -> str:
+    """`YYYY/MM/DD/[version]id`: the day the environment started (platform clock)."""
+    at = datetime.fromtimestamp(time.time() if now is None else now, UTC)
+    return f"{at:%Y/%m/%d}/[{version}]{env_id}"
 
 
 def init_start_line(runtime: str, region: str) -> str:
@@ -63,8 +66,14 @@ def report_line(
 
 
 class LogStream:
-    def __init__(self, sink: LogSink, group: str, name: str) -> None:
+    """`now` is the platform clock (seconds): each line is stamped with the time it was read
+    from the environment, which is when the function wrote it, give or take a loop turn."""
+
+    def __init__(
+        self, sink: LogSink, group: str, name: str, now: Callable[[], float] = time.time
+    ) -> None:
         self.sink = sink
+        self.now = now
         self.group = group
         self.name = name
         self._partial = bytearray()
@@ -79,7 +88,7 @@ class LogStream:
         partial += data
         if b"\n" not in data and len(partial) < MAX_EVENT:
             return
-        now = int(time.time() * 1000)
+        now = int(self.now() * 1000)
         start = 0
         while True:
             nl = partial.find(b"\n", start, start + MAX_EVENT)
@@ -95,7 +104,7 @@ class LogStream:
 
     def line(self, *texts: str) -> None:
         """Platform lines (START, END, REPORT, ...); ends any unterminated output first."""
-        now = int(time.time() * 1000)
+        now = int(self.now() * 1000)
         pending, group, name = self._pending, self.group, self.name
         if self._partial:
             pending.append((group, name, now, self._partial.decode("utf-8", "replace")))

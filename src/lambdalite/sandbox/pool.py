@@ -210,6 +210,7 @@ class SandboxPool:
             platform_env=self.platform_env,
             default_env=self.default_env,
             init_timeout_s=self.init_timeout_s,
+            clock=self.clock,
         )
         self._envs.add(env)
         return env

@@ -43,6 +43,9 @@ class EnvironmentSpec:
     region: str = "us-east-1"
     account_id: str = "000000000000"
     log_group: str = ""
+    log_format: str = "Text"  # LoggingConfig: "Text" or "JSON"
+    application_log_level: str | None = None  # JSON only (AWS_LAMBDA_LOG_LEVEL)
+    system_log_level: str | None = None  # JSON only: which platform records are written
 
 
 # The per-invocation records below are created on the hot path: slots without frozen,

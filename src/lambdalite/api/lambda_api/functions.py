@@ -27,6 +27,14 @@ _CONFIG_MEMBERS = {
 }
 
 
+_LOGGING_MEMBERS = {
+    "LogFormat": "log_format",
+    "LogGroup": "log_group",
+    "ApplicationLogLevel": "application_log_level",
+    "SystemLogLevel": "system_log_level",
+}
+
+
 def config_changes(params: dict[str, Any]) -> dict[str, Any]:
     changes = {attr: params[key] for key, attr in _CONFIG_MEMBERS.items() if key in params}
     if "Environment" in params:
@@ -41,8 +49,9 @@ def config_changes(params: dict[str, Any]) -> dict[str, Any]:
         changes["layers"] = tuple(params["Layers"])
     if "LoggingConfig" in params:
         logging_config = params["LoggingConfig"]
-        changes["log_format"] = logging_config.get("LogFormat", "Text")
-        changes["log_group"] = logging_config.get("LogGroup")
+        for key, attr in _LOGGING_MEMBERS.items():
+            if key in logging_config:
+                changes[attr] = logging_config[key]
     if "Architectures" in params:
         changes["architectures"] = tuple(params["Architectures"])
     return changes

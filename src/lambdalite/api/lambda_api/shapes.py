@@ -8,6 +8,15 @@ from lambdalite.model.arn import function_arn
 from lambdalite.model.function import Alias, FunctionConfig
 
 
+def logging_config(config: FunctionConfig) -> dict[str, Any]:
+    doc: dict[str, Any] = {"LogFormat": config.log_format}
+    if config.log_format == "JSON":
+        doc["ApplicationLogLevel"] = config.application_log_level or "INFO"
+        doc["SystemLogLevel"] = config.system_log_level or "INFO"
+    doc["LogGroup"] = config.effective_log_group
+    return doc
+
+
 def function_configuration(config: FunctionConfig, region: str, account: str) -> dict[str, Any]:
     qualifier = None if config.version == "$LATEST" else config.version
     doc: dict[str, Any] = {
@@ -34,7 +43,7 @@ def function_configuration(config: FunctionConfig, region: str, account: str) ->
         "RuntimeVersionConfig": {
             "RuntimeVersionArn": f"arn:aws:lambda:{region}::runtime:{config.runtime}"
         },
-        "LoggingConfig": {"LogFormat": config.log_format, "LogGroup": config.effective_log_group},
+        "LoggingConfig": logging_config(config),
     }
     if config.environment:
         doc["Environment"] = {"Variables": dict(config.environment)}

@@ -18,8 +18,9 @@ import sqlite3
 import time
 
 from lambdalite.errors import StorageError
-from lambdalite.logs.store import LogRow, StoredLogEvent
+from lambdalite.logs.store import EventQuery, LogRow, StoredLogEvent
 from lambdalite.store.sqlite.database import SqliteDatabase
+from lambdalite.store.sqlite.logs_meta import LogCatalogMixin
 
 ROWS_PER_STATEMENT = 100
 SLICE_ROWS = 200  # rows per transaction, between two turns of the loop
@@ -34,7 +35,22 @@ def _insert_rows(count: int) -> str:
     )
 
 
-class SqliteLogStore:
+_TOUCH_GROUP = "INSERT OR IGNORE INTO log_groups (name, creation_ms) VALUES (?, ?)"
+# A batch's bounds per stream, folded into the stream's row (one statement per stream).
+_TOUCH_STREAM = (
+    "INSERT INTO log_streams (log_group, name, creation_ms, first_event_ms, last_event_ms, "
+    "last_ingestion_ms, stored_bytes) VALUES (?, ?, ?, ?, ?, ?, ?) "
+    "ON CONFLICT (log_group, name) DO UPDATE SET "
+    "first_event_ms = min(coalesce(first_event_ms, excluded.first_event_ms), "
+    "excluded.first_event_ms), "
+    "last_event_ms = max(coalesce(last_event_ms, excluded.last_event_ms), excluded.last_event_ms), "
+    "last_ingestion_ms = excluded.last_ingestion_ms, "
+    "stored_bytes = stored_bytes + excluded.stored_bytes"
+)
+_COLUMNS = "log_group, log_stream, timestamp_ms, ingestion_ms, message, id"
+
+
+class SqliteLogStore(LogCatalogMixin):
     def __init__(self, database: SqliteDatabase) -> None:
         self.database = database  # the log file's own handle (its migrations are LOGS)
 
@@ -42,17 +58,27 @@ class SqliteLogStore:
     def db(self) -> sqlite3.Connection:
         return self.database.connection
 
-    async def append(self, events: list[LogRow]) -> None:
+    async def append(self, events: list[LogRow], ingestion_ms: int | None = None) -> None:
         """Store events in order, a slice per transaction with a loop turn between slices
         (each slice is committed before the next starts: reads never see half a slice)."""
+        now_ms = int(time.time() * 1000) if ingestion_ms is None else ingestion_ms
         for start in range(0, len(events), SLICE_ROWS):
             if start:
                 await asyncio.sleep(0)
-            self._append(events[start : start + SLICE_ROWS])
+            self._append(events[start : start + SLICE_ROWS], now_ms)
 
-    def _append(self, events: list[LogRow]) -> None:
+    def _append(self, events: list[LogRow], now_ms: int) -> None:
         db = self.db
-        now_ms = int(time.time() * 1000)
+        # Per stream: first and last timestamp, bytes (one pass; no statement per row).
+        bounds: dict[tuple[str, str], list[int]] = {}
+        for g, s, t, m in events:
+            b = bounds.get((g, s))
+            if b is None:
+                bounds[(g, s)] = [t, t, len(m)]
+            else:
+                b[0] = min(b[0], t)
+                b[1] = max(b[1], t)
+                b[2] += len(m)
         try:
             db.execute("BEGIN")
             # A hundred rows per statement: a statement costs more than a row to start,
@@ -61,6 +87,10 @@ class SqliteLogStore:
                 chunk = events[start : start + ROWS_PER_STATEMENT]
                 params = [v for g, s, t, m in chunk for v in (g, s, t, now_ms, m)]
                 db.execute(_insert_rows(len(chunk)), params)
+            for g in {g for g, _ in bounds}:
+                db.execute(_TOUCH_GROUP, (g, now_ms))
+            for (g, s), (first, last, size) in bounds.items():
+                db.execute(_TOUCH_STREAM, (g, s, now_ms, first, last, now_ms, size))
             db.execute("COMMIT")
         except sqlite3.Error as exc:
             if db.in_transaction:
@@ -78,8 +108,9 @@ class SqliteLogStore:
         limit: int = 10_000,
     ) -> list[StoredLogEvent]:
         rows = self.db.execute(
-            "SELECT log_group, log_stream, timestamp_ms, ingestion_ms, message, id "
-            "FROM log_events WHERE log_group = :group AND id > :after "
+            # By rowid from the cursor ("+" keeps SQLite off the group's timestamp index,
+            # which would read the whole group and sort it on every subscription pass).
+            f"SELECT {_COLUMNS} FROM log_events WHERE id > :after AND +log_group = :group "
             "AND (:prefix IS NULL OR substr(log_stream, 1, length(:prefix)) = :prefix) "
             "AND (:start IS NULL OR timestamp_ms >= :start) "
             "AND (:end IS NULL OR timestamp_ms <= :end) ORDER BY id LIMIT :limit",
@@ -94,10 +125,57 @@ class SqliteLogStore:
         ).fetchall()
         return [StoredLogEvent(*row) for row in rows]
 
-    async def streams(self, log_group: str) -> list[tuple[str, int, int]]:
-        rows = self.db.execute(
-            "SELECT log_stream, MIN(timestamp_ms), MAX(timestamp_ms) FROM log_events "
-            "WHERE log_group = ? GROUP BY log_stream ORDER BY MAX(id) DESC",
-            (log_group,),
-        ).fetchall()
-        return [(r[0], r[1], r[2]) for r in rows]
+    async def read(self, query: EventQuery) -> list[StoredLogEvent]:
+        where = ["log_group = ?"]
+        args: list[object] = [query.log_group]
+        if query.streams is not None:
+            where.append(f"log_stream IN ({','.join('?' * len(query.streams))})")
+            args += query.streams
+        if query.stream_prefix:
+            where.append("substr(log_stream, 1, ?) = ?")
+            args += [len(query.stream_prefix), query.stream_prefix]
+        if query.start_ms is not None:
+            where.append("timestamp_ms >= ?")
+            args.append(query.start_ms)
+        if query.end_ms is not None:
+            where.append("timestamp_ms <= ?")
+            args.append(query.end_ms)
+        if query.after is not None:
+            where.append("(timestamp_ms, id) > (?, ?)")
+            args += query.after
+        if query.before is not None:
+            where.append("(timestamp_ms, id) < (?, ?)")
+            args += query.before
+        order = "DESC" if query.newest_first else "ASC"
+        sql = (
+            f"SELECT {_COLUMNS} FROM log_events WHERE {' AND '.join(where)} "
+            f"ORDER BY timestamp_ms {order}, id {order} LIMIT ?"
+        )
+        rows = self.db.execute(sql, [*args, query.limit]).fetchall()
+        return [StoredLogEvent(*row) for row in rows]
+
+    async def last_event_id(self) -> int:
+        row = self.db.execute("SELECT max(id) FROM log_events").fetchone()
+        return int(row[0] or 0)
+
+    async def expire(self, log_group: str, before_ms: int, limit: int) -> int:
+        with self.database.transaction() as db:
+            cursor = db.execute(
+                "DELETE FROM log_events WHERE id IN (SELECT id FROM log_events "
+                "WHERE log_group = ? AND timestamp_ms < ? ORDER BY timestamp_ms LIMIT ?)",
+                (log_group, before_ms, limit),
+            )
+            if cursor.rowcount:  # the streams' first event moved on
+                db.execute(
+                    "UPDATE log_streams SET first_event_ms = (SELECT min(timestamp_ms) "
+                    "FROM log_events e WHERE e.log_group = log_streams.log_group "
+                    "AND e.log_stream = log_streams.name) WHERE log_group = ?",
+                    (log_group,),
+                )
+            return cursor.rowcount
+
+    async def oldest_event_ms(self, log_group: str) -> int | None:
+        row = self.db.execute(
+            "SELECT min(timestamp_ms) FROM log_events WHERE log_group = ?", (log_group,)
+        ).fetchone()
+        return None if row[0] is None else int(row[0])

@@ -81,7 +81,10 @@ MAIN: Sequence[Migration] = (
     Migration(8, "layers", (sql("main_0008_layers.sql"),)),
     Migration(9, "metrics", (sql("main_0009_metrics.sql"),)),
 )
-LOGS: Sequence[Migration] = (Migration(1, "baseline", (sql("logs_0001_baseline.sql"),)),)
+LOGS: Sequence[Migration] = (
+    Migration(1, "baseline", (sql("logs_0001_baseline.sql"),)),
+    Migration(2, "groups-streams", (sql("logs_0002_groups_streams.sql"),)),
+)
 
 
 def current_version(db: sqlite3.Connection) -> int:
