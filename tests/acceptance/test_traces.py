@@ -143,3 +143,20 @@ def test_a_call_from_inside_the_function_carries_its_trace(srv: Server) -> None:
     ]
     # botocore adds X-Amzn-Trace-Id from _X_AMZN_TRACE_ID inside a Lambda function.
     assert message["Attributes"]["AWSTraceHeader"] == header
+
+
+def test_the_json_report_record_carries_the_sampled_trace(srv: Server) -> None:
+    lam = srv.client("lambda")
+    name = create(
+        lam, ECHO_TRACE, TracingConfig={"Mode": "Active"}, LoggingConfig={"LogFormat": "JSON"}
+    )
+    header = invoke(lam, name)
+    testing.drain(srv.endpoint)
+    logs = srv.client("logs").filter_log_events(logGroupName=f"/aws/lambda/{name}")["events"]
+    records = [json.loads(e["message"]) for e in logs if e["message"].startswith("{")]
+    (report,) = [r for r in records if r.get("type") == "platform.report"]
+    assert report["record"]["tracing"] == {
+        "spanId": dict(parse(header))["Parent"],
+        "type": "X-Amzn-Trace-Id",
+        "value": header,
+    }
