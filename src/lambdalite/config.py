@@ -38,6 +38,10 @@ class Settings:
     # off, the API answers exactly as AWS does.
     extensions: bool = False
     cache_dir: Path = field(default_factory=default_cache_dir)
+    # The invocation journal's retention (observe/journal.py): newest rows kept per function,
+    # and the oldest kept, in days of platform-clock time.
+    journal_keep: int = 10_000
+    journal_days: float = 7.0
 
     @property
     def database_path(self) -> Path:

@@ -23,6 +23,10 @@ from lambdalite.functions.service import FunctionService
 from lambdalite.invoke.concurrency import ConcurrencyLedger
 from lambdalite.invoke.invoker import Invoker
 from lambdalite.logs.writer import LogWriter
+from lambdalite.observe.feed import LiveFeed
+from lambdalite.observe.feed_sinks import FeedLogs, FeedOutcomes
+from lambdalite.observe.journal import Retention
+from lambdalite.observe.journal_writer import JournalWriter
 from lambdalite.observe.outcome import OutcomeBoundary
 from lambdalite.outbox.runner import OutboxRunner
 from lambdalite.sandbox.envvars import sdk_defaults
@@ -71,6 +75,18 @@ class Platform:
         self.ledger = ConcurrencyLedger(settings.account_concurrency)
         # Sinks (metrics, journal, live feed) register here; the invoker records into it.
         self.outcomes = OutcomeBoundary()
+        # The journal the console reads and the live feed, each a sink of its own. The
+        # journal is the first component, so it stops last and keeps every outcome.
+        self.journal = JournalWriter(
+            self.clock,
+            self.backend.journal,
+            Retention(settings.journal_keep, settings.journal_days * 86400.0),
+        )
+        self.outcomes.add(self.journal)
+        self.components.append(self.journal)
+        self.feed = LiveFeed()
+        self.outcomes.add(FeedOutcomes(self.feed))
+        self.logs.listeners.append(FeedLogs(self.feed))
         self.invoker = Invoker(
             settings, self.pool, self.ledger, clock=self.clock, outcomes=self.outcomes
         )

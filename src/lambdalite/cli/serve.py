@@ -104,6 +104,24 @@ from lambdalite.cli.options import region_option
     help="Where the boto3 that function code imports is kept, shared by every data dir "
     "[default: $XDG_CACHE_HOME/lambdalite or ~/.cache/lambdalite].",
 )
+@click.option(
+    "--journal-keep",
+    envvar="LAMBDALITE_JOURNAL_KEEP",
+    default=10_000,
+    type=click.IntRange(min=1),
+    show_default=True,
+    show_envvar=True,
+    help="Invocations the journal (console, `lambdalite logs/events`) keeps per function.",
+)
+@click.option(
+    "--journal-days",
+    envvar="LAMBDALITE_JOURNAL_DAYS",
+    default=7.0,
+    type=click.FloatRange(min=0, min_open=True),
+    show_default=True,
+    show_envvar=True,
+    help="Days (of the platform clock) the invocation journal keeps an invocation.",
+)
 def serve(
     host: str,
     port: int,
@@ -117,6 +135,8 @@ def serve(
     clock: str,
     extensions: bool,
     cache_dir: Path | None,
+    journal_keep: int,
+    journal_days: float,
 ) -> None:
     """Run the server."""
     from lambdalite.clock import make_clock
@@ -141,5 +161,7 @@ def serve(
             clock=clock,
             extensions=extensions,
             cache_dir=(cache_dir or defaults.default_cache_dir()).resolve(),
+            journal_keep=journal_keep,
+            journal_days=journal_days,
         )
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 
 from lambdalite.logs.store import LogRow, LogStore
 
@@ -21,10 +22,14 @@ class LogWriter:
         self._pending: list[LogRow] = []
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        # Told of each line as it is emitted (the console's live tail); must not block.
+        self.listeners: list[Callable[[list[LogRow]], None]] = []
 
     def emit(self, rows: list[LogRow]) -> None:
         self._pending += rows
         self._wake.set()
+        for listener in self.listeners:
+            listener(rows)
 
     async def start(self) -> None:
         self._task = asyncio.get_running_loop().create_task(self._run())

@@ -14,6 +14,7 @@ from lambdalite.store.sqlite.database import SqliteDatabase
 from lambdalite.store.sqlite.event_source_mappings import SqliteEventSourceMappingStore
 from lambdalite.store.sqlite.events import SqliteEventsStore
 from lambdalite.store.sqlite.functions import SqliteFunctionStore
+from lambdalite.store.sqlite.journal import SqliteJournalStore
 from lambdalite.store.sqlite.kinesis import SqliteKinesisStore
 from lambdalite.store.sqlite.logs import SqliteLogStore
 from lambdalite.store.sqlite.migrations import LOGS, MAIN
@@ -38,6 +39,7 @@ class SqliteBackend:
         self.kinesis = SqliteKinesisStore(self.database)
         self.async_events = SqliteAsyncEventStore(self.database)
         self.event_source_mappings = SqliteEventSourceMappingStore(self.database)
+        self.journal = SqliteJournalStore(self.database)
         # Every kind's deliveries; an async delivery's notes go on its event's journey.
         self.outbox = SqliteOutboxStore(self.database, notes={ASYNC_KIND: append_journal})
 

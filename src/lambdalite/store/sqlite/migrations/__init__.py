@@ -59,6 +59,7 @@ MAIN: Sequence[Migration] = (
     Migration(1, "baseline", (sql("main_0001_baseline.sql"), fold_journal_table)),
     Migration(2, "outbox", (sql("main_0002_outbox.sql"),)),
     Migration(3, "esm", (sql("main_0003_esm.sql"),)),
+    Migration(4, "journal", (sql("main_0004_journal.sql"),)),
 )
 LOGS: Sequence[Migration] = (Migration(1, "baseline", (sql("logs_0001_baseline.sql"),)),)
 
