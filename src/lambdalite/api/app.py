@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from lambdalite.api import codes, events_api, kinesis_api, logs_api, sns_api, sqs_api
+from lambdalite.api.console_api import STREAM_PATH, ConsoleApi
 from lambdalite.api.dispatch import Dispatcher, ServiceSpec
 from lambdalite.api.errors import error_response
 from lambdalite.api.http import (
@@ -67,6 +68,7 @@ class LambdaliteApp:
         self._on_started = on_started
         self._lambda_router = RestJsonRouter(load_service("lambda"), set(LAMBDA_OPERATIONS))
         self._dispatcher = Dispatcher(SERVICES)
+        self.console = ConsoleApi(platform)  # the web console and its JSON twins
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
@@ -98,6 +100,8 @@ class LambdaliteApp:
                 return
 
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["path"] == STREAM_PATH and await self.console.stream(scope, receive, send):
+            return
         try:
             raw_name = self.invoke_target(scope["method"], scope["path"])
             if raw_name is not None:
@@ -128,6 +132,8 @@ class LambdaliteApp:
     async def _other(self, scope: Scope, receive: Receive) -> tuple[int, Headers, bytes]:
         request = await read_request(scope, receive, CONTROL_BODY_LIMIT, "Lambda")
         remember_endpoint(request)
+        if self.console.claims(request.path):
+            return await self.console.handle(request)
         if request.path.startswith("/_lambdalite/"):
             return await codes.internal_route(self.platform, request)
         if self._dispatcher.claims(request):

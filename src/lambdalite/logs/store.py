@@ -42,3 +42,14 @@ class LogStore(Protocol):
     async def streams(self, log_group: str) -> list[tuple[str, int, int]]:
         """(stream name, first event ms, last event ms) of a group, latest first."""
         ...
+
+    async def tail(self, log_group: str, limit: int) -> list[StoredLogEvent]:
+        """The group's newest `limit` events, oldest first (the console's log tail)."""
+        ...
+
+    async def invocation_lines(
+        self, log_group: str, request_id: str, since_ms: int, until_ms: int, limit: int = 1000
+    ) -> list[StoredLogEvent]:
+        """One invocation's lines: its stream's events from its START line (logged between
+        `since_ms` and `until_ms`) to its REPORT line, at most `limit`."""
+        ...
