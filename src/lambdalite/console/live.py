@@ -75,6 +75,9 @@ async def messages(
                     if now != seen[topic]:
                         seen[topic] = now
                         events.append({"topic": topic, "data": {"changed": True}})
+            if any(not e["topic"].startswith("logs:") for e in events):
+                # The page re-reads the journal on these: write what is batched first.
+                await p.journal.flush()
             if events:
                 last_id += 1
                 yield _message(events, subscription.dropped, last_id)
