@@ -63,9 +63,9 @@ async def messages(
             waiter = asyncio.ensure_future(subscription.wait())
             await asyncio.wait({waiter}, timeout=max(next_check - time.monotonic(), 0))
             waiter.cancel()
-            events = [
+            events: list[dict[str, Any]] = [
                 {"topic": topic, "data": data}
-                for seq, topic, data in subscription.take()
+                for _, topic, data in subscription.take()
                 if not topic.startswith("logs:") or keep(data.get("message", ""))
             ]
             if time.monotonic() >= next_check:
@@ -75,7 +75,7 @@ async def messages(
                     if now != seen[topic]:
                         seen[topic] = now
                         events.append({"topic": topic, "data": {"changed": True}})
-            if any(not e["topic"].startswith("logs:") for e in events):
+            if any(not str(e["topic"]).startswith("logs:") for e in events):
                 # The page re-reads the journal on these: write what is batched first.
                 await p.journal.flush()
             if events:

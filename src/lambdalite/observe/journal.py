@@ -124,7 +124,8 @@ class JournalStore(Protocol):
         ...
 
     async def counts(self, since: float) -> dict[str, FunctionCounts]:
-        """Per function, what started at or after `since` (platform clock)."""
+        """Per function, what started in the minute of `since` (platform clock) or later:
+        whole minutes, so up to a minute more than asked for."""
         ...
 
     async def prune(self, before: float, keep_per_function: int, functions: Sequence[str]) -> int:

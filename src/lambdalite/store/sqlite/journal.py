@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Sequence
 from typing import Any
 
-from lambdalite.errors import StorageError
 from lambdalite.observe.journal import ERROR, THROTTLED, FunctionCounts, JournalEntry
 from lambdalite.store.sqlite.database import SqliteDatabase
 
@@ -18,6 +16,31 @@ _COLUMNS = (
 _INSERT = f"INSERT INTO invocations ({_COLUMNS}) VALUES ({','.join(['?'] * 20)})"
 # Listings leave the (capped, but up to 256 KiB) payload and response behind.
 _LISTED = _COLUMNS.replace("payload,", "x'',").replace("response,", "x'',")
+
+
+_ADD_MINUTE = (
+    "INSERT INTO invocation_minutes (function_name, minute, invocations, errors, throttles, "
+    "duration_ms, last_at) VALUES (?,?,?,?,?,?,?) ON CONFLICT (minute, function_name) DO UPDATE "
+    "SET invocations = invocations + excluded.invocations, errors = errors + excluded.errors, "
+    "throttles = throttles + excluded.throttles, duration_ms = duration_ms + excluded.duration_ms, "
+    "last_at = MAX(last_at, excluded.last_at)"
+)
+
+
+def _minutes(entries: Sequence[JournalEntry]) -> list[tuple[Any, ...]]:
+    """The batch summed per function and minute."""
+    sums: dict[tuple[str, int], list[Any]] = {}
+    for e in entries:
+        key = (e.function_name, int(e.started_at // 60))
+        row = sums.setdefault(key, [0, 0, 0, 0.0, e.started_at])
+        if e.outcome == THROTTLED:
+            row[2] += 1
+        else:
+            row[0] += 1
+            row[1] += e.outcome == ERROR
+            row[3] += e.duration_ms
+        row[4] = max(row[4], e.started_at)
+    return [(name, minute, *row) for (name, minute), row in sums.items()]
 
 
 def _row(entry: JournalEntry) -> tuple[Any, ...]:
@@ -50,11 +73,9 @@ class SqliteJournalStore:
         self.database = database
 
     async def append(self, entries: Sequence[JournalEntry]) -> None:
-        try:
-            with self.database.transaction() as db:
-                db.executemany(_INSERT, [_row(e) for e in entries])
-        except sqlite3.Error as exc:  # pragma: no cover - transaction() maps these
-            raise StorageError(str(exc)) from exc
+        with self.database.transaction() as db:
+            db.executemany(_INSERT, [_row(e) for e in entries])
+            db.executemany(_ADD_MINUTE, _minutes(entries))
 
     async def recent(
         self,
@@ -81,16 +102,17 @@ class SqliteJournalStore:
 
     async def counts(self, since: float) -> dict[str, FunctionCounts]:
         rows = self.database.connection.execute(
-            "SELECT function_name, SUM(outcome != :throttled), SUM(outcome = :error), "
-            "SUM(outcome = :throttled), SUM(duration_ms), MAX(started_at) FROM invocations "
-            "WHERE started_at >= :since GROUP BY function_name",
-            {"since": since, "error": ERROR, "throttled": THROTTLED},
+            "SELECT function_name, SUM(invocations), SUM(errors), SUM(throttles), "
+            "SUM(duration_ms), MAX(last_at) FROM invocation_minutes WHERE minute >= ? "
+            "GROUP BY function_name",
+            (int(since // 60),),
         ).fetchall()
-        return {r[0]: FunctionCounts(r[1], r[2], r[3], r[4] or 0.0, r[5]) for r in rows}
+        return {r[0]: FunctionCounts(r[1], r[2], r[3], r[4], r[5]) for r in rows}
 
     async def prune(self, before: float, keep_per_function: int, functions: Sequence[str]) -> int:
         with self.database.transaction() as db:
             gone = db.execute("DELETE FROM invocations WHERE started_at < ?", (before,)).rowcount
+            db.execute("DELETE FROM invocation_minutes WHERE minute < ?", (int(before // 60),))
             for name in functions:
                 gone += db.execute(
                     "DELETE FROM invocations WHERE function_name = :fn AND id <= ("

@@ -27,3 +27,16 @@ CREATE TABLE IF NOT EXISTS invocations (
 CREATE INDEX IF NOT EXISTS invocations_by_function ON invocations (function_name, id);
 CREATE INDEX IF NOT EXISTS invocations_by_request ON invocations (request_id);
 CREATE INDEX IF NOT EXISTS invocations_by_start ON invocations (started_at);
+
+-- Per function and minute of the platform clock, written in the same transaction as the
+-- rows: the overview's live counts read a handful of these, never the rows themselves.
+CREATE TABLE IF NOT EXISTS invocation_minutes (
+    function_name  TEXT    NOT NULL,
+    minute         INTEGER NOT NULL,     -- floor(started_at / 60)
+    invocations    INTEGER NOT NULL,
+    errors         INTEGER NOT NULL,
+    throttles      INTEGER NOT NULL,
+    duration_ms    REAL    NOT NULL,     -- summed over the invocations
+    last_at        REAL    NOT NULL,
+    PRIMARY KEY (minute, function_name)
+) WITHOUT ROWID;

@@ -1,0 +1,54 @@
+"""The live feed's bounds (observe/feed.py) and the log tail's filter (console/logfilter.py)."""
+
+from __future__ import annotations
+
+import asyncio
+
+from lambdalite.console.logfilter import compile_filter
+from lambdalite.console.journey_view import timeline
+from lambdalite.observe.feed import LiveFeed
+
+
+def test_a_slow_subscriber_keeps_the_newest_events_and_counts_the_rest() -> None:
+    async def scenario() -> None:
+        feed = LiveFeed(capacity=3)
+        sub = feed.subscribe(["fn:a"])
+        other = feed.subscribe(["fn:b"])
+        for n in range(1000):
+            feed.publish("fn:a", {"n": n})
+        feed.publish("nobody", {"n": -1})  # unwatched: nothing kept anywhere
+        await asyncio.wait_for(sub.wait(), 1)
+        assert [data["n"] for _, _, data in sub.take()] == [997, 998, 999]
+        assert sub.dropped == 997 and other.take() == [] and other.dropped == 0
+        assert feed.watched("fn:a") and not feed.watched("nobody")
+        sub.close()
+        other.close()
+        assert not feed.watched("fn:a") and feed.subscribers == 0
+
+    asyncio.run(scenario())
+
+
+def test_the_log_filter_takes_terms_alternatives_and_exclusions() -> None:
+    lines = ["ERROR a", "WARN b", "INFO c", "ERROR debug d"]
+    assert [x for x in lines if compile_filter("?ERROR ?WARN")(x)] == lines[:2] + lines[3:]
+    assert [x for x in lines if compile_filter("ERROR -debug")(x)] == ["ERROR a"]
+    assert [x for x in lines if compile_filter("")(x)] == lines
+    assert [x for x in lines if compile_filter('"INFO c"')(x)] == ["INFO c"]
+    assert compile_filter('"unbalanced')("x") is False
+
+
+def test_the_timeline_scales_attempts_and_shows_the_pending_retry() -> None:
+    doc = {
+        "acceptedAt": 100.0,
+        "state": "queued",
+        "dueAt": 220.0,
+        "journal": [{"at": 101.0, "kind": "attempt", "outcome": "Error", "detail": ""}],
+    }
+    attempts = [
+        {"startedAt": 100.0, "endedAt": 101.0, "outcome": "Error"},
+        {"startedAt": 161.0, "endedAt": 162.0, "outcome": "Error"},
+    ]
+    t = timeline(doc, attempts, now=170.0)
+    assert [b["left"] for b in t["bars"]] == [0.0, 50.833]
+    assert t["gaps"][0]["seconds"] == 60.0
+    assert t["nextAttempt"] == {"at": 220.0, "inSeconds": 50.0, "left": 100.0}
