@@ -184,3 +184,30 @@ def test_the_live_stream_carries_outcomes_and_filtered_log_lines(virtual: Server
     assert outcome["outcome"] == "Success" and outcome["trigger"] == "sync"
     messages = [e["data"]["message"] for e in seen if e["topic"].startswith("logs:")]
     assert messages == ["ERROR one\n"]
+
+
+def test_the_cli_reads_the_journal(virtual: Server) -> None:
+    import subprocess
+    import sys
+
+    name = _create(virtual, "def handler(e, c):\n    print('from the journal')\n    return 1\n")
+    lam = virtual.client("lambda")
+    response = lam.invoke(FunctionName=name, InvocationType="Event", Payload=b"{}")
+    request_id = response["ResponseMetadata"]["RequestId"]
+    drain(virtual.endpoint)
+    env = {**os.environ, "LAMBDALITE_ENDPOINT": virtual.endpoint}
+    cli = [sys.executable, "-m", "lambdalite.cli.main"]
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([*cli, *args], capture_output=True, text=True, env=env)
+
+    logs = run("logs", name, "--request-id", request_id)
+    assert logs.returncode == 0, logs.stderr
+    lines = logs.stdout.splitlines()
+    assert lines[0].startswith(f"START RequestId: {request_id}") and lines[1] == "from the journal"
+    assert lines[-1].startswith(f"REPORT RequestId: {request_id}")
+    journey = run("events", name, "--request-id", request_id)
+    assert journey.returncode == 0, journey.stderr
+    assert "  attempt 1  " in journey.stdout and "Success (cold" in journey.stdout
+    missing = run("logs", name, "--request-id", "nope")
+    assert missing.returncode == 1 and "no invocation" in missing.stderr
