@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
-from lambdalite.console.logfilter import compile_filter
 from lambdalite.console.journey_view import timeline
+from lambdalite.console.logfilter import compile_filter
 from lambdalite.observe.feed import LiveFeed
 
 
