@@ -37,6 +37,7 @@ from lambdalite.services.events import EventsService
 from lambdalite.services.kinesis import KinesisService
 from lambdalite.services.sns import SnsService
 from lambdalite.services.sqs import SqsService
+from lambdalite.services.sqs.moves import MessageMoves
 from lambdalite.store.sqlite.backend import SqliteBackend
 
 DRAIN_TIMEOUT_S = 60.0
@@ -98,6 +99,8 @@ class Platform:
         self.sqs = SqsService(settings, self.backend.sqs, self.clock)
         self.directory.sqs = self.sqs
         self.components.append(self.sqs)
+        self.sqs_moves = MessageMoves(self.clock, self.sqs)  # StartMessageMoveTask
+        self.components.append(self.sqs_moves)
         self.kinesis = KinesisService(settings, self.clock, self.backend.kinesis)
         self.components.append(self.kinesis)
         # What mappings read: queues, and stream readers by the service name in their ARNs.
