@@ -4,6 +4,7 @@ redriven back to its source queue, through boto3 and the aws CLI, with AWS's err
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 from collections.abc import Iterator
 from itertools import count
@@ -66,16 +67,10 @@ def test_a_dlq_is_redriven_to_its_source_queue(server: Server) -> None:
 def test_the_aws_cli_starts_and_lists_tasks(server: Server) -> None:
     sqs, source, dlq, dlq_arn = _dead_lettered(server, ["x"])
     aws = ["aws", "--endpoint-url", server.endpoint, "--region", "us-east-1", "sqs"]
-    env = {
-        "AWS_ACCESS_KEY_ID": "x",
-        "AWS_SECRET_ACCESS_KEY": "x",
-        "PATH": "/usr/bin:/bin:/usr/local/bin",
-    }
-    import os
-
-    env["PATH"] = os.environ["PATH"]
+    env = {**os.environ, "AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "x"}
+    destination = ["--destination-arn", _arn(sqs, source)]
     started = subprocess.run(
-        [*aws, "start-message-move-task", "--source-arn", dlq_arn, "--destination-arn", _arn(sqs, source)],
+        [*aws, "start-message-move-task", "--source-arn", dlq_arn, *destination],
         capture_output=True, text=True, env=env,
     )  # fmt: skip
     assert started.returncode == 0, started.stderr
