@@ -211,3 +211,26 @@ def test_the_cli_reads_the_journal(virtual: Server) -> None:
     assert "  attempt 1  " in journey.stdout and "Success (cold" in journey.stdout
     missing = run("logs", name, "--request-id", "nope")
     assert missing.returncode == 1 and "no invocation" in missing.stderr
+
+
+def test_a_queue_dlq_moves_back_from_the_console(virtual: Server) -> None:
+    sqs = virtual.client("sqs")
+    dlq = sqs.create_queue(QueueName=f"cdlq-{next(_names)}")["QueueUrl"]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    policy = json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": 1})
+    name = f"csrc-{next(_names)}"
+    source = sqs.create_queue(QueueName=name, Attributes={"RedrivePolicy": policy})["QueueUrl"]
+    sqs.send_message(QueueUrl=source, MessageBody="again")
+    sqs.receive_message(QueueUrl=source, VisibilityTimeout=0)
+    sqs.receive_message(QueueUrl=source)  # over maxReceiveCount: moved to the DLQ
+    dlq_name = dlq_arn.rsplit(":", 1)[1]
+    listed = httpx.get(f"{virtual.endpoint}{API}/dlq").json()["queues"]
+    assert any(q["arn"] == dlq_arn and q["sources"] == [f"queue {name}"] for q in listed)
+    page = httpx.get(f"{virtual.endpoint}{UI}/dlq/{dlq_name}").text
+    assert "Move back to source queues" in page and "again" in page
+    moved = _post(virtual, "move", {"queue": dlq_name})
+    assert 'data-moved="1"' in moved.text, moved.text
+    back = sqs.receive_message(QueueUrl=source)["Messages"]
+    assert [m["Body"] for m in back] == ["again"]

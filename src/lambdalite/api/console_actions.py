@@ -69,6 +69,8 @@ async def _run(p: Platform, action: str, form: dict[str, list[str]]) -> dict[str
     if action == "redrive":
         message_id = _field(form, "message-id", required=False) or None
         return await actions.redrive(p, _field(form, "queue"), message_id)
+    if action == "move":
+        return await actions.move_to_sources(p, _field(form, "queue"))
     if action == "purge":
         confirm = _field(form, "confirm", required=False)
         return await actions.purge(

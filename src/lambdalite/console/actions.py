@@ -92,6 +92,15 @@ async def redrive(p: Platform, queue_name: str, message_id: str | None = None) -
     return {"queueName": queue.name, "moved": result.moved, "failed": result.failed}
 
 
+async def move_to_sources(p: Platform, queue_name: str) -> dict[str, Any]:
+    """SQS's own redrive (StartMessageMoveTask) of a queue's dead-letter queue."""
+    queue = p.sqs.queue(queue_name)
+    handle = await p.sqs_moves.start_task(queue.arn, None, None)
+    await p.drain(30.0)
+    (task,) = p.sqs_moves.list_tasks(queue.arn, 1)
+    return {"queueName": queue_name, "taskHandle": handle, "task": task}
+
+
 async def message_count(p: Platform, queue_name: str) -> int:
     queue = p.sqs.queue(queue_name)
     names = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]

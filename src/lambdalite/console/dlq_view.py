@@ -82,6 +82,7 @@ async def dlq_queue(p: Platform, name: str, limit: int = PEEK_LIMIT) -> dict[str
         "name": queue.name,
         "arn": queue.arn,
         "sources": sources,
+        "fromQueues": any(s.startswith("queue ") for s in sources),  # SQS can move them back
         "visibleMessages": int(attrs.get("ApproximateNumberOfMessages", "0")),
         "messages": messages,
         "clock": clock_view(p),
