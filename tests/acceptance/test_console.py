@@ -234,3 +234,17 @@ def test_a_queue_dlq_moves_back_from_the_console(virtual: Server) -> None:
     assert 'data-moved="1"' in moved.text, moved.text
     back = sqs.receive_message(QueueUrl=source)["Messages"]
     assert [m["Body"] for m in back] == ["again"]
+
+
+def test_an_open_stream_does_not_hold_up_shutdown(tmp_path: Any) -> None:
+    import time
+
+    srv = start_server(tmp_path, "--no-example", "--shutdown-grace", "30")
+    url = f"{srv.endpoint}{UI}/stream"
+    with httpx.stream("GET", url, params={"topic": "overview"}, timeout=30) as s:
+        lines = s.iter_lines()  # held: dropping it would close the stream from this side
+        assert next(lines) == "retry: 1000"
+        started = time.monotonic()
+        stop_server(srv)
+        assert srv.process.returncode in (0, -15)  # uvicorn re-raises the SIGTERM it caught
+        assert time.monotonic() - started < 10  # not the 30 s grace
