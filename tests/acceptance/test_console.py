@@ -248,3 +248,14 @@ def test_an_open_stream_does_not_hold_up_shutdown(tmp_path: Any) -> None:
         stop_server(srv)
         assert srv.process.returncode in (0, -15)  # uvicorn re-raises the SIGTERM it caught
         assert time.monotonic() - started < 10  # not the 30 s grace
+
+
+def test_the_invoke_form_answers_as_invoke_does(virtual: Server) -> None:
+    name = _create(virtual, "def handler(e, c):\n    print('tail <me>')\n    return e\n")
+    done = _post(virtual, "invoke", {"function": name, "payload": '{"a": "<i>1</i>"}'})
+    assert done.status_code == 200 and "Status <b>200</b>" in done.text
+    assert "&lt;i&gt;1&lt;/i&gt;" in done.text and "tail &lt;me&gt;" in done.text  # the log tail
+    queued = _post(virtual, "invoke", {"function": name, "payload": "{}", "type": "Event"})
+    assert "Status <b>202</b>" in queued.text and "/_lambdalite/ui/events/" in queued.text
+    bad = _post(virtual, "invoke", {"function": name, "payload": "{not json"})
+    assert "Status <b>400</b>" in bad.text and "InvalidRequestContentException" in bad.text

@@ -56,6 +56,7 @@ async def _invoke(p: Platform, form: dict[str, list[str]]) -> dict[str, Any]:
         "status": status,
         "payload": body.decode("utf-8", "replace"),
         "functionError": found.get("x-amz-function-error"),
+        "errorType": found.get("x-amzn-errortype"),
         "requestId": found.get("x-amzn-requestid") if kind == "Event" else None,
         "log": base64.b64decode(log).decode("utf-8", "replace") if log else "",
     }
