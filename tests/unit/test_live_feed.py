@@ -52,3 +52,34 @@ def test_the_timeline_scales_attempts_and_shows_the_pending_retry() -> None:
     assert [b["left"] for b in t["bars"]] == [0.0, 50.833]
     assert t["gaps"][0]["seconds"] == 60.0
     assert t["nextAttempt"] == {"at": 220.0, "inSeconds": 50.0, "left": 100.0}
+
+
+def test_a_burst_reaches_the_stream_coalesced_and_bounded() -> None:
+    import json
+    import time
+    from types import SimpleNamespace
+
+    from lambdalite.console import live
+
+    async def flush() -> None:
+        pass
+
+    async def scenario() -> None:
+        feed = LiveFeed(capacity=100)
+        platform = SimpleNamespace(feed=feed, journal=SimpleNamespace(flush=flush))
+        stream = live.messages(platform, ["fn:a"])  # type: ignore[arg-type]
+        first = asyncio.ensure_future(anext(stream))
+        await asyncio.sleep(0)  # subscribed
+        for n in range(5000):  # a burst far beyond what a page shows
+            feed.publish("fn:a", {"n": n})
+        doc = json.loads((await first).decode().split("data: ", 1)[1])
+        assert len(doc["events"]) == 100 and doc["dropped"] == 4900
+        assert doc["events"][-1]["data"] == {"n": 4999}
+        sent = time.monotonic()
+        feed.publish("fn:a", {"n": 5000})
+        await anext(stream)
+        assert time.monotonic() - sent >= live.COALESCE_S * 0.9  # at most 4 messages/s
+        await stream.aclose()
+        assert feed.subscribers == 0
+
+    asyncio.run(scenario())
