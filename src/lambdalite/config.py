@@ -45,6 +45,10 @@ class Settings:
     gateway_port: int = 0
     # Days log events of groups without a retention policy are kept (None: forever, as AWS).
     logs_retention_days: int | None = None
+    # The invocation journal's retention (observe/journal.py): newest rows kept per function,
+    # and the oldest kept, in days of platform-clock time.
+    journal_keep: int = 10_000
+    journal_days: float = 7.0
 
     @property
     def database_path(self) -> Path:

@@ -36,6 +36,10 @@ from lambdalite.invoke.resolve import resolve_target
 from lambdalite.layers.service import LayerService
 from lambdalite.logs.service import LogsService
 from lambdalite.logs.writer import LogWriter
+from lambdalite.observe.feed import LiveFeed
+from lambdalite.observe.feed_sinks import FeedLogs, FeedOutcomes
+from lambdalite.observe.journal import Retention
+from lambdalite.observe.journal_writer import JournalWriter
 from lambdalite.observe.metrics.emf import EmfTap
 from lambdalite.observe.metrics.service import MetricsService
 from lambdalite.observe.otel import sink_from_environment
@@ -50,6 +54,7 @@ from lambdalite.services.kinesis import KinesisService
 from lambdalite.services.moto_backend import MotoServices
 from lambdalite.services.sns import SnsService
 from lambdalite.services.sqs import SqsService
+from lambdalite.services.sqs.moves import MessageMoves
 from lambdalite.store.sqlite.backend import SqliteBackend
 from lambdalite.template.deploy import StackDeployer
 
@@ -93,23 +98,18 @@ class Platform:
         self.ledger = ConcurrencyLedger(settings.account_concurrency)
         # Sinks (metrics, journal, live feed) register here; the invoker records into it.
         self.outcomes = OutcomeBoundary()
-        # First component: it starts before anything invokes and stores what all recorded.
-        self.components.append(self.metrics)
-        if settings.metrics:
-            self.outcomes.add(self.metrics.recorder)
-            self.ledger.signals = self.metrics.recorder
+        self._wire_observers()
         self.invoker = Invoker(
             settings, self.pool, self.ledger, clock=self.clock, outcomes=self.outcomes
         )
-        self.otel = sink_from_environment(settings.region, settings.account_id)
-        if self.otel is not None:
-            self.outcomes.add(self.otel)
         self._wire_functions()
         # Every outgoing delivery; each service registers its kind's courier with it.
         self.outbox = OutboxRunner(self.clock, self.backend.outbox, self.directory)
         self.sqs = SqsService(settings, self.backend.sqs, self.clock)
         self.directory.sqs = self.sqs
         self.components.append(self.sqs)
+        self.sqs_moves = MessageMoves(self.clock, self.sqs)  # StartMessageMoveTask
+        self.components.append(self.sqs_moves)
         self.kinesis = KinesisService(settings, self.clock, self.backend.kinesis)
         self.components.append(self.kinesis)
         # What mappings read: queues, and stream readers by the service name in their ARNs.
@@ -152,6 +152,30 @@ class Platform:
         # Last: it starts once every service it sends to has, and stops first.
         self.components.append(self.outbox)
         self._wire_gateway_and_stacks()
+
+    def _wire_observers(self) -> None:
+        """The sinks of the outcome boundary: journal, live feed, metrics, OpenTelemetry."""
+        settings = self.settings
+        # The journal the console reads and the live feed, each a sink of its own. The
+        # journal is the first component, so it stops last and keeps every outcome.
+        self.journal = JournalWriter(
+            self.clock,
+            self.backend.journal,
+            Retention(settings.journal_keep, settings.journal_days * 86400.0),
+        )
+        self.outcomes.add(self.journal)
+        self.components.append(self.journal)
+        self.feed = LiveFeed()
+        self.outcomes.add(FeedOutcomes(self.feed))
+        self.logs.emit_listeners.append(FeedLogs(self.feed))
+        # Second component: it starts before anything invokes and stores what all recorded.
+        self.components.append(self.metrics)
+        if settings.metrics:
+            self.outcomes.add(self.metrics.recorder)
+            self.ledger.signals = self.metrics.recorder
+        self.otel = sink_from_environment(settings.region, settings.account_id)
+        if self.otel is not None:
+            self.outcomes.add(self.otel)
 
     def _wire_functions(self) -> None:
         """The Lambda control plane: functions (built, layered, watched), aliases,

@@ -20,6 +20,7 @@ from lambdalite.api import (
     sns_api,
     sqs_api,
 )
+from lambdalite.api.console_api import STREAM_PATH, ConsoleApi
 from lambdalite.api.dispatch import Dispatcher, ServiceSpec
 from lambdalite.api.errors import error_response
 from lambdalite.api.http import (
@@ -103,6 +104,7 @@ class LambdaliteApp:
         self._on_started = on_started
         self._lambda_router = RestJsonRouter(load_service("lambda"), set(LAMBDA_OPERATIONS))
         self._dispatcher = Dispatcher(SERVICES)
+        self.console = ConsoleApi(platform)  # the web console and its JSON twins
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
@@ -134,6 +136,8 @@ class LambdaliteApp:
                 return
 
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["path"] == STREAM_PATH and await self.console.stream(scope, receive, send):
+            return
         try:
             raw_name = self.invoke_target(scope["method"], scope["path"])
             if raw_name is not None:
@@ -167,6 +171,8 @@ class LambdaliteApp:
         if request.path == COVERAGE_PATH and request.method == "GET":
             doc = coverage.to_json(coverage.build(served_operations()))
             return 200, [(b"content-type", JSON)], json.dumps(doc).encode()
+        if self.console.claims(request.path):
+            return await self.console.handle(request)
         if request.path.startswith("/_lambdalite/"):
             return await codes.internal_route(self.platform, request)
         moto_route = self.platform.moto.route(request)  # S3, DynamoDB (embedded moto)

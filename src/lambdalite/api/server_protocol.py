@@ -34,6 +34,7 @@ from lambdalite.api.app import LambdaliteApp
 from lambdalite.api.eager import start_eagerly
 from lambdalite.api.http import Headers, Request, decode_headers
 from lambdalite.api.lambda_api.invoke import SYNC_PAYLOAD_LIMIT
+from lambdalite.api.sse import STREAM_SCOPE_KEY
 from lambdalite.api.write_coalescing import CoalescingTransport
 
 log = logging.getLogger(__name__)
@@ -110,6 +111,17 @@ class LambdaliteHttpProtocol(HttpToolsProtocol):
         # armed the idle timer; a request is arriving, so the connection is not idle.
         self._unset_keepalive_if_required()
         super().on_message_begin()
+
+    def shutdown(self) -> None:
+        # A live stream (api/sse.py) never ends by itself: close it rather than let a
+        # graceful shutdown wait the whole grace period for it.
+        cycle = self.cycle
+        if cycle is not None and not cycle.response_complete:
+            scope = getattr(cycle, "scope", None)
+            if scope is not None and scope.get(STREAM_SCOPE_KEY):
+                self.transport.close()
+                return
+        super().shutdown()
 
     def on_headers_complete(self) -> None:
         exchange = self._direct_exchange()

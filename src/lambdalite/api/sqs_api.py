@@ -302,6 +302,23 @@ async def change_message_visibility_batch(p: Platform, params: Params) -> Params
     return _batch_result(entries, await _sqs(p).change_visibility_many(queue, changes))
 
 
+async def start_message_move_task(p: Platform, params: Params) -> Params:
+    handle = await p.sqs_moves.start_task(
+        params["SourceArn"],
+        params.get("DestinationArn"),
+        params.get("MaxNumberOfMessagesPerSecond"),
+    )
+    return {"TaskHandle": handle}
+
+
+async def list_message_move_tasks(p: Platform, params: Params) -> Params:
+    return {"Results": p.sqs_moves.list_tasks(params["SourceArn"], params.get("MaxResults"))}
+
+
+async def cancel_message_move_task(p: Platform, params: Params) -> Params:
+    return {"ApproximateNumberOfMessagesMoved": p.sqs_moves.cancel_task(params["TaskHandle"])}
+
+
 OPERATIONS: dict[str, Operation] = {
     "CreateQueue": create_queue,
     "GetQueueUrl": get_queue_url,
@@ -321,5 +338,8 @@ OPERATIONS: dict[str, Operation] = {
     "DeleteMessageBatch": delete_message_batch,
     "ChangeMessageVisibility": change_message_visibility,
     "ChangeMessageVisibilityBatch": change_message_visibility_batch,
+    "StartMessageMoveTask": start_message_move_task,
+    "ListMessageMoveTasks": list_message_move_tasks,
+    "CancelMessageMoveTask": cancel_message_move_task,
 }
 SERVICE = ServiceSpec("sqs", "json", OPERATIONS)

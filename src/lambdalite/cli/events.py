@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from typing import Any
+from urllib.parse import quote
 
 import click
 
@@ -20,7 +21,7 @@ def _when(timestamp: float | None) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
-def _get_json(endpoint: str, path: str, params: dict[str, str]) -> Any:
+def get_json(endpoint: str, path: str, params: dict[str, str]) -> Any:
     import httpx
 
     try:
@@ -47,6 +48,13 @@ def _print_journey(doc: dict[str, Any]) -> None:
     click.echo(f"function  {name}")
     source = f" (from {doc['source']})" if doc.get("source") else ""
     click.echo(f"accepted  {_when(doc['acceptedAt'])}{source}")
+    for n, run in enumerate(doc.get("attempts", []), start=1):
+        start = f"cold {run['initDurationMs']:.1f} ms" if run["cold"] else "warm"
+        error = f" {run['errorType']}" if run.get("errorType") else ""
+        click.echo(
+            f"  attempt {n}  {_when(run['startedAt'])}  {run['durationMs']:>9.2f} ms  "
+            f"{run['outcome']}{error} ({start})"
+        )
     for entry in doc["journal"]:
         detail = f"  {entry['detail']}" if entry["detail"] else ""
         click.echo(f"  {_when(entry['at'])}  {entry['kind']:<8}  {entry['outcome']:<24}{detail}")
@@ -71,10 +79,11 @@ def _print_journey(doc: dict[str, Any]) -> None:
 def events(function: str, request_id: str | None, limit: int, endpoint: str) -> None:
     """List a function's recent asynchronous (Event) invocations."""
     if request_id:
-        _print_journey(_get_json(endpoint, "/_lambdalite/async-events", {"request-id": request_id}))
+        # The console's JSON twin: the queue's journey joined with the journal's attempts.
+        _print_journey(get_json(endpoint, f"/_lambdalite/api/events/{quote(request_id)}", {}))
         return
     params = {"function": function, "limit": str(limit)}
-    doc = _get_json(endpoint, "/_lambdalite/async-events", params)
+    doc = get_json(endpoint, "/_lambdalite/async-events", params)
     rows = [("REQUEST ID", "ACCEPTED", "STATE", "ATTEMPTS", "CONDITION", "SOURCE")]
     rows.extend(
         (

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from typing import Any
+from urllib.parse import quote
 
 import click
 
@@ -15,10 +16,18 @@ from lambdalite.cli.options import endpoint_option, region_option
 @click.argument("name")
 @click.option("--follow", "-f", is_flag=True, help="Keep printing new lines.")
 @click.option("--since", default=3600.0, show_default=True, help="Seconds of history.")
+@click.option(
+    "--request-id", help="Only this invocation's lines (every attempt), from the journal."
+)
 @endpoint_option
 @region_option
-def logs(name: str, follow: bool, since: float, endpoint: str, region: str) -> None:
+def logs(
+    name: str, follow: bool, since: float, request_id: str | None, endpoint: str, region: str
+) -> None:
     """Print a function's log lines."""
+    if request_id:
+        _invocation_lines(endpoint, request_id)
+        return
     cw = client("logs", endpoint, region)
     kwargs: dict[str, Any] = {
         "logGroupName": f"/aws/lambda/{name}",
@@ -44,3 +53,16 @@ def logs(name: str, follow: bool, since: float, endpoint: str, region: str) -> N
                 return
             kwargs.pop("nextToken", None)
             time.sleep(0.5)
+
+
+def _invocation_lines(endpoint: str, request_id: str) -> None:
+    """The journal's runs of one request id (the console's JSON twin), with their lines."""
+    from lambdalite.cli.events import get_json
+
+    doc = get_json(endpoint, f"/_lambdalite/api/invocations/{quote(request_id)}", {})
+    if not doc["runs"]:
+        click.echo(f"error: no invocation with request id {request_id} is journalled", err=True)
+        raise SystemExit(1)
+    for run in doc["runs"]:
+        for line in run["logs"]:
+            click.echo(line["message"].rstrip("\n"))

@@ -131,6 +131,24 @@ from lambdalite.cli.options import region_option
     help="Days function and user log events are kept in log groups without a retention "
     "policy of their own [default: forever, as AWS].",
 )
+@click.option(
+    "--journal-keep",
+    envvar="LAMBDALITE_JOURNAL_KEEP",
+    default=10_000,
+    type=click.IntRange(min=1),
+    show_default=True,
+    show_envvar=True,
+    help="Invocations the journal (console, `lambdalite logs/events`) keeps per function.",
+)
+@click.option(
+    "--journal-days",
+    envvar="LAMBDALITE_JOURNAL_DAYS",
+    default=7.0,
+    type=click.FloatRange(min=0, min_open=True),
+    show_default=True,
+    show_envvar=True,
+    help="Days (of the platform clock) the invocation journal keeps an invocation.",
+)
 def serve(
     host: str,
     port: int,
@@ -147,6 +165,8 @@ def serve(
     cache_dir: Path | None,
     gateway_port: int,
     logs_retention_days: int | None,
+    journal_keep: int,
+    journal_days: float,
 ) -> None:
     """Run the server."""
     from lambdalite.clock import make_clock
@@ -174,5 +194,7 @@ def serve(
             cache_dir=(cache_dir or defaults.default_cache_dir()).resolve(),
             gateway_port=gateway_port,
             logs_retention_days=logs_retention_days,
+            journal_keep=journal_keep,
+            journal_days=journal_days,
         )
     )

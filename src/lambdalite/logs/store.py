@@ -160,3 +160,13 @@ class LogStore(Protocol):
     async def filters(self, log_group: str | None = None) -> list[SubscriptionFilter]: ...
 
     async def advance_filter(self, log_group: str, name: str, cursor: int) -> None: ...
+    async def tail(self, log_group: str, limit: int) -> list[StoredLogEvent]:
+        """The group's newest `limit` events, oldest first (the console's log tail)."""
+        ...
+
+    async def invocation_lines(
+        self, log_group: str, request_id: str, since_ms: int, until_ms: int, limit: int = 1000
+    ) -> list[StoredLogEvent]:
+        """One invocation's lines: its stream's events from its START line (logged between
+        `since_ms` and `until_ms`) to its REPORT line, at most `limit`."""
+        ...

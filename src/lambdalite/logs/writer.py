@@ -29,11 +29,16 @@ class LogWriter(DueLoop):
         self._store = store
         self._interval_s = interval_s
         self._pending: list[LogRow] = []
+        # Told after each commit (subscription delivery), once per batch, never per line.
         self.listeners: list[Callable[[], None]] = []
+        # Told of each line as it is emitted (the console's live tail); must not block.
+        self.emit_listeners: list[Callable[[list[LogRow]], None]] = []
 
     def emit(self, rows: list[LogRow]) -> None:
         self._pending += rows
         self._wake.set()
+        for listener in self.emit_listeners:
+            listener(rows)
 
     def now_ms(self) -> int:
         """The platform clock in ms: the timestamp of a line produced now."""

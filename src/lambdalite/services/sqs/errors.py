@@ -57,6 +57,10 @@ class InvalidMessageContents(SqsError):
     """The message contains characters outside the allowed set."""
 
 
+class ResourceNotFoundException(SqsError):
+    """One or more specified resources don't exist."""
+
+
 class UnsupportedOperation(SqsError):
     """Error code 400. Unsupported operation."""
 

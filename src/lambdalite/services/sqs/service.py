@@ -33,7 +33,7 @@ from lambdalite.services.sqs.errors import (
 from lambdalite.services.sqs.model import FIFO_SUFFIX, NewMessage, Queue, Received, Sent
 from lambdalite.services.sqs.reaper import Reaper
 from lambdalite.services.sqs.receipts import Receipt, decode_receipt
-from lambdalite.services.sqs.store import Outcome, SqsStore
+from lambdalite.services.sqs.store import Outcome, PeekedMessage, SqsStore
 
 _NAME = re.compile(r"^[A-Za-z0-9_-]{1,80}$")
 _FIFO_NAME = re.compile(r"^[A-Za-z0-9_-]{1,75}\.fifo$")
@@ -219,6 +219,10 @@ class SqsService:
             )
         self._purged[queue.name] = now
         await self.store.purge(queue.name)
+
+    async def peek(self, queue: Queue, limit: int) -> list[PeekedMessage]:
+        """Messages as stored, without receiving them (the console; not an SQS API)."""
+        return await self.store.peek(queue.name, limit)
 
     async def dead_letter_sources(self, queue: Queue) -> list[str]:
         return sorted(await self.store.dead_letter_sources(queue.arn))

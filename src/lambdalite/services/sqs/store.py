@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from lambdalite.services.sqs.model import NewMessage, Queue, Received, Sent
 from lambdalite.services.sqs.receipts import Receipt
@@ -23,6 +23,18 @@ Outcome = Literal["ok", "gone", "stale", "expired"]
 """What a receipt met: done; no such message; the handle is not the latest receive's
 (visibility changes on standard queues); on a FIFO queue, the handle is not the latest
 receive's or that receive's visibility timeout has run out."""
+
+
+@dataclass(frozen=True, slots=True)
+class PeekedMessage:
+    """A message as stored, read without receiving it (the console's peek)."""
+
+    message_id: str
+    body: str
+    attributes: dict[str, Any]  # message attributes as stored (JSON shapes)
+    sent: float
+    receive_count: int
+    visible_at: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +68,10 @@ class SqsStore(Protocol):
     async def purge(self, name: str) -> None:
         """Delete every message of the queue and its deduplication ids, together (a FIFO
         message sent again after a purge is accepted as new)."""
+        ...
+
+    async def peek(self, name: str, limit: int) -> list[PeekedMessage]:
+        """The oldest `limit` messages in send order, visible or not, unchanged."""
         ...
 
     async def dead_letter_sources(self, dlq_arn: str) -> list[str]:

@@ -15,6 +15,7 @@ from lambdalite.store.sqlite.event_source_mappings import SqliteEventSourceMappi
 from lambdalite.store.sqlite.events import SqliteEventsStore
 from lambdalite.store.sqlite.functions import SqliteFunctionStore
 from lambdalite.store.sqlite.gateway import SqliteGatewayStore
+from lambdalite.store.sqlite.journal import SqliteJournalStore
 from lambdalite.store.sqlite.kinesis import SqliteKinesisStore
 from lambdalite.store.sqlite.layers import SqliteLayerStore
 from lambdalite.store.sqlite.logs import SqliteLogStore
@@ -48,6 +49,7 @@ class SqliteBackend:
         self.gateway = SqliteGatewayStore(self.database)
         self.layers = SqliteLayerStore(self.database)
         self.metrics = SqliteMetricStore(self.database)
+        self.journal = SqliteJournalStore(self.database)
         # Every kind's deliveries; an async delivery's notes go on its event's journey.
         self.outbox = SqliteOutboxStore(self.database, notes={ASYNC_KIND: append_journal})
 

@@ -179,3 +179,35 @@ class SqliteLogStore(LogCatalogMixin):
             "SELECT min(timestamp_ms) FROM log_events WHERE log_group = ?", (log_group,)
         ).fetchone()
         return None if row[0] is None else int(row[0])
+
+    async def tail(self, log_group: str, limit: int) -> list[StoredLogEvent]:
+        rows = self.db.execute(
+            "SELECT log_group, log_stream, timestamp_ms, ingestion_ms, message, id "
+            "FROM log_events WHERE log_group = ? ORDER BY id DESC LIMIT ?",
+            (log_group, limit),
+        ).fetchall()
+        return [StoredLogEvent(*row) for row in reversed(rows)]
+
+    async def invocation_lines(
+        self, log_group: str, request_id: str, since_ms: int, until_ms: int, limit: int = 1000
+    ) -> list[StoredLogEvent]:
+        # No index on the message: the time window keeps the scan to the group's recent rows.
+        start = self.db.execute(
+            "SELECT id, log_stream FROM log_events WHERE log_group = ? "
+            "AND timestamp_ms BETWEEN ? AND ? AND message LIKE ? ORDER BY id LIMIT 1",
+            (log_group, since_ms, until_ms, f"START RequestId: {request_id} %"),
+        ).fetchone()
+        if start is None:
+            return []
+        rows = self.db.execute(
+            "SELECT log_group, log_stream, timestamp_ms, ingestion_ms, message, id "
+            "FROM log_events WHERE log_group = ? AND log_stream = ? AND id >= ? "
+            "ORDER BY id LIMIT ?",
+            (log_group, start[1], start[0], limit),
+        ).fetchall()
+        lines = []
+        for row in rows:
+            lines.append(StoredLogEvent(*row))
+            if row[4].startswith(f"REPORT RequestId: {request_id}"):
+                break
+        return lines

@@ -20,7 +20,7 @@ from typing import Any
 from lambdalite.services.sqs.messages import md5_of_attributes, md5_of_body
 from lambdalite.services.sqs.model import DEDUP_INTERVAL_S, NewMessage, Queue, Received, Sent
 from lambdalite.services.sqs.receipts import Receipt, encode_receipt
-from lambdalite.services.sqs.store import Outcome, StoredQueue
+from lambdalite.services.sqs.store import Outcome, PeekedMessage, StoredQueue
 from lambdalite.store.sqlite.database import SqliteDatabase
 
 _COLUMNS = (
@@ -117,6 +117,16 @@ class SqliteSqsStore:
         with self.database.transaction() as db:
             db.execute("DELETE FROM sqs_messages WHERE queue=?", (name,))
             db.execute("DELETE FROM sqs_dedup WHERE queue=?", (name,))
+
+    async def peek(self, name: str, limit: int) -> list[PeekedMessage]:
+        rows = self._db.execute(
+            "SELECT message_id, body, attributes, sent, receive_count, visible_at "
+            "FROM sqs_messages WHERE queue=? ORDER BY id LIMIT ?",
+            (name, limit),
+        ).fetchall()
+        return [
+            PeekedMessage(m, b, json.loads(a) if a else {}, s, c, v) for m, b, a, s, c, v in rows
+        ]
 
     async def dead_letter_sources(self, dlq_arn: str) -> list[str]:
         rows = self._db.execute("SELECT name, attributes FROM sqs_queues").fetchall()

@@ -80,6 +80,7 @@ MAIN: Sequence[Migration] = (
     Migration(7, "gateway", (sql("main_0007_gateway.sql"),)),
     Migration(8, "layers", (sql("main_0008_layers.sql"),)),
     Migration(9, "metrics", (sql("main_0009_metrics.sql"),)),
+    Migration(10, "journal", (sql("main_0010_journal.sql"),)),
 )
 LOGS: Sequence[Migration] = (
     Migration(1, "baseline", (sql("logs_0001_baseline.sql"),)),
