@@ -44,7 +44,7 @@ class JournalEntry:
     trigger: str
     started_at: float
     ended_at: float
-    logged_ms: int  # wall clock when it ended: its log lines are just before
+    logged_ms: int  # platform clock when it ended: its log lines are just before
     duration_ms: float
     billed_ms: int
     init_ms: float | None
@@ -63,7 +63,7 @@ class JournalEntry:
         return self.init_ms is not None
 
 
-def entry_from(outcome: InvocationOutcome, wall_ms: int) -> JournalEntry:
+def entry_from(outcome: InvocationOutcome, logged_ms: int) -> JournalEntry:
     if outcome.throttled:
         result = THROTTLED
     else:
@@ -76,7 +76,7 @@ def entry_from(outcome: InvocationOutcome, wall_ms: int) -> JournalEntry:
         trigger=str(outcome.trigger),
         started_at=outcome.started_at,
         ended_at=outcome.started_at + outcome.duration_ms / 1000,
-        logged_ms=wall_ms,
+        logged_ms=logged_ms,
         duration_ms=outcome.duration_ms,
         billed_ms=outcome.billed_duration_ms,
         init_ms=outcome.init_duration_ms,

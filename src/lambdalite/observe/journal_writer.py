@@ -45,7 +45,8 @@ class JournalWriter(DueLoop):
         if len(pending) >= MAX_PENDING:
             pending.popleft()
             self.dropped += 1
-        pending.append(entry_from(outcome, int(time.time() * 1000)))
+        # Log lines carry the platform clock's time (logs/writer.py): so does this mark.
+        pending.append(entry_from(outcome, int(self._clock.now() * 1000)))
         if self._timer is None:
             self._timer = asyncio.get_running_loop().call_later(FLUSH_S, self._flush_due)
 
