@@ -63,12 +63,13 @@ def _print_journey(doc: dict[str, Any]) -> None:
             f"  pending   {pending['role']} {pending['target']} "
             f"(failed {pending['attempts']} times, next try {_when(pending['dueAt'])})"
         )
+    count = doc["attemptCount"]
     if doc["state"] == "done":
-        click.echo(f"final     {doc['condition']} after {doc['attempts']} attempt(s)")
+        click.echo(f"final     {doc['condition']} after {count} attempt(s)")
     elif doc["state"] == "running":
-        click.echo(f"running   attempt {doc['attempts'] + 1} in progress")
+        click.echo(f"running   attempt {count + 1} in progress")
     else:
-        click.echo(f"queued    {doc['attempts']} attempt(s) so far, next {_when(doc['dueAt'])}")
+        click.echo(f"queued    {count} attempt(s) so far, next {_when(doc['dueAt'])}")
 
 
 @click.command()

@@ -91,6 +91,7 @@ async def journey_view(p: Platform, request_id: str) -> dict[str, Any]:
             deliveries.append(await _delivered_record(p, *match.groups()))
     return {
         **doc,
+        "attemptCount": doc["attempts"],  # the queue's count; "attempts" lists the runs
         "attempts": attempts,
         "timeline": timeline(doc, attempts, now),
         "deliveries": deliveries,
