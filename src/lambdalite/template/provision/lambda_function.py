@@ -20,6 +20,7 @@ from lambdalite.template.provision.base import (
     api_members,
     check_properties,
 )
+from lambdalite.template.provision.layers import published_here
 from lambdalite.template.sam import LOCAL_BUCKET, local_path
 from lambdalite.template.state import ResourceState
 
@@ -73,9 +74,12 @@ class FunctionProvisioner:
         fallback = fallback_warning(str(runtime)) if python else None
         if fallback is not None:
             env.warn(f"{request.logical_id}: {fallback}")
-        layers = request.properties.get("Layers") or []
-        if layers:
-            env.warn(f"{request.logical_id}: layers {list(layers)} cannot be fetched; skipped")
+        layers = [str(arn) for arn in request.properties.get("Layers") or []]
+        # Layers published here are passed through; AWS's (by ARN) cannot be fetched.
+        params["Layers"] = [arn for arn in layers if published_here(env, arn)]
+        foreign = [arn for arn in layers if not published_here(env, arn)]
+        if foreign:
+            env.warn(f"{request.logical_id}: layers {foreign} cannot be fetched; skipped")
         _check_handler(request, params)
         return params
 
