@@ -166,3 +166,43 @@ def test_table_stream_runs_a_function_with_a_layer_of_the_stack(up: tuple[Server
     while not bodies and time.monotonic() < deadline:
         bodies = _received(server, outputs["ResultsUrl"])
     assert bodies == ["INSERT:o-1"]
+
+
+@pytest.mark.parametrize(
+    ("template", "message"),
+    [
+        (
+            "unsatisfiable.yaml",
+            "Broken: CreateFunction failed (InvalidParameterValueException): Building http-api-Broken-",
+        ),
+        (
+            "missing_package.yaml",
+            "Broken: handler app.handler cannot import: Unable to import module 'app': "
+            "No module named 'no_such_package_anywhere'",
+        ),
+        (
+            "raises.yaml",
+            "Broken: handler app.handler cannot import: Unable to import module 'app': "
+            "the config module needs SETTINGS_PATH",
+        ),
+    ],
+)
+def test_bad_code_is_one_error_naming_the_resource_and_the_previous_stack_runs(
+    up: tuple[Server, str], template: str, message: str
+) -> None:
+    server, output = up
+    api_id = output.split("Output HttpApiEndpoint: ", 1)[1].split()[0]
+    sqs, lam = server.client("sqs"), server.client("lambda")
+    queues_before = sqs.list_queues().get("QueueUrls", [])
+    functions_before = lam.list_functions()["Functions"]
+    response = _deploy(server, TEMPLATES / "bad" / template, "http-api")
+    assert response.status_code == 400, response.text
+    assert message in response.json()["Message"]
+    if template == "unsatisfiable.yaml":  # pip's own reason follows
+        assert "No matching distribution found for lambdalite-no-such-package==1.0" in (
+            response.json()["Message"]
+        )
+    assert sqs.list_queues().get("QueueUrls", []) == queues_before  # nothing half-deployed
+    assert lam.list_functions()["Functions"] == functions_before
+    answer = httpx.get(_api(server, api_id, "$default", "/still"), timeout=30)
+    assert answer.status_code == 200 and answer.json()["seen"]["rawPath"] == "/still"

@@ -40,6 +40,7 @@ class FunctionProvisioner:
         lam = env.client("lambda")
         lam.create_function(FunctionName=name, Code=_code_for(request), **params)
         lam.get_waiter("function_active_v2").wait(FunctionName=name, WaiterConfig=_WAIT)
+        env.check_import(request.logical_id, str(params.get("Handler", "")), name)
         self._concurrency(env, name, props)
         return self._answer(env, name)
 
@@ -54,6 +55,7 @@ class FunctionProvisioner:
         params.setdefault("Layers", [])
         lam.update_function_configuration(FunctionName=name, **params)
         lam.get_waiter("function_updated_v2").wait(FunctionName=name, WaiterConfig=_WAIT)
+        env.check_import(request.logical_id, str(params.get("Handler", "")), name)
         self._concurrency(env, name, request.properties)
         return self._answer(env, name)
 
