@@ -173,7 +173,8 @@ def test_table_stream_runs_a_function_with_a_layer_of_the_stack(up: tuple[Server
     [
         (
             "unsatisfiable.yaml",
-            "Broken: CreateFunction failed (InvalidParameterValueException): Building http-api-Broken-",
+            "Broken: CreateFunction failed (InvalidParameterValueException): "
+            "Building http-api-Broken-",
         ),
         (
             "missing_package.yaml",
@@ -199,8 +200,9 @@ def test_bad_code_is_one_error_naming_the_resource_and_the_previous_stack_runs(
     assert response.status_code == 400, response.text
     assert message in response.json()["Message"]
     if template == "unsatisfiable.yaml":  # pip's own reason follows
-        assert "No matching distribution found for lambdalite-no-such-package==1.0" in (
-            response.json()["Message"]
+        assert (
+            "No matching distribution found for lambdalite-no-such-package==1.0"
+            in (response.json()["Message"])
         )
     assert sqs.list_queues().get("QueueUrls", []) == queues_before  # nothing half-deployed
     assert lam.list_functions()["Functions"] == functions_before
