@@ -141,7 +141,11 @@ class _Run:
     async def verify(self) -> None:
         """Every handler this run deployed imports (checks started by the provisioners)."""
         for logical_id, handler, check in self.env.checks:
-            reason = await asyncio.wrap_future(check)
+            try:
+                reason = await asyncio.wrap_future(check)
+            except Exception as exc:  # the checker's own failure is not the handler's
+                self.progress(f"warning: {logical_id}: handler {handler} not checked: {exc}")
+                continue
             if reason is not None:
                 raise TemplateError(f"handler {handler} cannot import: {reason}", logical_id)
 

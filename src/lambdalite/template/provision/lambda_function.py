@@ -40,7 +40,7 @@ class FunctionProvisioner:
         lam = env.client("lambda")
         lam.create_function(FunctionName=name, Code=_code_for(request), **params)
         lam.get_waiter("function_active_v2").wait(FunctionName=name, WaiterConfig=_WAIT)
-        env.check_import(request.logical_id, str(params.get("Handler", "")), name)
+        _check_import(env, request, params, name)
         self._concurrency(env, name, props)
         return self._answer(env, name)
 
@@ -55,7 +55,7 @@ class FunctionProvisioner:
         params.setdefault("Layers", [])
         lam.update_function_configuration(FunctionName=name, **params)
         lam.get_waiter("function_updated_v2").wait(FunctionName=name, WaiterConfig=_WAIT)
-        env.check_import(request.logical_id, str(params.get("Handler", "")), name)
+        _check_import(env, request, params, name)
         self._concurrency(env, name, request.properties)
         return self._answer(env, name)
 
@@ -116,6 +116,12 @@ def _code_for(request: Request) -> dict[str, Any]:
             "give a local CodeUri"
         )
     return {"S3Bucket": LOCAL_BUCKET, "S3Key": directory}
+
+
+def _check_import(env: Env, request: Request, params: dict[str, Any], name: str) -> None:
+    """A real import of the handler (Python runtimes), awaited before the deploy commits."""
+    if str(params.get("Runtime", "")).startswith("python"):
+        env.check_import(request.logical_id, str(params.get("Handler", "")), name)
 
 
 def _check_handler(request: Request, params: dict[str, Any]) -> None:
