@@ -31,6 +31,7 @@ from lambdalite.gateway.registry import GatewayRegistry
 from lambdalite.gateway.server import GatewayApp, GatewayServer
 from lambdalite.gateway.urls import FunctionUrls
 from lambdalite.invoke.concurrency import ConcurrencyLedger
+from lambdalite.invoke.import_check import HandlerImportCheck
 from lambdalite.invoke.invoker import Invoker
 from lambdalite.invoke.resolve import resolve_target
 from lambdalite.layers.service import LayerService
@@ -259,6 +260,7 @@ class Platform:
         self.stacks = StackDeployer(
             self.backend.stacks, self.local_url, settings.region, settings.account_id,
             gateway=self.gateway,
+            import_check=HandlerImportCheck(settings, self.store, self.invoker, self.pool),
         )  # fmt: skip
 
     @property

@@ -26,7 +26,12 @@ def up(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, str]]
     tmp = tmp_path_factory.mktemp("up")
     port = free_port()
     out = tmp / "up.log"
-    env = {**os.environ, "LAMBDALITE_PORT": str(port), "LAMBDALITE_DATA_DIR": str(tmp / "data")}
+    env = {
+        **os.environ,
+        "LAMBDALITE_PORT": str(port),
+        "LAMBDALITE_DATA_DIR": str(tmp / "data"),
+        "LAMBDALITE_GATEWAY_PORT": str(free_port()),  # up serves the gateway too now
+    }
     command = [
         sys.executable,
         "-m",

@@ -42,6 +42,8 @@ def _settings(options: dict[str, Any]) -> defaults.Settings:
         deploy_example=options["example"],
         clock=options["clock"],
         extensions=options["extensions"],
+        metrics=options["metrics"],
+        gateway_port=options["gateway_port"],
         cache_dir=(options["cache_dir"] or defaults.default_cache_dir()).resolve(),
     )
 

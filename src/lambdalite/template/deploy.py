@@ -20,7 +20,7 @@ from lambdalite.template import conditions, graph, loader, parameters, sam
 from lambdalite.template.errors import TemplateError
 from lambdalite.template.intrinsics import Context, Deployed, resolve
 from lambdalite.template.plan import Action, decide, removed
-from lambdalite.template.provision.base import Env, Request
+from lambdalite.template.provision.base import Env, ImportCheck, Request
 from lambdalite.template.provision.recorded import RecordedProvisioner, stand_in
 from lambdalite.template.provision.registry import provisioner_for
 from lambdalite.template.responses import CustomResponses
@@ -38,12 +38,14 @@ class StackDeployer:
     account_id: str
     gateway: Any = None
     responses: CustomResponses = dataclasses.field(default_factory=CustomResponses)
+    import_check: ImportCheck | None = None
 
     def env(self, stack_name: str, progress: Progress) -> Env:
         return Env(
             self.endpoint, self.region, self.account_id, stack_name,
             lambda line: progress(f"warning: {line}"),
             asyncio.get_running_loop(), self.responses, self.gateway,
+            import_check=self.import_check,
         )  # fmt: skip
 
     async def deploy(
@@ -74,13 +76,14 @@ class StackDeployer:
         try:
             for name in order:
                 await run.apply(name, resources[name])
+            await run.verify()
             outputs, stack_exports = _outputs(cfn.get("Outputs") or {}, ctx)
         except BaseException as exc:
             await run.rollback()
             if isinstance(exc, TemplateError):
                 raise
             if isinstance(exc, Exception):
-                raise TemplateError(str(exc), ctx.where) from None
+                raise TemplateError(_cause(exc), ctx.where) from None
             raise
         await run.cleanup()
         state = StackState(
@@ -135,6 +138,17 @@ class _Run:
         self.state[name] = result
         ctx.resources = {**ctx.resources, name: _deployed(self.env, result)}
 
+    async def verify(self) -> None:
+        """Every handler this run deployed imports (checks started by the provisioners)."""
+        for logical_id, handler, check in self.env.checks:
+            try:
+                reason = await asyncio.wrap_future(check)
+            except Exception as exc:  # the checker's own failure is not the handler's
+                self.progress(f"warning: {logical_id}: handler {handler} not checked: {exc}")
+                continue
+            if reason is not None:
+                raise TemplateError(f"handler {handler} cannot import: {reason}", logical_id)
+
     async def rollback(self) -> None:
         for action, created, previous in reversed(self.undo):
             self.progress(f"Rolling back {created.type} {created.logical_id} ...")
@@ -151,6 +165,16 @@ class _Run:
     async def cleanup(self) -> None:
         for resource in [*self.retired, *removed(self.old, self.state)]:
             await _delete(self.env, self.progress, resource)
+
+
+def _cause(exc: Exception) -> str:
+    """What failed, without botocore's "An error occurred ... when calling" wrapping."""
+    response = getattr(exc, "response", None)
+    error = response.get("Error") if isinstance(response, dict) else None
+    if isinstance(error, dict) and error.get("Message"):
+        operation = getattr(exc, "operation_name", "") or "request"
+        return f"{operation} failed ({error.get('Code', '')}): {error['Message']}"
+    return str(exc)
 
 
 def _deployed(env: Env, state: ResourceState) -> Deployed:

@@ -19,6 +19,7 @@ from lambdalite.template.errors import TemplateError
 from lambdalite.template.state import ResourceState
 
 Warn = Callable[[str], None]
+ImportCheck = Callable[[str], Coroutine[Any, Any, str | None]]  # function name -> why not
 
 
 class ResponseWaiters(Protocol):
@@ -39,6 +40,9 @@ class Env:
     responses: ResponseWaiters
     gateway: Any = None  # gateway.model.ApiRegistry when the gateway is part of the platform
     custom_timeout_s: float = 3600.0  # CloudFormation waits an hour for a custom resource
+    import_check: ImportCheck | None = None  # invoke/import_check.py, when the platform has one
+    # Handler import checks under way: (logical id, handler, the check's answer).
+    checks: list[tuple[str, str, Future[str | None]]] = field(default_factory=list)
     _clients: dict[str, Any] = field(default_factory=dict)
 
     def client(self, service: str) -> Any:
@@ -58,6 +62,13 @@ class Env:
 
     def on_loop(self, coroutine: Coroutine[Any, Any, Any]) -> Any:
         return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result()
+
+    def check_import(self, logical_id: str, handler: str, function_name: str) -> None:
+        """Start checking that the function's handler imports; the deploy awaits every
+        check before it commits, so they run alongside the rest of the provisioning."""
+        if self.import_check is not None:
+            future = asyncio.run_coroutine_threadsafe(self.import_check(function_name), self.loop)
+            self.checks.append((logical_id, handler, future))
 
     def physical_name(self, logical_id: str, limit: int = 64, suffix: str = "") -> str:
         """CloudFormation's generated names: stack-LogicalId-RANDOM, within `limit`."""

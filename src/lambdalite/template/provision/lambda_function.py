@@ -20,6 +20,7 @@ from lambdalite.template.provision.base import (
     api_members,
     check_properties,
 )
+from lambdalite.template.provision.layers import published_here
 from lambdalite.template.sam import LOCAL_BUCKET, local_path
 from lambdalite.template.state import ResourceState
 
@@ -39,6 +40,7 @@ class FunctionProvisioner:
         lam = env.client("lambda")
         lam.create_function(FunctionName=name, Code=_code_for(request), **params)
         lam.get_waiter("function_active_v2").wait(FunctionName=name, WaiterConfig=_WAIT)
+        _check_import(env, request, params, name)
         self._concurrency(env, name, props)
         return self._answer(env, name)
 
@@ -53,6 +55,7 @@ class FunctionProvisioner:
         params.setdefault("Layers", [])
         lam.update_function_configuration(FunctionName=name, **params)
         lam.get_waiter("function_updated_v2").wait(FunctionName=name, WaiterConfig=_WAIT)
+        _check_import(env, request, params, name)
         self._concurrency(env, name, request.properties)
         return self._answer(env, name)
 
@@ -73,9 +76,12 @@ class FunctionProvisioner:
         fallback = fallback_warning(str(runtime)) if python else None
         if fallback is not None:
             env.warn(f"{request.logical_id}: {fallback}")
-        layers = request.properties.get("Layers") or []
-        if layers:
-            env.warn(f"{request.logical_id}: layers {list(layers)} cannot be fetched; skipped")
+        layers = [str(arn) for arn in request.properties.get("Layers") or []]
+        # Layers published here are passed through; AWS's (by ARN) cannot be fetched.
+        params["Layers"] = [arn for arn in layers if published_here(env, arn)]
+        foreign = [arn for arn in layers if not published_here(env, arn)]
+        if foreign:
+            env.warn(f"{request.logical_id}: layers {foreign} cannot be fetched; skipped")
         _check_handler(request, params)
         return params
 
@@ -110,6 +116,12 @@ def _code_for(request: Request) -> dict[str, Any]:
             "give a local CodeUri"
         )
     return {"S3Bucket": LOCAL_BUCKET, "S3Key": directory}
+
+
+def _check_import(env: Env, request: Request, params: dict[str, Any], name: str) -> None:
+    """A real import of the handler (Python runtimes), awaited before the deploy commits."""
+    if str(params.get("Runtime", "")).startswith("python"):
+        env.check_import(request.logical_id, str(params.get("Handler", "")), name)
 
 
 def _check_handler(request: Request, params: dict[str, Any]) -> None:

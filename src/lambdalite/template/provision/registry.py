@@ -5,6 +5,7 @@ from __future__ import annotations
 from lambdalite.gateway.model import ApiKind
 from lambdalite.template.provision.base import Provisioner
 from lambdalite.template.provision.custom import CustomProvisioner
+from lambdalite.template.provision.dynamodb import TableProvisioner
 from lambdalite.template.provision.events import (
     EventBusProvisioner,
     RuleProvisioner,
@@ -21,7 +22,9 @@ from lambdalite.template.provision.lambda_related import (
     UrlProvisioner,
     VersionProvisioner,
 )
+from lambdalite.template.provision.layers import LayerVersionProvisioner
 from lambdalite.template.provision.recorded import NOT_ENFORCED, RecordedProvisioner
+from lambdalite.template.provision.s3 import BucketProvisioner
 from lambdalite.template.provision.sns import SubscriptionProvisioner, TopicProvisioner
 from lambdalite.template.provision.sqs import QueueProvisioner
 
@@ -33,6 +36,7 @@ PROVISIONERS: dict[str, Provisioner] = {
     "AWS::Lambda::EventSourceMapping": EventSourceMappingProvisioner(),
     "AWS::Lambda::Permission": PermissionProvisioner(),
     "AWS::Lambda::Url": UrlProvisioner(),
+    "AWS::Lambda::LayerVersion": LayerVersionProvisioner(),
     "AWS::SQS::Queue": QueueProvisioner(),
     "AWS::SNS::Topic": TopicProvisioner(),
     "AWS::SNS::Subscription": SubscriptionProvisioner(),
@@ -40,6 +44,8 @@ PROVISIONERS: dict[str, Provisioner] = {
     "AWS::Events::Rule": RuleProvisioner(),
     "AWS::Scheduler::Schedule": ScheduleProvisioner(),
     "AWS::Kinesis::Stream": StreamProvisioner(),
+    "AWS::S3::Bucket": BucketProvisioner(),
+    "AWS::DynamoDB::Table": TableProvisioner(),
     "AWS::ApiGateway::RestApi": ApiProvisioner(ApiKind.REST),
     "AWS::ApiGatewayV2::Api": ApiProvisioner(ApiKind.HTTP),
     "AWS::ApiGateway::Stage": StageProvisioner(),
