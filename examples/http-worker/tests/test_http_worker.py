@@ -19,7 +19,9 @@ def api(lambdalite_app):
     except ClientError as exc:
         code = exc.response["Error"]["Code"]
         if code == "UnknownOperationException":
-            pytest.skip("DynamoDB needs lambdalite's services extra: pip install 'lambdalite[services]'")
+            pytest.skip(
+                "DynamoDB needs lambdalite's services extra: pip install 'lambdalite[services]'"
+            )
         if code == "ResourceNotFoundException":
             pytest.skip("this lambdalite's `up` does not provision AWS::DynamoDB::Table yet")
         raise
