@@ -286,7 +286,7 @@ class DeployedApp:
         return dict(self._get(f"/_lambdalite/async-events?request-id={request_id}"))
 
     def async_events(self, function: str) -> list[dict[str, Any]]:
-        """A function's recent Event invocations, newest first."""
+        """A function's recent Event invocations (the latest 50), newest first."""
         doc = self._get(f"/_lambdalite/async-events?function={self._physical(function)}")
         return list(doc["events"])
 
