@@ -73,6 +73,13 @@ class VirtualClock:
         heapq.heappush(self._sleepers, (deadline, next(self._order), future))
         await future
 
+    def next_deadline(self) -> float | None:
+        """The earliest deadline anything still sleeps until, or None when nothing sleeps
+        (what fast-forwarding jumps to next)."""
+        while self._sleepers and self._sleepers[0][2].done():  # woken or given up on
+            heapq.heappop(self._sleepers)
+        return self._sleepers[0][0] if self._sleepers else None
+
     def advance(self, seconds: float) -> float:
         if seconds < 0:
             raise ValueError("a clock cannot go backwards")

@@ -306,6 +306,7 @@ class Platform:
         if not done:
             drained.cancel()
             return False
+        await self.logs.flush()  # what the drained work logged is readable once it answers
         return drained.result()
 
     async def stop(self) -> None:

@@ -19,6 +19,7 @@ from lambdalite.errors import (
     UnknownOperationException,
 )
 from lambdalite.esm.stats import PollerStats
+from lambdalite.fast_forward import fast_forward
 from lambdalite.platform import DRAIN_TIMEOUT_S, Platform
 from lambdalite.sandbox.interpreters import describe_runtimes
 
@@ -28,7 +29,7 @@ async def internal_route(p: Platform, request: Request) -> tuple[int, Headers, b
         body = json.dumps({"status": "running", "version": lambdalite.__version__}).encode()
         return 200, [(b"content-type", JSON)], body
     if request.path == "/_lambdalite/clock":
-        return _clock(p, request)
+        return await _clock(p, request)
     if request.path == "/_lambdalite/drain" and request.method == "POST":
         return await _drain(p, request)
     if request.path == "/_lambdalite/runtimes":
@@ -67,21 +68,31 @@ async def _code_zip(p: Platform, name: str) -> tuple[int, Headers, bytes]:
     return 200, [(b"content-type", b"application/zip")], data
 
 
-def _clock(p: Platform, request: Request) -> tuple[int, Headers, bytes]:
-    """GET: the platform's time. POST {"advance": seconds}: move a virtual clock forward."""
+async def _clock(p: Platform, request: Request) -> tuple[int, Headers, bytes]:
+    """GET: the platform's time. POST {"advance": seconds}: move a virtual clock forward;
+    with "drain": true, through every deadline on the way, draining at each
+    (fast_forward.py), answering 408 if that took longer than "timeout" seconds."""
     clock = p.clock
+    drained: bool | None = None
     if request.method == "POST":
         if not isinstance(clock, VirtualClock):
             raise InvalidParameterValueException(
                 "The clock is not virtual; start the server with --clock virtual."
             )
         try:
-            seconds = float(json.loads(request.body or b"{}").get("advance", 0))
-            clock.advance(seconds)
+            doc = json.loads(request.body or b"{}")
+            seconds = float(doc.get("advance", 0))
+            if doc.get("drain"):
+                timeout = float(doc.get("timeout", DRAIN_TIMEOUT_S))
+                drained = await fast_forward(clock, seconds, p.drain, timeout)
+            else:
+                clock.advance(seconds)
         except (ValueError, TypeError, AttributeError) as exc:
             raise InvalidParameterValueException(f"Cannot advance the clock: {exc}") from None
-    body = {"now": clock.now(), "virtual": isinstance(clock, VirtualClock)}
-    return 200, [(b"content-type", JSON)], json.dumps(body).encode()
+    body: dict[str, object] = {"now": clock.now(), "virtual": isinstance(clock, VirtualClock)}
+    if drained is not None:
+        body["drained"] = drained
+    return (408 if drained is False else 200), [(b"content-type", JSON)], json.dumps(body).encode()
 
 
 async def _drain(p: Platform, request: Request) -> tuple[int, Headers, bytes]:

@@ -3,7 +3,7 @@ one, and wait on its background work (`drain`, `advance`) instead of sleeping.""
 
 from __future__ import annotations
 
-from lambdalite.testing.hooks import DrainTimeout, advance, clock_now, drain
+from lambdalite.testing.hooks import DrainTimeout, advance, clock_now, drain, fast_forward
 from lambdalite.testing.server import (
     ROLE,
     Server,
@@ -20,6 +20,7 @@ __all__ = [
     "advance",
     "clock_now",
     "drain",
+    "fast_forward",
     "free_port",
     "start_server",
     "stop_server",
