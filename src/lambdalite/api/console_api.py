@@ -13,7 +13,7 @@ from importlib import resources
 from typing import Any
 from urllib.parse import unquote
 
-from lambdalite.api import console_actions, sse
+from lambdalite.api import console_actions, metrics_routes, sse
 from lambdalite.api.errors import error_response
 from lambdalite.api.http import JSON, Headers, Receive, Request, Scope, Send, decode_headers
 from lambdalite.console import dlq_view, journey_view, live, views
@@ -28,6 +28,7 @@ UI = "/_lambdalite/ui"
 API = "/_lambdalite/api"
 HTML = b"text/html; charset=utf-8"
 STREAM_PATH = f"{UI}/stream"
+CHARTS = f"{API}/metrics"
 TAIL_LINES = 200
 _TYPES = {".js": b"text/javascript", ".css": b"text/css", ".md": b"text/markdown"}
 _SECURITY = [
@@ -157,6 +158,8 @@ class ConsoleApi:
             return self.error_page(exc)
 
     async def _get(self, request: Request, json_twin: bool) -> tuple[int, Headers, bytes]:
+        if request.path == CHARTS:  # the charts' twin: one series, by GetMetricData's code
+            return metrics_routes.chart(self.platform, request)
         static = self._static.get(request.path)
         if static is not None:
             kind = _TYPES.get(static.name[static.name.rfind(".") :], b"application/octet-stream")
