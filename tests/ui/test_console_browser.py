@@ -139,6 +139,12 @@ def test_the_log_tail_shows_lines_live_and_filters_them(server: Server, page: An
     texts = page.locator("[data-logs] li").all_inner_texts()
     assert not any("INFO" in t for t in texts)
     assert page.locator("[data-log-dropped]").inner_text() == "0"
+    page.locator("[data-log-filter]").fill("{ $.level = ")  # CloudWatch refuses it
+    error = page.locator("[data-log-filter-error] [data-error-code=InvalidParameterException]")
+    error.wait_for()
+    assert "Invalid" in error.inner_text()
+    page.locator("[data-log-filter]").fill("WARN")
+    error.wait_for(state="detached")
 
 
 def test_user_content_renders_as_text(server: Server, page: Any) -> None:

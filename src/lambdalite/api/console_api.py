@@ -155,7 +155,7 @@ class ConsoleApi:
         except Exception as exc:
             if json_twin:
                 return error_response(exc, new_request_id())
-            return self.error_page(exc)
+            return self.error_page(exc, fragment=request.path.startswith(f"{UI}/fragments/"))
 
     async def _get(self, request: Request, json_twin: bool) -> tuple[int, Headers, bytes]:
         if request.path == CHARTS:  # the charts' twin: one series, by GetMetricData's code
@@ -185,13 +185,14 @@ class ConsoleApi:
         body = render(part if fragment else page, csrf=self.guard.token, **doc)
         return 200, [(b"content-type", HTML), *_SECURITY], body
 
-    def error_page(self, exc: Exception) -> tuple[int, Headers, bytes]:
+    def error_page(self, exc: Exception, *, fragment: bool = False) -> tuple[int, Headers, bytes]:
+        """The error as a page, or for a live region's fetch as a fragment it can show."""
         if not isinstance(exc, AwsError):
             status, headers, _ = error_response(exc, new_request_id())  # logs it
             code, message = "ServiceException", "Internal error"
         else:
             status, code, message = exc.status_code, exc.wire_code, str(exc)
-        body = render("error.html", code=code, message=message)
+        body = render("_error.html" if fragment else "error.html", code=code, message=message)
         return status, [(b"content-type", HTML), *_SECURITY], body
 
 

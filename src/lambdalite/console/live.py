@@ -11,7 +11,7 @@ from collections.abc import AsyncGenerator, Awaitable, Callable
 from typing import Any
 
 from lambdalite.asyncq import journey
-from lambdalite.console.logfilter import compile_filter
+from lambdalite.console.logfilter import stream_filter
 from lambdalite.console.views import all_functions
 from lambdalite.platform import Platform
 
@@ -52,7 +52,7 @@ async def messages(
     p: Platform, topics: list[str], log_filter: str = ""
 ) -> AsyncGenerator[bytes, None]:
     subscription = p.feed.subscribe(topics[:MAX_TOPICS])
-    keep = compile_filter(log_filter)
+    keep = stream_filter(log_filter)
     checks = {t: c for t in subscription.topics if (c := _check_for(p, t)) is not None}
     seen = {t: await check() for t, check in checks.items()}
     next_check = time.monotonic() + CHECK_S

@@ -87,7 +87,11 @@
     const filter = logFilter();
     const url = region.dataset.tail + (filter && filter.value ? "&filter=" + encodeURIComponent(filter.value) : "");
     const response = await fetch(url);
-    if (response.ok) region.innerHTML = await response.text();
+    // A pattern CloudWatch refuses: its error (a server-escaped fragment) beside the box.
+    const error = document.querySelector("[data-log-filter-error]");
+    const body = await response.text();
+    if (response.ok) region.innerHTML = body;
+    if (error) error.innerHTML = response.ok ? "" : body;
     region.scrollTop = region.scrollHeight;
   }
 
