@@ -16,7 +16,7 @@ from urllib.parse import unquote
 from lambdalite.api import console_actions, metrics_routes, sse
 from lambdalite.api.errors import error_response
 from lambdalite.api.http import JSON, Headers, Receive, Request, Scope, Send, decode_headers
-from lambdalite.console import dlq_view, journey_view, live, views
+from lambdalite.console import dlq_view, journey_view, live, mappings_view, views
 from lambdalite.console.guard import Forbidden, Guard
 from lambdalite.console.logfilter import compile_filter
 from lambdalite.console.render import render
@@ -91,6 +91,14 @@ async def _logs(p: Platform, request: Request, _: str) -> dict[str, Any]:
     return {"logGroup": group, "lines": lines[-TAIL_LINES:]}
 
 
+async def _mappings(p: Platform, request: Request, _: str) -> dict[str, Any]:
+    return await mappings_view.mappings_list(p)
+
+
+async def _batch(p: Platform, request: Request, batch_id: str) -> dict[str, Any]:
+    return await mappings_view.batch_view(p, batch_id or request.query_value("request-id") or "")
+
+
 # name -> (view model, page template, fragment template)
 SCREENS: dict[str, tuple[Model, str, str]] = {
     "overview": (_overview, "overview.html", "_overview_rows.html"),
@@ -101,6 +109,8 @@ SCREENS: dict[str, tuple[Model, str, str]] = {
     "dlq": (_dlq, "dlq.html", "dlq.html"),
     "clock": (_clock, "clock.html", "clock.html"),
     "logs": (_logs, "_log_lines.html", "_log_lines.html"),
+    "mappings": (_mappings, "mappings.html", "_mapping_rows.html"),
+    "batches": (_batch, "batch.html", "_batch.html"),
 }
 # Screens whose page for one item is not their list page.
 _PAGES_OF_ONE = {"dlq": "dlq_queue.html"}
