@@ -37,6 +37,7 @@ from lambdalite.invoke.resolve import resolve_target
 from lambdalite.layers.service import LayerService
 from lambdalite.logs.service import LogsService
 from lambdalite.logs.writer import LogWriter
+from lambdalite.observe.batches import BatchJournal
 from lambdalite.observe.feed import LiveFeed
 from lambdalite.observe.feed_sinks import FeedLogs, FeedOutcomes
 from lambdalite.observe.journal import Retention
@@ -210,6 +211,7 @@ class Platform:
         self.mapping_destinations = MappingDestinations(
             self.clock, self.directory, self.backend.outbox, self.outbox
         )
+        self.batches = BatchJournal()  # what each mapping's batches came to (console S5)
         self.sqs_pollers = sqs_pollers = SqsPollerDeps(
             settings=settings,
             clock=self.clock,
@@ -220,11 +222,12 @@ class Platform:
             directory=self.directory,
             destinations=self.mapping_destinations,
             resync=self.mappings.pollers.sync,
+            batches=self.batches,
         )
         self.mappings.pollers.register(SourceKind.SQS, SqsPollerFactory(sqs_pollers))
         self.stream_deps = StreamDeps(
             settings, self.clock, self.backend.event_source_mappings, self.store, self.invoker,
-            self.directory, self.mapping_destinations,
+            self.directory, self.mapping_destinations, batches=self.batches,
         )  # fmt: skip
         self.mappings.pollers.register(
             SourceKind.KINESIS, stream_poller_factory(self.stream_deps, KinesisFormat(), "kinesis")

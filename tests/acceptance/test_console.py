@@ -259,3 +259,28 @@ def test_the_invoke_form_answers_as_invoke_does(virtual: Server) -> None:
     assert "Status <b>202</b>" in queued.text and "/_lambdalite/ui/events/" in queued.text
     bad = _post(virtual, "invoke", {"function": name, "payload": "{not json"})
     assert "Status <b>400</b>" in bad.text and "InvalidRequestContentException" in bad.text
+
+
+def test_the_log_twin_filters_with_cloudwatch_patterns_and_errors(virtual: Server) -> None:
+    source = (
+        "import json\n"
+        "def handler(e, c):\n"
+        "    print(json.dumps({'level': 'ERROR', 'n': 1}))\n"
+        "    print(json.dumps({'level': 'INFO', 'n': 2}))\n"
+    )
+    name = _create(virtual, source)
+    virtual.client("lambda").invoke(FunctionName=name, Payload=b"{}")
+    drain(virtual.endpoint)
+    group = f"/aws/lambda/{name}"
+    doc = httpx.get(
+        f"{virtual.endpoint}{API}/logs", params={"group": group, "filter": '{ $.level = "ERROR" }'}
+    ).json()
+    assert [json.loads(line["message"])["n"] for line in doc["lines"]] == [1]
+    bad = httpx.get(f"{virtual.endpoint}{API}/logs", params={"group": group, "filter": "{ $.x = "})
+    assert bad.status_code == 400
+    assert bad.headers["x-amzn-errortype"] == "InvalidParameterException"
+    shown = httpx.get(
+        f"{virtual.endpoint}{UI}/fragments/logs", params={"group": group, "filter": "[a"}
+    )
+    assert shown.status_code == 400
+    assert 'data-error-code="InvalidParameterException"' in shown.text and "<html" not in shown.text

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from lambdalite.console.journey_view import timeline
-from lambdalite.console.logfilter import compile_filter
+from lambdalite.console.logfilter import compile_filter, stream_filter
+from lambdalite.logs.errors import InvalidParameterException
 from lambdalite.observe.feed import LiveFeed
 
 
@@ -34,7 +37,18 @@ def test_the_log_filter_takes_terms_alternatives_and_exclusions() -> None:
     assert [x for x in lines if compile_filter("ERROR -debug")(x)] == ["ERROR a"]
     assert [x for x in lines if compile_filter("")(x)] == lines
     assert [x for x in lines if compile_filter('"INFO c"')(x)] == ["INFO c"]
-    assert compile_filter('"unbalanced')("x") is False
+    json_lines = ['{"level": "ERROR", "n": 3}', '{"level": "INFO", "n": 4}', "ERROR plain"]
+    keep = compile_filter('{ $.level = "ERROR" && $.n > 2 }')
+    assert [x for x in json_lines if keep(x)] == json_lines[:1]
+    assert [x for x in lines if stream_filter('"unbalanced')(x)] == []
+
+
+def test_a_pattern_cloudwatch_refuses_gets_its_error() -> None:
+    for bad in ('"unbalanced', "{ $.level = }", "[a, b"):
+        with pytest.raises(InvalidParameterException) as caught:
+            compile_filter(bad)
+        assert caught.value.wire_code == "InvalidParameterException"
+        assert caught.value.status_code == 400
 
 
 def test_the_timeline_scales_attempts_and_shows_the_pending_retry() -> None:

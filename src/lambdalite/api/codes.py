@@ -45,8 +45,6 @@ async def internal_route(p: Platform, request: Request) -> tuple[int, Headers, b
         return await gateway_apis(p, request)
     if request.path == "/_lambdalite/metrics" and request.method == "GET":
         return metrics_routes.scrape(p)
-    if request.path == "/_lambdalite/api/metrics" and request.method == "GET":
-        return metrics_routes.chart(p, request)
     if request.path.startswith("/_lambdalite/code/") and request.method == "GET":
         return await _code_zip(p, request.path.removeprefix("/_lambdalite/code/"))
     raise UnknownOperationException(f"Unknown operation {request.method} {request.path}")

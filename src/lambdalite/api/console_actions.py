@@ -77,6 +77,11 @@ async def _run(p: Platform, action: str, form: dict[str, list[str]]) -> dict[str
         return await actions.purge(
             p, _field(form, "queue"), int(confirm) if confirm.isdigit() else None
         )
+    if action == "mapping":
+        enabled = _field(form, "enabled")
+        if enabled not in ("true", "false"):
+            raise InvalidParameterValueException("enabled must be true or false")
+        return await actions.set_mapping_enabled(p, _field(form, "uuid"), enabled == "true")
     if action == "clock":
         try:
             seconds = float(_field(form, "advance"))

@@ -13,10 +13,10 @@ from importlib import resources
 from typing import Any
 from urllib.parse import unquote
 
-from lambdalite.api import console_actions, sse
+from lambdalite.api import console_actions, metrics_routes, sse
 from lambdalite.api.errors import error_response
 from lambdalite.api.http import JSON, Headers, Receive, Request, Scope, Send, decode_headers
-from lambdalite.console import dlq_view, journey_view, live, views
+from lambdalite.console import dlq_view, journey_view, live, mappings_view, views
 from lambdalite.console.guard import Forbidden, Guard
 from lambdalite.console.logfilter import compile_filter
 from lambdalite.console.render import render
@@ -28,6 +28,7 @@ UI = "/_lambdalite/ui"
 API = "/_lambdalite/api"
 HTML = b"text/html; charset=utf-8"
 STREAM_PATH = f"{UI}/stream"
+CHARTS = f"{API}/metrics"
 TAIL_LINES = 200
 _TYPES = {".js": b"text/javascript", ".css": b"text/css", ".md": b"text/markdown"}
 _SECURITY = [
@@ -90,6 +91,14 @@ async def _logs(p: Platform, request: Request, _: str) -> dict[str, Any]:
     return {"logGroup": group, "lines": lines[-TAIL_LINES:]}
 
 
+async def _mappings(p: Platform, request: Request, _: str) -> dict[str, Any]:
+    return await mappings_view.mappings_list(p)
+
+
+async def _batch(p: Platform, request: Request, batch_id: str) -> dict[str, Any]:
+    return await mappings_view.batch_view(p, batch_id or request.query_value("request-id") or "")
+
+
 # name -> (view model, page template, fragment template)
 SCREENS: dict[str, tuple[Model, str, str]] = {
     "overview": (_overview, "overview.html", "_overview_rows.html"),
@@ -100,6 +109,8 @@ SCREENS: dict[str, tuple[Model, str, str]] = {
     "dlq": (_dlq, "dlq.html", "dlq.html"),
     "clock": (_clock, "clock.html", "clock.html"),
     "logs": (_logs, "_log_lines.html", "_log_lines.html"),
+    "mappings": (_mappings, "mappings.html", "_mapping_rows.html"),
+    "batches": (_batch, "batch.html", "_batch.html"),
 }
 # Screens whose page for one item is not their list page.
 _PAGES_OF_ONE = {"dlq": "dlq_queue.html"}
@@ -154,9 +165,11 @@ class ConsoleApi:
         except Exception as exc:
             if json_twin:
                 return error_response(exc, new_request_id())
-            return self.error_page(exc)
+            return self.error_page(exc, fragment=request.path.startswith(f"{UI}/fragments/"))
 
     async def _get(self, request: Request, json_twin: bool) -> tuple[int, Headers, bytes]:
+        if request.path == CHARTS:  # the charts' twin: one series, by GetMetricData's code
+            return metrics_routes.chart(self.platform, request)
         static = self._static.get(request.path)
         if static is not None:
             kind = _TYPES.get(static.name[static.name.rfind(".") :], b"application/octet-stream")
@@ -182,13 +195,14 @@ class ConsoleApi:
         body = render(part if fragment else page, csrf=self.guard.token, **doc)
         return 200, [(b"content-type", HTML), *_SECURITY], body
 
-    def error_page(self, exc: Exception) -> tuple[int, Headers, bytes]:
+    def error_page(self, exc: Exception, *, fragment: bool = False) -> tuple[int, Headers, bytes]:
+        """The error as a page, or for a live region's fetch as a fragment it can show."""
         if not isinstance(exc, AwsError):
             status, headers, _ = error_response(exc, new_request_id())  # logs it
             code, message = "ServiceException", "Internal error"
         else:
             status, code, message = exc.status_code, exc.wire_code, str(exc)
-        body = render("error.html", code=code, message=message)
+        body = render("_error.html" if fragment else "error.html", code=code, message=message)
         return status, [(b"content-type", HTML), *_SECURITY], body
 
 

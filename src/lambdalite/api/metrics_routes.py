@@ -3,8 +3,10 @@
 - ``GET /_lambdalite/metrics``: Prometheus text format 0.0.4 (observe/metrics/prometheus.py),
   folded from the same outcomes as CloudWatch; no store I/O.
 - ``GET /_lambdalite/api/metrics?namespace=&metric=&stat=&period=&start=&end=&dim.NAME=VALUE``:
-  one series as ``{"label", "timestamps" (epoch seconds, ascending), "values"}``, computed by
-  the very GetMetricData code, so a chart shows what ``get-metric-data`` returns.
+  one series as ``{"label", "timestamps" (epoch seconds, ascending), "values"}`` with the
+  window, period and stat it was asked for, computed by the very GetMetricData code, so a
+  chart shows what ``get-metric-data`` returns. The window defaults to the three hours up to
+  the next minute of the platform clock (not the browser's: the clock may be virtual).
 """
 
 from __future__ import annotations
@@ -71,6 +73,10 @@ def chart(p: Platform, request: Request) -> tuple[int, Headers, bytes]:
     }
     (result,) = metric_data.metric_data(p.metrics.fresh(), params)["MetricDataResults"]
     body = {
+        "start": start,
+        "end": end,
+        "period": stat["Period"],
+        "stat": stat["Stat"],
         "label": result["Label"],
         "timestamps": [t.timestamp() for t in result["Timestamps"]],
         "values": result["Values"],

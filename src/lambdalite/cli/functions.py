@@ -14,6 +14,7 @@ import click
 
 from lambdalite.cli.client import client, one_line_errors
 from lambdalite.cli.options import endpoint_option, region_option
+from lambdalite.cli.progress import Progress
 from lambdalite.cli.samples import account_option, parse_params, sample_event
 from lambdalite.cli.table import print_table
 from lambdalite.samples.catalog import services
@@ -76,11 +77,11 @@ def deploy(
     """Create a function, or update its code and configuration."""
     from lambdalite.api.lambda_api.functions import LOCAL_CODE_BUCKET
 
-    code: dict[str, Any] = (
-        {"S3Bucket": LOCAL_CODE_BUCKET, "S3Key": str(code_dir.resolve())}
-        if local
-        else {"ZipFile": zip_directory(code_dir)}
-    )
+    if local:
+        code: dict[str, Any] = {"S3Bucket": LOCAL_CODE_BUCKET, "S3Key": str(code_dir.resolve())}
+    else:
+        with Progress(f"zipping {code_dir}"):
+            code = {"ZipFile": zip_directory(code_dir)}
     settings: dict[str, Any] = {"Handler": handler, "Runtime": runtime, "Role": role}
     if memory is not None:
         settings["MemorySize"] = memory
@@ -89,7 +90,8 @@ def deploy(
     if env_pairs:
         settings["Environment"] = {"Variables": _environment(env_pairs)}
     lam = client("lambda", endpoint, region)
-    with one_line_errors(endpoint):
+    size = f" ({len(code['ZipFile']) / 1e6:.1f} MB)" if "ZipFile" in code else ""
+    with one_line_errors(endpoint), Progress(f"deploying {name}{size}"):
         try:
             lam.get_function_configuration(FunctionName=name)
             exists = True

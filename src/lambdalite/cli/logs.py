@@ -10,6 +10,7 @@ import click
 
 from lambdalite.cli.client import client, one_line_errors
 from lambdalite.cli.options import endpoint_option, region_option
+from lambdalite.cli.progress import Progress
 
 
 @click.command()
@@ -36,9 +37,13 @@ def logs(
     # As `aws logs tail --follow` does: page with nextToken; then poll again from the newest
     # timestamp seen (startTime is inclusive), skipping the events already printed there.
     seen_at: set[str] = set()
+    idle: Progress | None = None  # "following" on a terminal's stderr while nothing comes
     with one_line_errors(endpoint):
         while True:
             response = cw.filter_log_events(**kwargs)
+            if response["events"] and idle is not None:
+                idle.__exit__(None, None, None)
+                idle = None
             for event in response["events"]:
                 if event["eventId"] in seen_at:
                     continue
@@ -52,7 +57,13 @@ def logs(
             if not follow:
                 return
             kwargs.pop("nextToken", None)
-            time.sleep(0.5)
+            if idle is None:
+                idle = Progress(f"following {kwargs['logGroupName']} (Ctrl-C to stop)").__enter__()
+            try:
+                time.sleep(0.5)
+            except KeyboardInterrupt:
+                idle.__exit__(None, None, None)
+                raise
 
 
 def _invocation_lines(endpoint: str, request_id: str) -> None:

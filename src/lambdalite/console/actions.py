@@ -128,3 +128,10 @@ async def advance_clock(p: Platform, seconds: float) -> dict[str, Any]:
     p.clock.advance(seconds)
     drained = await p.drain(30.0)
     return {"now": p.clock.now(), "drained": drained}
+
+
+async def set_mapping_enabled(p: Platform, uuid: str, enabled: bool) -> dict[str, Any]:
+    """Enable or disable a mapping as UpdateEventSourceMapping does (same checks, same
+    states: Enabling or Disabling, then Enabled or Disabled)."""
+    mapping = await p.mappings.update(uuid, {"Enabled": enabled})
+    return {"uuid": mapping.uuid, "state": mapping.state.value, "enabled": enabled}

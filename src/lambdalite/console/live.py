@@ -11,7 +11,8 @@ from collections.abc import AsyncGenerator, Awaitable, Callable
 from typing import Any
 
 from lambdalite.asyncq import journey
-from lambdalite.console.logfilter import compile_filter
+from lambdalite.console.logfilter import stream_filter
+from lambdalite.console.mappings_view import all_mappings
 from lambdalite.console.views import all_functions
 from lambdalite.platform import Platform
 
@@ -32,6 +33,14 @@ def _check_for(p: Platform, topic: str) -> Check | None:
             return json.dumps([(c.name, c.state.value, c.last_modified) for c in found])
 
         return functions
+    if topic == "mappings":
+
+        async def mappings() -> str:
+            found = await all_mappings(p)
+            states = [(m.uuid, m.state.value, m.last_processing_result) for m in found]
+            return json.dumps([p.batches.version, states])
+
+        return mappings
     if topic.startswith("journey:"):
         request_id = topic.removeprefix("journey:")
 
@@ -52,7 +61,7 @@ async def messages(
     p: Platform, topics: list[str], log_filter: str = ""
 ) -> AsyncGenerator[bytes, None]:
     subscription = p.feed.subscribe(topics[:MAX_TOPICS])
-    keep = compile_filter(log_filter)
+    keep = stream_filter(log_filter)
     checks = {t: c for t in subscription.topics if (c := _check_for(p, t)) is not None}
     seen = {t: await check() for t, check in checks.items()}
     next_check = time.monotonic() + CHECK_S

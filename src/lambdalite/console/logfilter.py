@@ -1,27 +1,27 @@
-"""The live log tail's filter, applied on the server: space-separated terms, all of which
-a line must contain; `?term`s of which it must contain one; `-term`s it must not contain.
-A subset of CloudWatch's text filter patterns, enough for `?ERROR ?WARN`."""
+"""The live log tail's filter, applied on the server: CloudWatch Logs' own filter patterns
+(logs/patterns/: terms, `?any ?of`, `-not`, JSON `{ $.level = "ERROR" }` and
+space-delimited `[ip, user, ...]`), so the tail matches what `aws logs filter-log-events`
+would. A pattern CloudWatch refuses gets CloudWatch's error (InvalidParameterException)."""
 
 from __future__ import annotations
 
-import shlex
-from collections.abc import Callable
+from lambdalite.logs.events import matcher
+from lambdalite.logs.patterns import Matcher
 
 
-def compile_filter(text: str) -> Callable[[str], bool]:
+def compile_filter(text: str) -> Matcher:
+    """The pattern's predicate; raises logs' InvalidParameterException when it is invalid."""
+    return matcher(text)
+
+
+def _nothing(message: str) -> bool:
+    return False
+
+
+def stream_filter(text: str) -> Matcher:
+    """For the live stream, which cannot answer an error: an invalid pattern passes no line
+    (the page shows the error from the tail's fetch, which does answer it)."""
     try:
-        terms = shlex.split(text)
-    except ValueError:  # an unbalanced quote: take the words as they are
-        terms = text.split()
-    required = [t for t in terms if not t.startswith(("?", "-"))]
-    any_of = [t[1:] for t in terms if t.startswith("?") and len(t) > 1]
-    excluded = [t[1:] for t in terms if t.startswith("-") and len(t) > 1]
-
-    def matches(line: str) -> bool:
-        return (
-            all(t in line for t in required)
-            and (not any_of or any(t in line for t in any_of))
-            and not any(t in line for t in excluded)
-        )
-
-    return matches
+        return matcher(text)
+    except Exception:
+        return _nothing

@@ -41,6 +41,7 @@ from lambdalite.esm.success_record import BatchOutcome, success_record
 from lambdalite.invoke.resolve import FunctionReader, Target, resolve_target
 from lambdalite.model.arn import function_arn
 from lambdalite.observe import trace
+from lambdalite.observe.batches import BatchJournal, BatchLog
 from lambdalite.observe.outcome import Trigger
 from lambdalite.sandbox.types import InvocationResult
 from lambdalite.services.directory import (
@@ -98,6 +99,7 @@ class SqsPollerDeps:
         [], Coroutine[Any, Any, None]
     ]  # PollerManager.sync: after the poller's own change
     stats: dict[str, QueueStats] = field(default_factory=dict)  # by mapping UUID
+    batches: BatchLog = field(default_factory=BatchJournal)  # the console's batch view
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +126,7 @@ class SqsPoller(DueLoop):
         self._grown_at = deps.clock.now()
         self._pending: list[_Pending] = []
         self._pending_bytes = 0
+        self._filtered = 0  # dropped by the filter since the last batch formed
         self._tasks: set[asyncio.Task[None]] = set()
         self._backoff = 0.0
         self._resume_at = 0.0
@@ -216,6 +219,7 @@ class SqsPoller(DueLoop):
                 self._pending.append(_Pending(message, text, now))
                 self._pending_bytes += len(text.encode("utf-8")) + 2
             await queues.delete_consumed(self._arn, dropped)
+            self._filtered += len(dropped)
             if len(got) == min(want, RECEIVE_CHUNK):
                 self._grow(now)  # a full receive: there is a backlog
 
@@ -250,7 +254,16 @@ class SqsPoller(DueLoop):
         return batch
 
     def _start(self, batch: list[_Pending]) -> None:
-        task = asyncio.create_task(self._run_batch(batch), name=f"{self.name}-batch")
+        journal = self._deps.batches
+        ids = [p.message.message_id for p in batch]
+        batch_id = journal.begin(
+            self._mapping.uuid, "sqs", self._clock.now(), ids, filtered_out=self._filtered
+        )
+        self._filtered = 0
+        received = max(int(p.message.attributes.get("ApproximateReceiveCount", "1")) for p in batch)
+        if received > 1:  # a failed batch's messages, back after their visibility timeout
+            journal.step(batch_id, self._clock.now(), "redelivered", receiveCount=received)
+        task = asyncio.create_task(self._run_batch(batch, batch_id), name=f"{self.name}-batch")
         self._tasks.add(task)
 
         def ended(done: asyncio.Task[None]) -> None:
@@ -262,16 +275,17 @@ class SqsPoller(DueLoop):
 
     # batches -----------------------------------------------------------------------------
 
-    async def _run_batch(self, batch: list[_Pending]) -> None:
+    async def _run_batch(self, batch: list[_Pending], batch_id: str) -> None:
         try:
-            await self._process(batch)
+            await self._process(batch, batch_id)
         except QueueGone:
             await self._source_gone()
         except Exception:  # one batch's trouble must not stop the poller
             log.exception("%s: batch failed", self.name)
 
-    async def _process(self, batch: list[_Pending]) -> None:
+    async def _process(self, batch: list[_Pending], batch_id: str) -> None:
         d = self._deps
+        journal = d.batches
         s = d.settings
         started = batch[0].received
         payload = sqs_batch.encode_event([p.text for p in batch])
@@ -292,18 +306,31 @@ class SqsPoller(DueLoop):
         except TooManyRequestsException:
             self._throttled()
             self._note(messages, "throttled", 0)
+            self._journal_kept(batch_id, "Throttled", len(messages))
             return
         except Exception as exc:  # the function is gone, or not invocable now
             log.info("%s: invoke failed: %r", self.name, exc)
             self._note(messages, "failed", 0)
+            journal.invoked(batch_id, self._clock.now(), outcome="NotInvoked", error=str(exc))
+            self._journal_kept(batch_id, "Failed", len(messages))
             await self._report(CALL_FAILED)
             return
         finally:
             self.stats.invoke_s += time.perf_counter() - began
         self._backoff = 0.0
         kept = self._kept(messages, result)
+        journal.invoked(
+            batch_id,
+            invoke_started,
+            requestId=request_id,
+            records=len(messages),
+            outcome="Failed" if kept is None else "Partial" if kept else "Success",
+            functionError=result.function_error,
+            batchItemFailures=sorted(kept or ()),
+        )
         if kept is None:
             self._note(messages, "failed", 0)
+            self._journal_kept(batch_id, "Failed", len(messages))
             await self._report(CALL_FAILED)
             return
         if self._mapping.config.on_success:
@@ -326,7 +353,18 @@ class SqsPoller(DueLoop):
         await d.queues.delete_consumed(self._arn, done)
         self.stats.settle_s += time.perf_counter() - began
         self._note(messages, "partial" if kept else "success", len(done))
+        now = self._clock.now()
+        if self._mapping.config.on_success:
+            journal.step(batch_id, now, "onSuccess", destination=self._mapping.config.on_success)
+        journal.step(batch_id, now, "deleted", count=len(done), kept=sorted(kept))
+        journal.end(batch_id, now, "Partial" if kept else "Succeeded")
         await self._report(OK)
+
+    def _journal_kept(self, batch_id: str, state: str, count: int) -> None:
+        """Nothing deleted: the messages come back after the visibility timeout."""
+        now = self._clock.now()
+        self._deps.batches.step(batch_id, now, "kept", count=count)
+        self._deps.batches.end(batch_id, now, state)
 
     async def _target(self) -> Target:
         s = self._deps.settings

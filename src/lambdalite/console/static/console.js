@@ -87,7 +87,11 @@
     const filter = logFilter();
     const url = region.dataset.tail + (filter && filter.value ? "&filter=" + encodeURIComponent(filter.value) : "");
     const response = await fetch(url);
-    if (response.ok) region.innerHTML = await response.text();
+    // A pattern CloudWatch refuses: its error (a server-escaped fragment) beside the box.
+    const error = document.querySelector("[data-log-filter-error]");
+    const body = await response.text();
+    if (response.ok) region.innerHTML = body;
+    if (error) error.innerHTML = response.ok ? "" : body;
     region.scrollTop = region.scrollHeight;
   }
 
@@ -110,19 +114,9 @@
     if (target) { target.innerHTML = await response.text(); wire(target); }
   }
 
-  function chartQuery(figure) {
-    const end = new Date();
-    const start = new Date(end.getTime() - 60 * 60 * 1000);
-    const params = new URLSearchParams({
-      namespace: "AWS/Lambda", metric: figure.dataset.metric, stat: figure.dataset.stat,
-      period: "60", start: start.toISOString(), end: end.toISOString(),
-    });
-    params.append("dimension", "FunctionName=" + figure.dataset.function);
-    return "/_lambdalite/api/metrics?" + params;
-  }
-
   async function drawChart(figure) {
-    const response = await fetch(chartQuery(figure));
+    // The URL is the page's (function.html): the twin answers on the platform clock.
+    const response = await fetch(figure.dataset.src);
     if (!response.ok) {
       const note = document.createElement("p");
       note.className = "muted";
@@ -132,9 +126,7 @@
       return;
     }
     const doc = await response.json();
-    const result = (doc.MetricDataResults || [])[0] || { Timestamps: [], Values: [] };
-    const pairs = result.Timestamps.map((t, i) => [Date.parse(t) / 1000, result.Values[i]]);
-    pairs.sort((a, b) => a[0] - b[0]);
+    const pairs = doc.timestamps.map((t, i) => [t, doc.values[i]]);
     const data = [pairs.map((p) => p[0]), pairs.map((p) => p[1])];
     figure.dataset.points = String(pairs.length);
     figure.dataset.last = pairs.length ? String(pairs[pairs.length - 1][1]) : "";

@@ -28,6 +28,7 @@ class Lane:
     window_start: float | None = None
     state: Any = None
     window_final: bool = False
+    journal_id: str = ""  # the batch in hand's entry in the batch journal (observe/batches.py)
 
     def busy(self) -> bool:
         return bool(self.batches or self.pending)

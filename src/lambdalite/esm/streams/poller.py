@@ -32,6 +32,7 @@ from lambdalite.invoke.invoker import Invoker
 from lambdalite.invoke.resolve import FunctionReader, resolve_target
 from lambdalite.model.arn import function_arn
 from lambdalite.observe import trace
+from lambdalite.observe.batches import BatchJournal, BatchLog
 from lambdalite.observe.outcome import Trigger
 from lambdalite.observe.signals import NO_SIGNALS, MetricSignals
 from lambdalite.outbox.model import Entry
@@ -58,6 +59,7 @@ class StreamDeps:
     destinations: MappingDestinations
     stats: dict[str, MappingStats] = field(default_factory=dict)  # by mapping UUID
     signals: MetricSignals = NO_SIGNALS  # IteratorAge (observe/signals.py)
+    batches: BatchLog = field(default_factory=BatchJournal)  # the console's batch view
 
 
 class StreamContext:
@@ -72,6 +74,9 @@ class StreamContext:
         self.reader: StreamReader[Any] = deps.directory.streams[service]
         self.extensions = deps.settings.extensions
         self.stats = deps.stats.setdefault(mapping.uuid, MappingStats())
+        self.service = service
+        self.batches = deps.batches
+        self.filtered: dict[str, int] = {}  # by shard: dropped since its last batch formed
         self._deps = deps
         self._filter = RecordFilter(mapping.config.filter_patterns)
         self._region = self.source_arn.split(":")[3]
@@ -110,6 +115,7 @@ class StreamContext:
             since = min(batch[0].approximate_arrival_timestamp, now) if batch else now
             if batch:  # IteratorAge: the batch's last record, at invoke
                 age_ms = max(0.0, now - batch[-1].approximate_arrival_timestamp) * 1000.0
+                self.stats.iterator_age_ms = round(age_ms)  # grows while a batch retries
                 self._deps.signals.iterator_age(
                     self.mapping.function_name, self.mapping.uuid, age_ms
                 )

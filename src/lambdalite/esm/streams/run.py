@@ -56,9 +56,13 @@ class BatchRunner:
         outcome = await self._ctx.invoke(batch, self._shard_id, lane)
         now = self._ctx.clock.now()
         lane.window_from = now if lane.pending else None  # the next window starts now
+        self._journal_invoke(lane, batch, outcome, started)
         if outcome.kind is Kind.THROTTLED:
             lane.throttles += 1
             lane.back_off(now, lane.throttles)
+            self._ctx.batches.step(
+                lane.journal_id, now, "retry", retryAt=lane.retry_at, throttled=True
+            )
             await self._ctx.note(outcome, batch, now)
             return
         lane.attempts += 1
@@ -67,7 +71,9 @@ class BatchRunner:
         if outcome.kind is Kind.SUCCESS:
             await self._succeed(lane, batch, outcome, started, now)
         elif outcome.kind is Kind.PARTIAL:
-            await self._settled(batch[: outcome.resume_at], ())
+            done = batch[: outcome.resume_at]
+            await self._settled(done, ())
+            self._ctx.batches.step(lane.journal_id, now, "checkpoint", sequence=_last_seq(done))
             lane.batches[0] = batch[outcome.resume_at :]
             await self._failed(lane, now, bisect=False)
         else:
@@ -86,8 +92,42 @@ class BatchRunner:
         size = cfg.batch_size
         if seconds:  # a batch never spans two windows
             size = min(size, same_window_prefix(list(lane.pending), seconds))
-        lane.take(size)
+        batch = lane.take(size)
+        lane.journal_id = self._ctx.batches.begin(
+            self._ctx.mapping.uuid,
+            self._ctx.service,
+            now,
+            [r.sequence_number for r in batch],
+            shard_id=self._shard_id,
+            filtered_out=self._ctx.filtered.pop(self._shard_id, 0),
+        )
         return True
+
+    def _journal_invoke(
+        self, lane: Lane, batch: list[Any], outcome: Outcome, started: float
+    ) -> None:
+        failures = (
+            outcome.response.get("batchItemFailures")
+            if isinstance(outcome.response, dict)
+            else None
+        )
+        self._ctx.batches.invoked(
+            lane.journal_id,
+            started,
+            requestId=outcome.request_id,
+            records=len(batch),
+            first=batch[0].sequence_number if batch else "",
+            last=_last_seq(batch),
+            outcome=outcome.kind.value,
+            functionError=outcome.function_error,
+            reason=outcome.reason,
+            batchItemFailures=failures if isinstance(failures, list) else [],
+        )
+
+    def _journal_end(self, lane: Lane, now: float, state: str) -> None:
+        """The journal's batch ends when its last bisected half is settled."""
+        if not lane.batches:
+            self._ctx.batches.end(lane.journal_id, now, state)
 
     async def _succeed(
         self, lane: Lane, batch: list[Any], outcome: Outcome, started: float, now: float
@@ -109,6 +149,11 @@ class BatchRunner:
             )
             owed.append(self._ctx.record(cfg.on_success, doc))
         await self._settled(batch, owed)
+        journal = self._ctx.batches
+        if owed:
+            journal.step(lane.journal_id, now, "onSuccess", destination=cfg.on_success)
+        journal.step(lane.journal_id, now, "checkpoint", sequence=_last_seq(batch))
+        self._journal_end(lane, now, "Succeeded")
 
     async def _failed(self, lane: Lane, now: float, *, bisect: bool) -> None:
         cfg = self._ctx.mapping.config
@@ -116,12 +161,17 @@ class BatchRunner:
         if bisect and cfg.bisect_batch_on_function_error and len(batch) > 1:
             lane.split_first()
             lane.retry_at = now
+            halves = [len(b) for b in lane.batches[:2]]
+            self._ctx.batches.step(lane.journal_id, now, "bisect", halves=halves)
             return
         limit = -1 if cfg.maximum_retry_attempts is None else cfg.maximum_retry_attempts
         if limit != -1 and lane.attempts > limit:
             await self._discard(lane, batch, docs.RETRY_ATTEMPTS_EXHAUSTED, now)
             return
         lane.back_off(now, lane.attempts)
+        self._ctx.batches.step(
+            lane.journal_id, now, "retry", retryAt=lane.retry_at, attempt=lane.attempts
+        )
 
     async def _drop_aged(self, lane: Lane, now: float) -> list[Any] | None:
         """MaximumRecordAgeInSeconds: the batch's records older than it go to the on-failure
@@ -151,6 +201,7 @@ class BatchRunner:
             lane.attempts, lane.last = attempts, last
         lane.retry_at = 0.0
         owed: list[Entry] = []
+        doc: dict[str, Any] | None = None
         if cfg.on_failure and batch:
             doc = docs.failure_record(
                 self._origin,
@@ -163,3 +214,19 @@ class BatchRunner:
             )
             owed.append(self._ctx.record(cfg.on_failure, doc))
         await self._settled(batch, owed)
+        journal = self._ctx.batches
+        journal.step(
+            lane.journal_id,
+            now,
+            "onFailure",
+            condition=condition,
+            records=len(batch),
+            destination=cfg.on_failure,
+            record=doc,  # the exact record the destination gets
+        )
+        journal.step(lane.journal_id, now, "checkpoint", sequence=_last_seq(batch))
+        self._journal_end(lane, now, "Discarded")
+
+
+def _last_seq(batch: Sequence[Any]) -> str:
+    return str(batch[-1].sequence_number) if batch else ""

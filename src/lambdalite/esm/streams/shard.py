@@ -115,6 +115,7 @@ class ShardLoop(DueLoop):
         self._last_read = record.sequence_number
         if not self._ctx.passes(record, self._shard_id):
             self._unsettled.pop(seq)  # skipped: the iterator moves past it (spec 5.5)
+            self._ctx.filtered[self._shard_id] = self._ctx.filtered.get(self._shard_id, 0) + 1
             return
         lane = self._lanes[zlib.crc32(key.encode()) % len(self._lanes)]
         if not lane.pending and lane.window_from is None:

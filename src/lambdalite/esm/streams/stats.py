@@ -1,5 +1,6 @@
 """A stream mapping's statistics: esm/stats.py's, with the iterator age (now minus the
-arrival of the last record processed) and checkpoint writes as the settle step."""
+arrival of the last record of the batch last invoked, so it grows while a failing batch
+is retried, as AWS's IteratorAge does) and checkpoint writes as the settle step."""
 
 from __future__ import annotations
 
