@@ -34,6 +34,7 @@ from lambdalite.invoke.concurrency import ConcurrencyLedger
 from lambdalite.invoke.import_check import HandlerImportCheck
 from lambdalite.invoke.invoker import Invoker
 from lambdalite.invoke.resolve import resolve_target
+from lambdalite.invoke.snapshots import PoolSnapshots
 from lambdalite.layers.service import LayerService
 from lambdalite.logs.service import LogsService
 from lambdalite.logs.writer import LogWriter
@@ -189,6 +190,7 @@ class Platform:
             on_change=self._function_changed,
             builder=FunctionBuilds(Builder(settings.cache_dir)),
             layers=self.layers,
+            snapshots=PoolSnapshots(self.pool, self.invoker),  # SnapStart
         )
         # Functions run from local directories pick up edits (hot reload).
         self.code_watcher = LocalCodeWatcher(self.functions)
@@ -299,6 +301,7 @@ class Platform:
         schedules, retention) is settled, following work from loop to loop; False if it was
         not within `timeout_s` of wall time (work keeps coming, or a handler is slow)."""
         await self.code_watcher.scan()  # edits made before the drain count as made
+        await self.functions.wait_settled()  # state transitions: SnapStart snapshots, ...
         loops = [loop for component in self.components for loop in component.due_loops()]
         # asyncio.wait, not asyncio.timeout: no server module relies on a current task.
         drained = asyncio.ensure_future(drain_all(loops))
