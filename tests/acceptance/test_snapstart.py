@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from botocore.exceptions import WaiterError
 
 from tests.acceptance.conftest import FUNCTIONS, create
 
@@ -101,7 +102,7 @@ def test_invoke_before_ready_is_not_ready(lam: Any, tmp_path: Path) -> None:
 def test_before_snapshot_failure_fails_the_version(lam: Any, tmp_path: Path) -> None:
     name = create(lam, SOURCE, **snap(tmp_path, FAIL="before"))
     version = lam.publish_version(FunctionName=name)["Version"]
-    with pytest.raises(Exception):  # the waiter's failure state
+    with pytest.raises(WaiterError):  # the waiter's failure state: State Failed
         wait_version(lam, name, version)
     config = lam.get_function_configuration(FunctionName=name, Qualifier=version)
     assert config["State"] == "Failed"
