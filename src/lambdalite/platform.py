@@ -24,6 +24,7 @@ from lambdalite.esm.streams.poller import StreamDeps, stream_poller_factory
 from lambdalite.functions.aliases import AliasService
 from lambdalite.functions.concurrency import ConcurrencyService
 from lambdalite.functions.permissions import PermissionService
+from lambdalite.functions.provisioned import ProvisionedConcurrencyService
 from lambdalite.functions.reload import LocalCodeWatcher
 from lambdalite.functions.service import FunctionService
 from lambdalite.gateway.handler import GatewayHandler
@@ -33,6 +34,7 @@ from lambdalite.gateway.urls import FunctionUrls
 from lambdalite.invoke.concurrency import ConcurrencyLedger
 from lambdalite.invoke.import_check import HandlerImportCheck
 from lambdalite.invoke.invoker import Invoker
+from lambdalite.invoke.provisioned import PoolAllocator
 from lambdalite.invoke.resolve import resolve_target
 from lambdalite.invoke.snapshots import PoolSnapshots
 from lambdalite.layers.service import LayerService
@@ -197,6 +199,10 @@ class Platform:
         self.components.append(self.code_watcher)
         self.aliases = AliasService(self.store, self.functions)
         self.concurrency = ConcurrencyService(self.store, self.functions, self.ledger)
+        self.provisioned = ProvisionedConcurrencyService(
+            self.backend.provisioned, self.functions, self.store,
+            PoolAllocator(self.pool, self.invoker), self.ledger,
+        )  # fmt: skip
         self.permissions = PermissionService(
             self.backend.policies, self.store, settings.region, settings.account_id
         )
@@ -293,6 +299,7 @@ class Platform:
         await self.concurrency.load()
         await self.logs.start()
         await self.pool.start()
+        await self.provisioned.load()
         for component in self.components:
             await component.start()
 
@@ -302,6 +309,7 @@ class Platform:
         not within `timeout_s` of wall time (work keeps coming, or a handler is slow)."""
         await self.code_watcher.scan()  # edits made before the drain count as made
         await self.functions.wait_settled()  # state transitions: SnapStart snapshots, ...
+        await self.provisioned.wait_settled()  # provisioned environments being initialised
         loops = [loop for component in self.components for loop in component.due_loops()]
         # asyncio.wait, not asyncio.timeout: no server module relies on a current task.
         drained = asyncio.ensure_future(drain_all(loops))
