@@ -26,6 +26,8 @@ from lambdalite.functions.concurrency import ConcurrencyService
 from lambdalite.functions.permissions import PermissionService
 from lambdalite.functions.provisioned import ProvisionedConcurrencyService
 from lambdalite.functions.reload import LocalCodeWatcher
+from lambdalite.functions.sandbox_provisioned import PoolAllocator
+from lambdalite.functions.sandbox_snapshots import PoolSnapshots
 from lambdalite.functions.service import FunctionService
 from lambdalite.gateway.handler import GatewayHandler
 from lambdalite.gateway.registry import GatewayRegistry
@@ -34,9 +36,7 @@ from lambdalite.gateway.urls import FunctionUrls
 from lambdalite.invoke.concurrency import ConcurrencyLedger
 from lambdalite.invoke.import_check import HandlerImportCheck
 from lambdalite.invoke.invoker import Invoker
-from lambdalite.invoke.provisioned import PoolAllocator
 from lambdalite.invoke.resolve import resolve_target
-from lambdalite.invoke.snapshots import PoolSnapshots
 from lambdalite.layers.service import LayerService
 from lambdalite.logs.service import LogsService
 from lambdalite.logs.writer import LogWriter

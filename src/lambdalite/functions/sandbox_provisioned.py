@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Protocol
 
-from lambdalite.invoke.snapshots import SpecSource
+from lambdalite.functions.sandbox_snapshots import SpecSource
 from lambdalite.model.function import FunctionConfig
 from lambdalite.sandbox.pool import Provisioned
 from lambdalite.sandbox.types import EnvironmentSpec
