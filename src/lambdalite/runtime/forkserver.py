@@ -188,6 +188,9 @@ class ForkServer:
             if handler is None:
                 _send(ctl, {"op": "init_error", "doc": doc})
                 return 64
+            import gc
+
+            gc.freeze()  # init's objects stay out of the children's collections: fewer CoW copies
             Snapshot(ctl, self.bootstrap, handler).serve()
             return 0
 
