@@ -160,6 +160,29 @@ class ServiceException(AwsError):
     message_key = "Message"
 
 
+class SnapStartException(AwsError):
+    """The afterRestore() runtime hook encountered an error."""
+
+
+class SnapStartNotReadyException(AwsError):
+    """Lambda is initializing your function. You can invoke the function when the function
+    state becomes Active."""
+
+    status_code = 409
+
+
+class SnapStartTimeoutException(AwsError):
+    """Lambda couldn't restore the snapshot within the timeout limit."""
+
+    status_code = 408
+
+
+class ProvisionedConcurrencyConfigNotFoundException(AwsError):
+    """The specified configuration does not exist."""
+
+    status_code = 404
+
+
 class InternalError(LambdaliteError):
     """A fault inside lambdalite; the API edge reports it as ServiceException."""
 

@@ -24,7 +24,10 @@ from lambdalite.esm.streams.poller import StreamDeps, stream_poller_factory
 from lambdalite.functions.aliases import AliasService
 from lambdalite.functions.concurrency import ConcurrencyService
 from lambdalite.functions.permissions import PermissionService
+from lambdalite.functions.provisioned import ProvisionedConcurrencyService
 from lambdalite.functions.reload import LocalCodeWatcher
+from lambdalite.functions.sandbox_provisioned import PoolAllocator
+from lambdalite.functions.sandbox_snapshots import PoolSnapshots
 from lambdalite.functions.service import FunctionService
 from lambdalite.gateway.handler import GatewayHandler
 from lambdalite.gateway.registry import GatewayRegistry
@@ -190,12 +193,17 @@ class Platform:
             on_change=self._function_changed,
             builder=FunctionBuilds(Builder(settings.cache_dir)),
             layers=self.layers,
+            snapshots=PoolSnapshots(self.pool, self.invoker),  # SnapStart
         )
         # Functions run from local directories pick up edits (hot reload).
         self.code_watcher = LocalCodeWatcher(self.functions)
         self.components.append(self.code_watcher)
         self.aliases = AliasService(self.store, self.functions)
         self.concurrency = ConcurrencyService(self.store, self.functions, self.ledger)
+        self.provisioned = ProvisionedConcurrencyService(
+            self.backend.provisioned, self.functions, self.store,
+            PoolAllocator(self.pool, self.invoker), self.ledger,
+        )  # fmt: skip
         self.permissions = PermissionService(
             self.backend.policies, self.store, settings.region, settings.account_id
         )
@@ -294,6 +302,7 @@ class Platform:
         await self.concurrency.load()
         await self.logs.start()
         await self.pool.start()
+        await self.provisioned.load()
         for component in self.components:
             await component.start()
 
@@ -302,6 +311,8 @@ class Platform:
         schedules, retention) is settled, following work from loop to loop; False if it was
         not within `timeout_s` of wall time (work keeps coming, or a handler is slow)."""
         await self.code_watcher.scan()  # edits made before the drain count as made
+        await self.functions.wait_settled()  # state transitions: SnapStart snapshots, ...
+        await self.provisioned.wait_settled()  # provisioned environments being initialised
         loops = [loop for component in self.components for loop in component.due_loops()]
         # asyncio.wait, not asyncio.timeout: no server module relies on a current task.
         drained = asyncio.ensure_future(drain_all(loops))

@@ -43,6 +43,7 @@ from lambdalite.api.lambda_api import (
     functions,
     layers,
     permissions,
+    provisioned,
 )
 from lambdalite.api.lambda_api.invoke import SYNC_PAYLOAD_LIMIT, invoke
 from lambdalite.api.rest_json import RestJsonRouter, parse_request, serialize_response
@@ -63,6 +64,7 @@ LAMBDA_OPERATIONS: dict[str, Operation] = {
     **permissions.OPERATIONS,
     **function_urls.OPERATIONS,
     **layers.OPERATIONS,
+    **provisioned.OPERATIONS,
 }
 CONTROL_BODY_LIMIT = 75 * 1024 * 1024  # a 50 MB zip, base64-encoded, with room to spare
 _INVOKE_PATH = re.compile(r"^/2015-03-31/functions/([^/]+)/invocations$")

@@ -42,6 +42,29 @@ def check_runtime(runtime: str) -> None:
         )
 
 
+SNAP_START_VALUES = ("None", "PublishedVersions")
+
+
+def snap_start_runtime(runtime: str) -> bool:
+    """SnapStart for Python: python3.12 and later, as on AWS."""
+    if not runtime.startswith("python3."):
+        return False
+    minor = runtime.removeprefix("python3.")
+    return minor.isdigit() and int(minor) >= 12
+
+
+def check_snap_start(apply_on: str, runtime: str) -> None:
+    if apply_on not in SNAP_START_VALUES:
+        raise InvalidParameterValueException(
+            f"1 validation error detected: Value '{apply_on}' at 'snapStart.applyOn' failed to "
+            "satisfy constraint: Member must satisfy enum value set: [PublishedVersions, None]"
+        )
+    if apply_on == "PublishedVersions" and not snap_start_runtime(runtime):
+        raise InvalidParameterValueException(
+            f"{runtime} is not supported for SnapStart enabled functions."
+        )
+
+
 def check_limits(timeout: int, memory_size: int) -> None:
     if timeout > MAX_TIMEOUT_S:
         raise InvalidParameterValueException(

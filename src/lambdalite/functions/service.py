@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
@@ -17,7 +17,8 @@ from lambdalite.errors import (
     ResourceConflictException,
     ResourceNotFoundException,
 )
-from lambdalite.functions import rules
+from lambdalite.functions import rules, snapstart
+from lambdalite.functions.snapstart import Snapshotter
 from lambdalite.functions.store import FunctionStore, Page
 from lambdalite.model.arn import function_arn
 from lambdalite.model.function import (
@@ -49,6 +50,7 @@ CONFIG_FIELDS = (
     "application_log_level",
     "system_log_level",
     "layers",
+    "snap_start",
 )
 
 
@@ -82,12 +84,14 @@ class FunctionService:
         *,
         builder: CodeBuilder | None = None,
         layers: LayerResolver | None = None,
+        snapshots: Snapshotter | None = None,
     ) -> None:
         self._settings = settings
         self._store = store
         self._on_change = on_change  # retires environments of a changed function
         self._builder = builder  # installs local code's requirements.txt
         self._layers = layers
+        self._snapshots = snapshots  # SnapStart (functions/snapstart.py); None: not applied
         self._background: set[asyncio.Task[None]] = set()
 
     def arn(self, name: str, qualifier: str | None = None) -> str:
@@ -103,6 +107,7 @@ class FunctionService:
         rules.check_handler(config.get("handler"))
         rules.check_limits(config.get("timeout", 3), config.get("memory_size", 128))
         rules.check_environment(config.get("environment", {}))
+        rules.check_snap_start(config.get("snap_start", "None"), config["runtime"])
         config.update(rules.logging_levels(config.get("log_format", "Text"), config))
         warning = self.runtime_warning(config["runtime"])
         if warning:
@@ -211,6 +216,8 @@ class FunctionService:
             )
         merged = current.replace(**changes)
         rules.check_limits(merged.timeout, merged.memory_size)
+        if changes.keys() & {"snap_start", "runtime"}:
+            rules.check_snap_start(merged.snap_start, merged.runtime)
         if "code" in changes or "runtime" in changes:  # requirements or Python may differ
             merged = merged.replace(code=await self._build(name, merged.code, merged.runtime))
         if changes.keys() & rules.LOGGING_KEYS:
@@ -299,16 +306,34 @@ class FunctionService:
                 state_reason_code=None,
             )
 
-        published = await self._store.publish_version(name, make)
+        snapshots = self._snapshots
+
+        def make_pending(
+            latest: FunctionConfig, previous: FunctionConfig | None, number: int
+        ) -> FunctionConfig | None:
+            made = make(latest, previous, number)  # SnapStart: Pending until snapshotted
+            return None if made is None else snapstart.pending(made)
+
+        optimised = snapshots is not None and latest.snap_start == "PublishedVersions"
+        published = await self._store.publish_version(name, make_pending if optimised else make)
         if published is None:
             raise ResourceNotFoundException(f"Function not found: {self.arn(name, LATEST)}")
+        if snapshots is not None and published.snap_started and published.state is State.PENDING:
+            self._background_task(snapstart.optimise(self._store, snapshots, published))
         return published
+
+    def _background_task(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(work)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
 
     async def delete(self, name: str, qualifier: str | None) -> None:
         if qualifier is None:
             if not await self._store.delete_function(name):
                 raise ResourceNotFoundException(f"Function not found: {self.arn(name)}")
             self._on_change(name)
+            if self._snapshots is not None:
+                await self._snapshots.drop(name, None)
             return
         if qualifier == LATEST:
             raise InvalidParameterValueException(
@@ -323,6 +348,8 @@ class FunctionService:
         if not await self._store.delete_version(name, qualifier):
             await self.record(name)
         self._on_change(name)
+        if self._snapshots is not None:
+            await self._snapshots.drop(name, qualifier)
 
     async def account_usage(self) -> tuple[int, int]:
         """(total code size, function count) over every function and version."""

@@ -10,12 +10,17 @@ from typing import Protocol
 
 from lambdalite.clock import Clock, SystemClock
 from lambdalite.config import Settings
-from lambdalite.errors import ResourceConflictException, TooManyRequestsException
+from lambdalite.errors import (
+    ResourceConflictException,
+    SnapStartException,
+    SnapStartNotReadyException,
+    TooManyRequestsException,
+)
 from lambdalite.invoke.concurrency import ConcurrencyLedger
 from lambdalite.invoke.resolve import Target
 from lambdalite.layers.paths import import_paths
 from lambdalite.model.arn import function_arn
-from lambdalite.model.function import FunctionConfig, State
+from lambdalite.model.function import LATEST, FunctionConfig, State
 from lambdalite.observe.outcome import InvocationOutcome, OutcomeBoundary, Trigger
 from lambdalite.sandbox.interpreters import interpreter_for
 from lambdalite.sandbox.types import EnvironmentSpec, InvocationRequest, InvocationResult
@@ -32,6 +37,7 @@ class Sandbox(Protocol):
         request: InvocationRequest,
         *,
         queued_since: float | None = None,
+        provisioned: str | None = None,
     ) -> InvocationResult: ...
 
 
@@ -99,12 +105,18 @@ class Invoker:
                 log_format=config.log_format,
                 application_log_level=config.application_log_level,
                 system_log_level=config.system_log_level,
+                snap_start=config.snap_started,
             )
             self._specs[key] = spec
         return spec
 
     @staticmethod
     def check_invocable(config: FunctionConfig) -> None:
+        if config.state is State.PENDING and config.snap_started:
+            raise SnapStartNotReadyException(
+                "Lambda is initializing your function. You can invoke the function when the "
+                "function state becomes Active."
+            )
         if config.state is not State.ACTIVE:
             raise ResourceConflictException(
                 "The operation cannot be performed at this time. The function is currently "
@@ -132,8 +144,11 @@ class Invoker:
         self.check_invocable(config)
         request_id = request_id or new_request_id()
         started_at = self._clock.now()
+        pc_key = target.qualifier if target.qualifier not in (None, LATEST) else None
         try:
-            slot = self.ledger.try_acquire(config.name, target.record.reserved_concurrency)
+            slot = self.ledger.try_acquire(
+                config.name, target.record.reserved_concurrency, provisioned=pc_key
+            )
         except TooManyRequestsException:
             self.outcomes.record(
                 InvocationOutcome(
@@ -163,9 +178,13 @@ class Invoker:
                     want_log_tail=want_log_tail,
                 ),
                 queued_since=queued_since,
+                provisioned=pc_key if slot.provisioned else None,
             )
         finally:
             self.ledger.release(slot)
+        if result.restore_failed:
+            message = _error_message(result.payload)
+            raise SnapStartException(f"Runtime.AfterRestoreError: {message}")
         self.outcomes.record(
             InvocationOutcome(
                 function_name=config.name,
@@ -196,3 +215,12 @@ def _error_type(document: bytes) -> str | None:
         return None
     error_type = value.get("errorType") if isinstance(value, dict) else None
     return error_type if isinstance(error_type, str) else None
+
+
+def _error_message(document: bytes) -> str:
+    try:
+        value = json.loads(document)
+    except ValueError:
+        return ""
+    message = value.get("errorMessage") if isinstance(value, dict) else None
+    return message if isinstance(message, str) else ""

@@ -71,6 +71,7 @@ class FunctionConfig:
     application_log_level: str | None = None  # set (default INFO) only with JSON
     system_log_level: str | None = None  # set (default INFO) only with JSON
     layers: tuple[str, ...] = ()
+    snap_start: str = "None"  # SnapStart.ApplyOn: "None" or "PublishedVersions"
     layer_refs: tuple[LayerRef, ...] = ()  # `layers`, resolved (see LayerRef)
     last_modified: str = ""
     revision_id: str = ""
@@ -80,6 +81,11 @@ class FunctionConfig:
     last_update_status: LastUpdateStatus = LastUpdateStatus.SUCCESSFUL
     last_update_status_reason: str | None = None
     last_update_status_reason_code: str | None = None
+
+    @property
+    def snap_started(self) -> bool:
+        """SnapStart applies: a published version of a function with ApplyOn set."""
+        return self.snap_start == "PublishedVersions" and self.version != LATEST
 
     @property
     def effective_log_group(self) -> str:

@@ -21,6 +21,7 @@ import traceback
 from typing import Any, Callable, Optional, Tuple
 
 from . import framing, logformat
+from . import snapshot_restore_py as hooks
 from .context import EnvironmentFacts, LambdaContext
 
 RUNTIME_DIR = os.path.dirname(os.path.abspath(__file__))
@@ -292,6 +293,51 @@ def run(cfg: dict[str, Any], channel: framing.ByteChannel) -> int:
     if handler is None:
         framing.write_frame(channel, framing.INIT_ERROR, None, to_json(doc))
         return 1
+    return serve(handler, channel)
+
+
+def _hook_failure(error_type: str) -> dict[str, Any]:
+    """A hook raised: the error document names the hook phase (spec 2.4.1), the message
+    and trace are the exception's."""
+    doc = error_from_exception("")
+    doc["errorMessage"] = "%s: %s" % (doc["errorType"], doc["errorMessage"])
+    doc["errorType"] = error_type
+    log_error(doc)
+    return doc
+
+
+def snapshot(cfg: dict[str, Any]) -> Tuple[Optional[Handler], Optional[dict[str, Any]]]:
+    """SnapStart init, once per published version: import the handler, then run the
+    before-snapshot hooks. The caller keeps this process as the snapshot (forkserver.py)."""
+    setup_logging()
+    handler, doc = init(cfg["handler"])
+    if handler is None:
+        return None, doc
+    try:
+        hooks.run_before_snapshot()
+    except MemoryError:
+        die_of_oom()
+        raise
+    except Exception:
+        return None, _hook_failure("Runtime.BeforeSnapshotError")
+    return handler, None
+
+
+def restore(handler: Handler, channel: framing.ByteChannel) -> int:
+    """An environment forked from the snapshot: after-restore hooks, then invocations."""
+    try:
+        hooks.run_after_restore()
+    except MemoryError:
+        die_of_oom()
+        raise
+    except Exception:
+        doc = _hook_failure("Runtime.AfterRestoreError")
+        framing.write_frame(channel, framing.INIT_ERROR, None, to_json(doc))
+        return 65  # the exit code AWS's runtime uses for a failed after-restore hook
+    return serve(handler, channel)
+
+
+def serve(handler: Handler, channel: framing.ByteChannel) -> int:
     framing.write_frame(channel, framing.READY, None, b"")
     facts = EnvironmentFacts()  # after init, which may still set the environment
     frames = framing.FrameReader(channel)

@@ -13,6 +13,13 @@ The control fd is an AF_UNIX SOCK_SEQPACKET socket (one JSON message per packet)
   ``{"op": "spawned", "id", "pid"}`` with a pidfd attached when the kernel has pidfds;
   ``{"op": "exit", "pid", "code"}`` for every child reaped (code < 0: killed by signal -code);
   ``{"op": "failed", "id", "error"}`` if fork() failed.
+- server -> here: ``{"op": "template", "id": n, "cfg": {...}}`` with two fds attached (a
+  control socket of its own, the write end of its log pipe): SnapStart. The child runs the
+  function's init and its before-snapshot hooks, then serves this same protocol on that
+  socket as a fork server of its own (the "snapshot"), whose children run the after-restore
+  hooks and then invocations. Its first message there is ``hello``, or
+  ``{"op": "init_error", "doc": {...}}`` before it exits. It is reported here like any
+  child (``spawned``, ``exit``).
 
 With -S no site-packages are on sys.path: it holds the standard library, then the packages
 directory (boto3 and its dependencies, sandbox/runtime_packages.py); each environment puts
@@ -51,6 +58,8 @@ def _load_runtime() -> Any:
     spec.loader.exec_module(module)
     bootstrap = importlib.import_module(_PKG + ".bootstrap")
     importlib.import_module(_PKG + ".isolation")
+    # AWS's runtimes ship the SnapStart hooks module; function code imports it by this name.
+    sys.modules["snapshot_restore_py"] = sys.modules[_PKG + ".snapshot_restore_py"]
     return bootstrap
 
 
@@ -108,7 +117,9 @@ class ForkServer:
                     self.shutdown()
                     return
                 if msg.get("op") == "spawn" and len(fds) == 3:
-                    self.spawn(msg, fds)
+                    self.spawn(msg, fds, self._child)
+                elif msg.get("op") == "template" and len(fds) == 2:
+                    self.spawn(msg, fds, self._template)
                 else:
                     _close_all(fds)
 
@@ -123,7 +134,7 @@ class ForkServer:
             self.children.discard(pid)
             _send(self.ctl, {"op": "exit", "pid": pid, "code": os.waitstatus_to_exitcode(status)})
 
-    def spawn(self, msg: dict[str, Any], fds: list[int]) -> None:
+    def spawn(self, msg: dict[str, Any], fds: list[int], child: Any) -> None:
         try:
             pid = os.fork()
         except OSError as e:
@@ -131,7 +142,7 @@ class ForkServer:
             _send(self.ctl, {"op": "failed", "id": msg["id"], "error": str(e)})
             return
         if pid == 0:
-            self._child(msg["cfg"], fds)  # never returns
+            child(msg["cfg"], fds)  # never returns
         _close_all(fds)
         self.children.add(pid)
         pidfd = -1
@@ -145,33 +156,45 @@ class ForkServer:
         if pidfd >= 0:
             os.close(pidfd)
 
+    def _forget_parent(self) -> None:
+        """In a fresh child: nothing of this server's own plumbing stays."""
+        signal.set_wakeup_fd(-1)
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        self.ctl.close()
+        os.close(self.wake_r)
+        os.close(self.wake_w)
+
     def _child(self, cfg: dict[str, Any], fds: list[int]) -> None:
         request_fd, answer_fd, log_fd = fds
-        code = 1
-        try:
-            signal.set_wakeup_fd(-1)
-            signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-            self.ctl.close()
-            os.close(self.wake_r)
-            os.close(self.wake_w)
-            isolation = sys.modules[_PKG + ".isolation"]
-            isolation.setup_process(cfg, log_fd)
-            framing = sys.modules[_PKG + ".framing"]
-            code = self.bootstrap.run(cfg, framing.Channel(request_fd, answer_fd))
-        except SystemExit as e:
-            code = _exit_code(e)
-        except BaseException:
-            import traceback
 
-            traceback.print_exc()
-            code = 1
-        finally:
-            for stream in (sys.stdout, sys.stderr):
-                try:
-                    stream.flush()
-                except Exception:
-                    pass
-            os._exit(code)
+        def become() -> int:
+            self._forget_parent()
+            sys.modules[_PKG + ".isolation"].setup_process(cfg, log_fd)
+            framing = sys.modules[_PKG + ".framing"]
+            return int(self.bootstrap.run(cfg, framing.Channel(request_fd, answer_fd)))
+
+        _run_child(become)
+
+    def _template(self, cfg: dict[str, Any], fds: list[int]) -> None:
+        ctl_fd, log_fd = fds
+
+        def become() -> int:
+            self._forget_parent()
+            sys.modules[_PKG + ".isolation"].setup_process(cfg, log_fd)
+            ctl = socket.socket(fileno=ctl_fd)
+            ctl.setblocking(True)
+            handler, doc = self.bootstrap.snapshot(cfg)
+            _flush()
+            if handler is None:
+                _send(ctl, {"op": "init_error", "doc": doc})
+                return 64
+            import gc
+
+            gc.freeze()  # init's objects stay out of the children's collections: fewer CoW copies
+            Snapshot(ctl, self.bootstrap, handler).serve()
+            return 0
+
+        _run_child(become)
 
     def shutdown(self) -> None:
         for pid in list(self.children):
@@ -185,6 +208,53 @@ class ForkServer:
                 os.waitpid(pid, 0)
             except ChildProcessError:
                 pass
+
+
+class Snapshot(ForkServer):
+    """A SnapStart snapshot: a process that ran the function's init, kept to fork
+    environments from. Its children skip init: they take their own log pipe, variables and
+    /tmp, run the after-restore hooks and serve invocations."""
+
+    def __init__(self, ctl: socket.socket, bootstrap: Any, handler: Any) -> None:
+        super().__init__(ctl, bootstrap)
+        self.handler = handler
+
+    def _child(self, cfg: dict[str, Any], fds: list[int]) -> None:
+        request_fd, answer_fd, log_fd = fds
+
+        def become() -> int:
+            self._forget_parent()
+            sys.modules[_PKG + ".isolation"].restore_process(cfg, log_fd)
+            framing = sys.modules[_PKG + ".framing"]
+            channel = framing.Channel(request_fd, answer_fd)
+            return int(self.bootstrap.restore(self.handler, channel))
+
+        _run_child(become)
+
+
+def _flush() -> None:
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except Exception:
+            pass
+
+
+def _run_child(become: Any) -> None:
+    """Run a forked child's life and end the process with its exit code (never returns)."""
+    code = 1
+    try:
+        code = become()
+    except SystemExit as e:
+        code = _exit_code(e)
+    except BaseException:
+        import traceback
+
+        traceback.print_exc()
+        code = 1
+    finally:
+        _flush()
+        os._exit(code)
 
 
 def _close_all(fds: list[int]) -> None:

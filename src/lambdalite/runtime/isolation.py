@@ -92,29 +92,50 @@ def _share_package_bytecode(pycache: str, packages: str) -> None:
         pass  # it only costs the compile time
 
 
-def setup_process(cfg: dict[str, Any], log_fd: int) -> None:
-    if _libc is not None:
-        # Die with the fork server, so no environment outlives its supervisor.
-        _libc.prctl(_PR_SET_PDEATHSIG, 9, 0, 0, 0)
+def _give_tmp(cfg: dict[str, Any], needed: list[str]) -> None:
+    """The environment's own /tmp. A bind mount over /tmp would hide code that itself lives
+    under /tmp (test runs, a data dir in /tmp): then it gets its own TMPDIR instead."""
+    tmp_dir = cfg["tmp"]
+    hides_code = any(os.path.realpath(p).startswith("/tmp/") for p in needed if p)
+    if hides_code or not (cfg.get("private_tmp") and _bind_private_tmp(tmp_dir)):
+        os.environ["TMPDIR"] = tmp_dir
+    tempfile = sys.modules.get("tempfile")
+    if tempfile is not None:
+        setattr(tempfile, "tempdir", None)  # a snapshot may have cached its own  # noqa: B010
+
+
+def _redirect_output(log_fd: int) -> None:
     devnull = os.open(os.devnull, os.O_RDONLY)
     os.dup2(devnull, 0)
     os.close(devnull)
     os.dup2(log_fd, 1)
     os.dup2(log_fd, 2)
     os.close(log_fd)
+
+
+def restore_process(cfg: dict[str, Any], log_fd: int) -> None:
+    """Turns a child forked from a SnapStart snapshot (a process that ran setup_process and
+    the function's init) into an environment of its own: its log pipe, its variables, its
+    /tmp. sys.stdout and sys.stderr write to fds 1 and 2, so they follow the new pipe."""
+    if _libc is not None:
+        _libc.prctl(_PR_SET_PDEATHSIG, 9, 0, 0, 0)  # cleared by fork: die with the snapshot
+    _redirect_output(log_fd)
+    os.environ.update(cfg["env"])
+    _give_tmp(cfg, [os.getcwd(), *sys.path])
+
+
+def setup_process(cfg: dict[str, Any], log_fd: int) -> None:
+    if _libc is not None:
+        # Die with the fork server, so no environment outlives its supervisor.
+        _libc.prctl(_PR_SET_PDEATHSIG, 9, 0, 0, 0)
+    _redirect_output(log_fd)
     sys.stdout = _stream(1)
     sys.stderr = _stream(2)
 
     os.environ.clear()
     os.environ.update(cfg["env"])
-    tmp_dir = cfg["tmp"]
-    # A bind mount over /tmp would hide code that itself lives under /tmp (test runs, a
-    # data dir in /tmp): then the environment gets its own TMPDIR instead.
     paths = list(cfg.get("paths") or [])
-    needed = [cfg["cwd"], *paths, *sys.path]
-    hides_code = any(os.path.realpath(p).startswith("/tmp/") for p in needed if p)
-    if hides_code or not (cfg.get("private_tmp") and _bind_private_tmp(tmp_dir)):
-        os.environ["TMPDIR"] = tmp_dir
+    _give_tmp(cfg, [cfg["cwd"], *paths, *sys.path])
     if cfg.get("pycache"):
         # Local code is edited in place. Python trusts a cached .pyc whose source has the
         # same size and mtime (in whole seconds), so an edit within the second of the last

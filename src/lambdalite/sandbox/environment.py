@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from enum import Enum
 from json.encoder import encode_basestring_ascii
 from pathlib import Path
+from typing import Any
 
 from lambdalite.clock import Clock, SystemClock
 from lambdalite.sandbox import outcomes
@@ -70,6 +71,39 @@ def _json_string(text: str) -> bytes:
     return encode_basestring_ascii(text).encode("ascii")
 
 
+def process_cfg(
+    spec: EnvironmentSpec,
+    log_name: str,
+    tmp_dir: Path,
+    pycache_dir: Path | None,
+    packages: Path | None,
+    *,
+    private_tmp: bool,
+    platform_env: Mapping[str, str],
+    default_env: Mapping[str, str],
+    init_type: str = "on-demand",
+) -> dict[str, Any]:
+    """What the fork server needs to make an environment (or a SnapStart snapshot) of
+    `spec`: runtime/isolation.py applies it."""
+    env = build_env(spec, log_name, platform_env, default_env)
+    env["AWS_LAMBDA_INITIALIZATION_TYPE"] = init_type
+    if init_type == "snap-start":  # AWS does not set these for SnapStart functions
+        env.pop("AWS_LAMBDA_LOG_GROUP_NAME", None)
+        env.pop("AWS_LAMBDA_LOG_STREAM_NAME", None)
+    return {
+        "env": env,
+        "cwd": str(spec.code_dir),
+        "paths": list(spec.paths),
+        "shared_paths": list(spec.shared_paths),
+        "tmp": str(tmp_dir),
+        "pycache": str(pycache_dir) if pycache_dir else None,
+        "packages": str(packages) if packages else None,
+        "private_tmp": private_tmp,
+        "memory_mb": spec.memory_mb,
+        "handler": spec.handler,
+    }
+
+
 class State(Enum):
     NEW = "new"
     BUSY = "busy"
@@ -90,8 +124,15 @@ class Environment:
         default_env: Mapping[str, str],
         init_timeout_s: float,
         clock: Clock | None = None,
+        init_type: str = "on-demand",
+        restores: bool = False,
     ) -> None:
         self.spec = spec
+        # AWS_LAMBDA_INITIALIZATION_TYPE; `restores`: `forkserver` is a SnapStart snapshot,
+        # so init is a restore (after-restore hooks only).
+        self.init_type = init_type
+        self.restores = restores
+        self.prepared = False  # initialised ahead of any invocation (provisioned)
         self.clock = clock or SystemClock()
         self.id = uuid.uuid4().hex
         self.state = State.NEW
@@ -133,8 +174,11 @@ class Environment:
             init_ms: float | None = None
             failure: bytes | None = None
             if cold:
-                init_ms, failure = await self._init(request)
-            return await self._run(request, init_ms, failure, linger)
+                init_ms, failure = await self._init(request.request_id)
+            restore_ms = None
+            if self.restores and init_ms is not None:
+                restore_ms, init_ms = init_ms, None  # REPORT says Restore Duration instead
+            return await self._run(request, init_ms, failure, linger, restore_ms)
         except BaseException:
             self.discard()  # cancelled mid-invocation: the environment's state is unknown
             raise
@@ -142,42 +186,61 @@ class Environment:
             self.invocations += 1
             self.last_used = time.monotonic()
 
-    async def _init(self, request: InvocationRequest) -> tuple[float, bytes | None]:
+    async def prepare(self) -> bytes | None:
+        """Initialise now, ahead of any invocation (provisioned concurrency): None when the
+        environment is ready (its first invocation then reports no init), else the init
+        failure's error document (the environment is discarded)."""
+        if self.state is not State.NEW:
+            raise RuntimeError(f"environment {self.id} is {self.state.value}")
+        self.state = State.BUSY
+        try:
+            _ms, failure = await self._init("")
+        except BaseException:
+            self.discard()
+            raise
+        self.log.flush()
+        if failure is not None or self.proc.exited:
+            self.discard()
+            return failure or outcomes.exit_error("", self.proc.exit_code)
+        self.state = State.IDLE
+        self.prepared = True
+        self.last_used = time.monotonic()
+        return None
+
+    async def _init(self, request_id: str) -> tuple[float, bytes | None]:
         spec = self.spec
         self.tmp_dir.mkdir(parents=True, exist_ok=True)
-        cfg = {
-            "env": build_env(spec, self.log.name, self._platform_env, self._default_env),
-            "cwd": str(spec.code_dir),
-            "paths": list(spec.paths),
-            "shared_paths": list(spec.shared_paths),
-            "tmp": str(self.tmp_dir),
-            "pycache": str(self.pycache_dir) if self.pycache_dir else None,
-            "packages": str(packages) if (packages := self._forkserver.packages) else None,
-            "private_tmp": self._private_tmp,
-            "memory_mb": spec.memory_mb,
-            "handler": spec.handler,
-        }
-        self.log.line(
-            *self.lines.init_start(
-                spec.runtime, spec.region, spec.function_name, spec.function_version
-            )
-        )
+        cfg = process_cfg(
+            spec, self.log.name, self.tmp_dir, self.pycache_dir, self._forkserver.packages,
+            private_tmp=self._private_tmp, platform_env=self._platform_env,
+            default_env=self._default_env, init_type=self.init_type,
+        )  # fmt: skip
+        names = (spec.runtime, spec.region, spec.function_name, spec.function_version)
+        if self.restores:
+            self.log.line(*self.lines.restore_start(*names))
+        else:
+            self.log.line(*self.lines.init_start(*names, init_type=self.init_type))
         started = time.perf_counter()
         waiter = self.proc.arm(self._init_timeout_s)
         await self.proc.spawn(self._forkserver, cfg)
         outcome = await waiter
         init_ms = (time.perf_counter() - started) * 1000
         if outcome.frame is not None and outcome.frame.kind == READY:
+            if self.restores:
+                self.log.line(*self.lines.restore_report(init_ms, "success", None))
             return init_ms, None
         if outcome.timed_out:
-            failure = outcomes.timed_out(request.request_id, spec.timeout_s)
+            failure = outcomes.timed_out(request_id, spec.timeout_s)
             status = "timeout"
         elif outcome.frame is not None and outcome.frame.kind == INIT_ERROR:
             failure, status = outcome.frame.payload, "error"
         else:
-            failure, status = self._crash(request.request_id, outcome), "error"
+            failure, status = self._crash(request_id, outcome), "error"
         error_type = outcomes.error_type_of(failure)
-        self.log.line(*self.lines.init_report(init_ms, status, error_type))
+        if self.restores:
+            self.log.line(*self.lines.restore_report(init_ms, status, error_type))
+        else:
+            self.log.line(*self.lines.init_report(init_ms, status, error_type, self.init_type))
         return init_ms, failure
 
     async def _run(
@@ -186,6 +249,7 @@ class Environment:
         init_ms: float | None,
         failure: bytes | None,
         linger: bool = False,
+        restore_ms: float | None = None,
     ) -> InvocationResult:
         spec = self.spec
         rid = request.request_id
@@ -224,6 +288,7 @@ class Environment:
                 used_mb,
                 init_ms,
                 request.trace_id,
+                restore_ms=restore_ms,
             )
         )
         self.log.flush()
@@ -236,6 +301,8 @@ class Environment:
             max_memory_used_mb=used_mb,
             init_duration_ms=init_ms,
             log_tail=self.log.take_tail(),
+            restore_duration_ms=restore_ms,
+            restore_failed=self.restores and failure is not None and restore_ms is not None,
         )
 
     async def _call(self, request: InvocationRequest, linger: bool) -> tuple[bytes, str | None]:

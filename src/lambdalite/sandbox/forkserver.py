@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from lambdalite.sandbox.errors import ForkServerError
+from lambdalite.sandbox.errors import ForkServerError, SnapshotInitError
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +52,7 @@ class ForkServerClient:
         return self._proc.pid if self._proc is not None else None
 
     async def start(self, timeout_s: float = 10.0) -> None:
-        self._loop = loop = asyncio.get_running_loop()
+        self._loop = asyncio.get_running_loop()
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         try:
             # -I -S: no user site, no environment variables, and no site-packages (nor .pth
@@ -75,9 +75,20 @@ class ForkServerClient:
             raise ForkServerError(f"cannot start fork server {self.interpreter}: {e}") from e
         finally:
             theirs.close()
-        self._ctl = ours
+        try:
+            await self.attach(ours, timeout_s)
+        except (TimeoutError, ForkServerError) as e:
+            await self._kill_process()
+            raise ForkServerError(f"fork server {self.interpreter} did not start: {e}") from e
+
+    async def attach(self, ctl: socket.socket, timeout_s: float) -> None:
+        """Serve the control channel `ctl` and wait for the other side's hello. Used
+        directly for a SnapStart snapshot, a fork server started by another (snapshot.py):
+        its init failure arrives as SnapshotInitError, carrying the error document."""
+        self._loop = loop = asyncio.get_running_loop()
+        self._ctl = ctl
         self._hello = loop.create_future()
-        loop.add_reader(ours.fileno(), self._on_readable)
+        loop.add_reader(ctl.fileno(), self._on_readable)
         try:
             # asyncio.wait, not wait_for: a cold Invoke may start this outside any task
             # (api/eager.py), and wait_for needs one from 3.12.
@@ -85,22 +96,26 @@ class ForkServerClient:
             if not done:
                 raise TimeoutError(f"no hello within {timeout_s} s")
             self._hello.result()
-        except (TimeoutError, ForkServerError) as e:
+        except BaseException:
             self._die()
-            await self._kill_process()
-            raise ForkServerError(f"fork server {self.interpreter} did not start: {e}") from e
+            raise
 
     def spawn(
         self, cfg: dict[str, Any], fds: tuple[int, int, int], on_exit: ExitCallback
     ) -> asyncio.Future[Spawned]:
         """Ask for a new environment process with its (request, answer, log) pipe ends; the
         kernel duplicates the fds into it."""
+        return self._send_request("spawn", cfg, fds, on_exit)
+
+    def _send_request(
+        self, op: str, cfg: dict[str, Any], fds: tuple[int, ...], on_exit: ExitCallback
+    ) -> asyncio.Future[Spawned]:
         if self._ctl is None:
             raise ForkServerError("fork server is not running")
         self._next_id += 1
         fut: asyncio.Future[Spawned] = asyncio.get_running_loop().create_future()
         self._spawning[self._next_id] = (fut, on_exit)
-        data = json.dumps({"op": "spawn", "id": self._next_id, "cfg": cfg}).encode()
+        data = json.dumps({"op": op, "id": self._next_id, "cfg": cfg}).encode()
         try:
             passed = array.array("i", fds)
             self._ctl.sendmsg([data], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, passed)])
@@ -109,6 +124,13 @@ class ForkServerClient:
             self._die()
             raise ForkServerError(f"fork server gone: {e}") from e
         return fut
+
+    def spawn_template(
+        self, cfg: dict[str, Any], fds: tuple[int, int], on_exit: ExitCallback
+    ) -> asyncio.Future[Spawned]:
+        """Ask for a SnapStart snapshot process (runtime/forkserver.py, op "template") with
+        its control socket end and the write end of its log pipe."""
+        return self._send_request("template", cfg, fds, on_exit)
 
     def forget(self, pid: int) -> None:
         self._on_exit.pop(pid, None)
@@ -150,6 +172,8 @@ class ForkServerClient:
         elif op == "hello" and self._hello is not None and not self._hello.done():
             self.version = str(msg.get("version", ""))
             self._hello.set_result(None)
+        elif op == "init_error" and self._hello is not None and not self._hello.done():
+            self._hello.set_exception(SnapshotInitError(msg.get("doc") or {}))
 
     def _die(self) -> None:
         """The control channel is gone: every child is unaccounted for."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import math
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -50,6 +51,7 @@ def report_line(
     used_mb: int,
     init_ms: float | None,
     trace_header: str | None = None,
+    restore_ms: float | None = None,
 ) -> str:
     line = (
         f"REPORT RequestId: {request_id}\tDuration: {duration_ms:.2f} ms\t"
@@ -58,6 +60,11 @@ def report_line(
     )
     if init_ms is not None:
         line += f"Init Duration: {init_ms:.2f} ms\t"
+    if restore_ms is not None:  # SnapStart: an environment restored from the snapshot
+        line += (
+            f"Restore Duration: {restore_ms:.2f} ms\t"
+            f"Billed Restore Duration: {math.ceil(restore_ms)} ms\t"
+        )
     if trace_header and is_sampled(trace_header):  # spec 8.7: only for a sampled trace
         root = root_of(trace_header)
         segment = next((v for k, v in parse(trace_header) if k == "Parent"), "")

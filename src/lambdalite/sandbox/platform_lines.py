@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -27,14 +28,27 @@ def runtime_version(runtime: str) -> tuple[str, str]:
 
 
 class TextLines:
-    def init_start(self, runtime: str, region: str, function: str, version: str) -> list[str]:
+    def init_start(
+        self, runtime: str, region: str, function: str, version: str, init_type: str = "on-demand"
+    ) -> list[str]:
         return [init_start_line(runtime, region)]
 
-    def init_report(self, init_ms: float, status: str, error_type: str | None) -> list[str]:
-        return [
-            f"INIT_REPORT Init Duration: {init_ms:.2f} ms\tPhase: init\tStatus: {status}\t"
-            f"Error Type: {error_type}\n"
-        ]
+    def init_report(
+        self, init_ms: float, status: str, error_type: str | None, init_type: str = "on-demand"
+    ) -> list[str]:
+        line = f"INIT_REPORT Init Duration: {init_ms:.2f} ms\tPhase: init\tStatus: {status}\t"
+        if error_type:
+            line += f"Error Type: {error_type}"
+        return [line + "\n"]
+
+    def restore_start(self, runtime: str, region: str, function: str, version: str) -> list[str]:
+        return [init_start_line(runtime, region).replace("INIT_START", "RESTORE_START", 1)]
+
+    def restore_report(self, restore_ms: float, status: str, error_type: str | None) -> list[str]:
+        line = f"RESTORE_REPORT Restore Duration: {restore_ms:.2f} ms\t"
+        if status != "success":
+            line += f"Status: {status}\t" + (f"Error Type: {error_type}" if error_type else "")
+        return [line + "\n"]
 
     def start(self, request_id: str, version: str) -> list[str]:
         return [f"START RequestId: {request_id} Version: {version}\n"]
@@ -42,14 +56,15 @@ class TextLines:
     def end(
         self, request_id: str, status: str, error_type: str | None, duration_ms: float,
         billed_ms: int, memory_mb: int, used_mb: int, init_ms: float | None,
-        trace_header: str | None = None,
+        trace_header: str | None = None, restore_ms: float | None = None,
     ) -> list[str]:  # fmt: skip
         return [
             f"END RequestId: {request_id}\n",
             report_line(
-                request_id, duration_ms, billed_ms, memory_mb, used_mb, init_ms, trace_header
+                request_id, duration_ms, billed_ms, memory_mb, used_mb, init_ms, trace_header,
+                restore_ms,
             ),
-        ]
+        ]  # fmt: skip
 
 
 class JsonLines:
@@ -64,13 +79,30 @@ class JsonLines:
         time = at.strftime("%Y-%m-%dT%H:%M:%S.") + f"{at.microsecond // 1000:03d}Z"
         return [json.dumps({"time": time, "type": kind, "record": record}) + "\n"]
 
-    def init_start(self, runtime: str, region: str, function: str, version: str) -> list[str]:
+    def init_start(
+        self, runtime: str, region: str, function: str, version: str, init_type: str = "on-demand"
+    ) -> list[str]:
+        return self._start("platform.initStart", runtime, region, function, version, init_type)
+
+    def restore_start(self, runtime: str, region: str, function: str, version: str) -> list[str]:
+        return self._start("platform.restoreStart", runtime, region, function, version, "")
+
+    def restore_report(self, restore_ms: float, status: str, error_type: str | None) -> list[str]:
+        record: dict[str, Any] = {"status": status, "metrics": {"durationMs": round(restore_ms, 3)}}
+        if error_type:
+            record["errorType"] = error_type
+        return self._record("platform.restoreReport", "INFO", record)
+
+    def _start(
+        self, kind: str, runtime: str, region: str, function: str, version: str, init_type: str
+    ) -> list[str]:
         name, digest = runtime_version(runtime)
+        record: dict[str, Any] = {"initializationType": init_type} if init_type else {}
         return self._record(
-            "platform.initStart",
+            kind,
             "INFO",  # INFO when a runtime version is named, as it is here
             {
-                "initializationType": "on-demand",
+                **record,
                 "phase": "init",
                 "runtimeVersion": name,
                 "runtimeVersionArn": f"arn:aws:lambda:{region}::runtime:{digest}",
@@ -79,9 +111,11 @@ class JsonLines:
             },
         )
 
-    def init_report(self, init_ms: float, status: str, error_type: str | None) -> list[str]:
+    def init_report(
+        self, init_ms: float, status: str, error_type: str | None, init_type: str = "on-demand"
+    ) -> list[str]:
         record: dict[str, Any] = {
-            "initializationType": "on-demand",
+            "initializationType": init_type,
             "phase": "init",
             "status": status,
             "metrics": {"durationMs": round(init_ms, 3)},
@@ -96,7 +130,7 @@ class JsonLines:
     def end(
         self, request_id: str, status: str, error_type: str | None, duration_ms: float,
         billed_ms: int, memory_mb: int, used_mb: int, init_ms: float | None,
-        trace_header: str | None = None,
+        trace_header: str | None = None, restore_ms: float | None = None,
     ) -> list[str]:  # fmt: skip
         ok = status == "success"
         done: dict[str, Any] = {"requestId": request_id, "status": status}
@@ -112,6 +146,9 @@ class JsonLines:
         }
         if init_ms is not None:
             metrics["initDurationMs"] = round(init_ms, 3)
+        if restore_ms is not None:
+            metrics["restoreDurationMs"] = round(restore_ms, 3)
+            metrics["billedRestoreDurationMs"] = math.ceil(restore_ms)
         report["metrics"] = metrics
         if trace_header and is_sampled(trace_header):  # brief 2.7: only for a sampled trace
             segment = next((v for k, v in parse(trace_header) if k == "Parent"), "")

@@ -24,6 +24,7 @@ from lambdalite.sandbox.environment import Environment, State
 from lambdalite.sandbox.forkserver import ForkServerClient
 from lambdalite.sandbox.runtime_packages import RuntimePackages
 from lambdalite.sandbox.scaling import Backlog, GrowthBucket, ScalingPolicy, Waiter
+from lambdalite.sandbox.snapshot import Snapshots
 from lambdalite.sandbox.types import (
     EnvironmentSpec,
     InvocationRequest,
@@ -52,6 +53,17 @@ class PoolStats:
     pids: dict[str, tuple[int, ...]] = field(default_factory=dict)  # spec key -> live pids
     forkservers: dict[str, int] = field(default_factory=dict)  # interpreter -> pid
     waiting: int = 0  # queued invocations waiting for an environment
+    snapshots: dict[str, int] = field(default_factory=dict)  # spec key -> SnapStart snapshot pid
+    provisioned: int = 0  # pre-initialised environments (provisioned concurrency), idle or busy
+
+
+@dataclass(frozen=True, slots=True)
+class Provisioned:
+    """What a provisioning left: how many environments are initialised, and the error
+    document of the init that failed, if one did."""
+
+    allocated: int
+    failure: bytes | None = None
 
 
 class SandboxPool:
@@ -93,6 +105,14 @@ class SandboxPool:
         self._stopped = False
         self._busy = 0
         self._crowded_at = 0.0
+        self.snapshots = Snapshots(
+            sink, self.clock, private_tmp=private_tmp, platform_env=self.platform_env,
+            default_env=self.default_env,
+        )  # fmt: skip
+        # Provisioned concurrency: pre-initialised environments per (spec key, qualifier),
+        # outside the warm lists, so never reaped, retired or taken by other invocations.
+        self._provisioned: dict[tuple[str, str], list[Environment]] = {}
+        self._group_of: dict[Environment, tuple[str, str]] = {}
 
     async def start(self) -> None:
         """Start the server interpreter's fork server now (others start on first use)."""
@@ -109,12 +129,21 @@ class SandboxPool:
         request: InvocationRequest,
         *,
         queued_since: float | None = None,
+        provisioned: str | None = None,
     ) -> InvocationResult:
         """Run one invocation in a warm environment, or a new one. `queued_since`: work from
         a queue, waiting there since that clock time, which waits for a busy environment
-        rather than start one (scaling.py); None for a synchronous caller."""
+        rather than start one (scaling.py); None for a synchronous caller. `provisioned`:
+        the qualifier whose provisioned environments serve it first (see provision)."""
         if self._stopped or self._tmp_root is None:
             raise RuntimeError("SandboxPool is not running")
+        if provisioned is not None:
+            env = self._take_provisioned((spec.key, provisioned))
+            if env is not None:
+                try:
+                    return await env.invoke(request)
+                finally:
+                    self._release(env)
         backlog = self._backlogs.get(spec.key) or self._new_backlog(spec.key)
         env = self._take_warm(spec.key)
         if env is None and queued_since is not None and backlog.running:
@@ -136,6 +165,83 @@ class SandboxPool:
         finally:
             self._pass_turn(backlog, env)
 
+    # -- SnapStart and provisioned concurrency -----------------------------------------------
+
+    async def snapshot(self, spec: EnvironmentSpec) -> float:
+        """Make the SnapStart snapshot of `spec` (a published version) now; returns its init
+        time in ms. Raises SnapshotInitError (init or a before-snapshot hook failed) or
+        TimeoutError."""
+        assert self._tmp_root is not None
+        forkserver = await self._forkserver(spec.interpreter)
+        snap = await self.snapshots.ensure(spec, forkserver, self._tmp_root)
+        return snap.init_ms
+
+    async def drop_snapshots(self, function_name: str, version: str | None = None) -> int:
+        """Stop the snapshots of a deleted version (every version if None), and with them
+        the environments forked from them."""
+        return await self.snapshots.discard(
+            lambda s: (
+                s.function_name == function_name
+                and (version is None or s.function_version == version)
+            )
+        )
+
+    async def provision(self, spec: EnvironmentSpec, qualifier: str, count: int) -> Provisioned:
+        """Keep `count` initialised environments of `spec` for invocations of `qualifier`:
+        start what is missing (concurrently, each running init now) or stop what is over.
+        Stops at the first init failure, keeping what did start."""
+        group = (spec.key, qualifier)
+        envs = self._provisioned.setdefault(group, [])
+        envs[:] = [e for e in envs if e.state is not State.DEAD and not e.proc.exited]
+        while len(envs) > count:
+            env = next((e for e in reversed(envs) if e.state is State.IDLE), envs[-1])
+            envs.remove(env)
+            self._group_of.pop(env, None)
+            env.retired = True
+            if env.state is State.IDLE:
+                env.shutdown()
+                self._envs.discard(env)
+        missing = count - len(envs)
+        failure: bytes | None = None
+        if missing > 0:
+            results = await asyncio.gather(
+                *(self._prepare(spec) for _ in range(missing)), return_exceptions=True
+            )
+            for result in results:
+                if isinstance(result, Environment):
+                    if count == 0 or self._stopped:
+                        result.shutdown()
+                        self._envs.discard(result)
+                        continue
+                    envs.append(result)
+                    self._group_of[result] = group
+                elif isinstance(result, bytes):
+                    failure = failure or result
+                elif isinstance(result, BaseException):
+                    failure = failure or str(result).encode()
+        if not envs:
+            self._provisioned.pop(group, None)
+        return Provisioned(len(envs), failure)
+
+    def provisioned_count(self, key: str, qualifier: str) -> int:
+        envs = self._provisioned.get((key, qualifier), [])
+        return sum(1 for e in envs if e.state is not State.DEAD and not e.proc.exited)
+
+    async def _prepare(self, spec: EnvironmentSpec) -> Environment | bytes:
+        init_type = "snap-start" if spec.snap_start else "provisioned-concurrency"
+        env = await self._start_environment(spec, init_type)
+        failure = await env.prepare()
+        if failure is not None:
+            self._envs.discard(env)
+            return failure
+        return env
+
+    def _take_provisioned(self, group: tuple[str, str]) -> Environment | None:
+        for env in self._provisioned.get(group, ()):
+            if env.state is State.IDLE and not env.proc.exited:
+                return env
+        return None
+
     def retire(self, function_name: str, *, key: str | None = None) -> int:
         """Stop the function's idle environments (only those of ``key`` if given) and make
         busy ones exit after their current invocation. Returns how many were affected."""
@@ -143,6 +249,8 @@ class SandboxPool:
         for env in list(self._envs):
             if env.spec.function_name != function_name or (key and env.spec.key != key):
                 continue
+            if env in self._group_of:
+                continue  # a published version's: unchanged until its config goes (provision)
             count += 1
             env.retired = True
             if env.state is State.IDLE:
@@ -172,6 +280,9 @@ class SandboxPool:
             env.discard()
         self._envs.clear()
         self._idle.clear()
+        self._provisioned.clear()
+        self._group_of.clear()
+        await self.snapshots.stop()
         await asyncio.gather(*(fs.stop(grace_s) for fs in self._forkservers.values()))
         self._forkservers.clear()
         for _ in range(3):
@@ -194,13 +305,22 @@ class SandboxPool:
             interp: fs.pid for interp, fs in self._forkservers.items() if fs.pid is not None
         }
         waiting = sum(not w.turn.done() for b in self._backlogs.values() for w in b.waiters)
-        return PoolStats(warm, busy, {k: tuple(v) for k, v in pids.items()}, forkservers, waiting)
+        return PoolStats(
+            warm, busy, {k: tuple(v) for k, v in pids.items()}, forkservers, waiting,
+            self.snapshots.pids(), len(self._group_of),
+        )  # fmt: skip
 
     # -- internals -------------------------------------------------------------------------
 
-    async def _start_environment(self, spec: EnvironmentSpec) -> Environment:
+    async def _start_environment(
+        self, spec: EnvironmentSpec, init_type: str = "on-demand"
+    ) -> Environment:
         assert self._tmp_root is not None
         forkserver = await self._forkserver(spec.interpreter)
+        restores = spec.snap_start
+        if restores:  # forked from the version's snapshot (made again if it died)
+            forkserver = (await self.snapshots.ensure(spec, forkserver, self._tmp_root)).client
+            init_type = "snap-start"
         env = Environment(
             spec,
             forkserver,
@@ -211,6 +331,8 @@ class SandboxPool:
             default_env=self.default_env,
             init_timeout_s=self.init_timeout_s,
             clock=self.clock,
+            init_type=init_type,
+            restores=restores,
         )
         self._envs.add(env)
         return env
@@ -293,6 +415,14 @@ class SandboxPool:
         return None
 
     def _release(self, env: Environment) -> None:
+        group = self._group_of.get(env)
+        if group is not None:
+            if env.state is State.IDLE and not self._stopped:
+                return  # stays in its provisioned list
+            self._group_of.pop(env, None)
+            envs = self._provisioned.get(group)
+            if envs is not None and env in envs:
+                envs.remove(env)  # the provisioning's owner starts a replacement
         if env.state is State.IDLE and not env.retired and not self._stopped:
             self._idle.setdefault(env.spec.key, []).append(env)
             return

@@ -46,6 +46,9 @@ class EnvironmentSpec:
     log_format: str = "Text"  # LoggingConfig: "Text" or "JSON"
     application_log_level: str | None = None  # JSON only (AWS_LAMBDA_LOG_LEVEL)
     system_log_level: str | None = None  # JSON only: which platform records are written
+    # SnapStart (ApplyOn PublishedVersions, published versions only): environments are
+    # forked from a snapshot of the initialised function (sandbox/snapshot.py).
+    snap_start: bool = False
 
 
 # The per-invocation records below are created on the hot path: slots without frozen,
@@ -72,6 +75,8 @@ class InvocationResult:
     max_memory_used_mb: int
     init_duration_ms: float | None  # set on a cold start
     log_tail: str  # the invocation's log text (START .. REPORT); filled when asked for
+    restore_duration_ms: float | None = None  # SnapStart: set on a restored environment
+    restore_failed: bool = False  # SnapStart: its after-restore hooks failed (SnapStartException)
 
 
 class LogSink(Protocol):

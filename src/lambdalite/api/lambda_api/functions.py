@@ -52,6 +52,8 @@ def config_changes(params: dict[str, Any]) -> dict[str, Any]:
         for key, attr in _LOGGING_MEMBERS.items():
             if key in logging_config:
                 changes[attr] = logging_config[key]
+    if "SnapStart" in params:
+        changes["snap_start"] = params["SnapStart"].get("ApplyOn") or "None"
     if "Architectures" in params:
         changes["architectures"] = tuple(params["Architectures"])
     return changes

@@ -39,7 +39,10 @@ def function_configuration(config: FunctionConfig, region: str, account: str) ->
         "PackageType": "Zip",
         "Architectures": list(config.architectures),
         "EphemeralStorage": {"Size": config.ephemeral_storage},
-        "SnapStart": {"ApplyOn": "None", "OptimizationStatus": "Off"},
+        "SnapStart": {
+            "ApplyOn": config.snap_start,
+            "OptimizationStatus": "On" if config.snap_started else "Off",
+        },
         "RuntimeVersionConfig": {
             "RuntimeVersionArn": f"arn:aws:lambda:{region}::runtime:{config.runtime}"
         },

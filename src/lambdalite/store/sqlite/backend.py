@@ -23,6 +23,7 @@ from lambdalite.store.sqlite.metrics import SqliteMetricStore
 from lambdalite.store.sqlite.migrations import LOGS, MAIN
 from lambdalite.store.sqlite.outbox import SqliteOutboxStore
 from lambdalite.store.sqlite.policies import SqlitePolicyStore
+from lambdalite.store.sqlite.provisioned import SqliteProvisionedStore
 from lambdalite.store.sqlite.sns import SqliteSnsStore
 from lambdalite.store.sqlite.sqs import SqliteSqsStore
 from lambdalite.store.sqlite.stacks import SqliteStackStore
@@ -50,6 +51,7 @@ class SqliteBackend:
         self.layers = SqliteLayerStore(self.database)
         self.metrics = SqliteMetricStore(self.database)
         self.journal = SqliteJournalStore(self.database)
+        self.provisioned = SqliteProvisionedStore(self.database)
         # Every kind's deliveries; an async delivery's notes go on its event's journey.
         self.outbox = SqliteOutboxStore(self.database, notes={ASYNC_KIND: append_journal})
 

@@ -185,6 +185,15 @@ class SqliteFunctionStore:
             raise
 
     @_invalidates
+    async def replace_version(self, config: FunctionConfig) -> bool:
+        """A published version's state changes (SnapStart); False when it is gone."""
+        cursor = self._write(
+            "UPDATE versions SET config = ? WHERE function_name = ? AND version = ?",
+            (json.dumps(config.to_record()), config.name, config.version),
+        )
+        return cursor.rowcount > 0
+
+    @_invalidates
     async def delete_function(self, name: str) -> bool:
         return self._write("DELETE FROM functions WHERE name = ?", (name,)).rowcount > 0
 

@@ -81,6 +81,7 @@ MAIN: Sequence[Migration] = (
     Migration(8, "layers", (sql("main_0008_layers.sql"),)),
     Migration(9, "metrics", (sql("main_0009_metrics.sql"),)),
     Migration(10, "journal", (sql("main_0010_journal.sql"),)),
+    Migration(11, "provisioned-concurrency", (sql("main_0011_provisioned_concurrency.sql"),)),
 )
 LOGS: Sequence[Migration] = (
     Migration(1, "baseline", (sql("logs_0001_baseline.sql"),)),
