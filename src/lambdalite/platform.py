@@ -44,6 +44,7 @@ from lambdalite.observe.metrics.emf import EmfTap
 from lambdalite.observe.metrics.service import MetricsService
 from lambdalite.observe.otel import sink_from_environment
 from lambdalite.observe.outcome import OutcomeBoundary
+from lambdalite.observe.signals import NO_SIGNALS
 from lambdalite.outbox.runner import OutboxRunner
 from lambdalite.sandbox.envvars import sdk_defaults
 from lambdalite.sandbox.pool import SandboxPool
@@ -147,6 +148,7 @@ class Platform:
         self.directory.lambda_async = self.async_queue
         if settings.metrics:
             self.stream_deps.signals = self.metrics.recorder
+            self.mapping_destinations.signals = self.metrics.recorder
             self.async_queue.signals = self.async_queue.destinations.signals = self.metrics.recorder
         self.components.append(self.async_queue)
         # Last: it starts once every service it sends to has, and stops first.
@@ -209,6 +211,7 @@ class Platform:
         self.mapping_destinations = MappingDestinations(
             self.clock, self.directory, self.backend.outbox, self.outbox
         )
+        self.mapping_destinations.mappings = self.backend.event_source_mappings
         self.sqs_pollers = sqs_pollers = SqsPollerDeps(
             settings=settings,
             clock=self.clock,
@@ -219,6 +222,7 @@ class Platform:
             directory=self.directory,
             destinations=self.mapping_destinations,
             resync=self.mappings.pollers.sync,
+            signals=self.metrics.recorder if settings.metrics else NO_SIGNALS,
         )
         self.mappings.pollers.register(SourceKind.SQS, SqsPollerFactory(sqs_pollers))
         self.stream_deps = StreamDeps(

@@ -31,8 +31,10 @@ from lambdalite.clock import Clock
 from lambdalite.config import Settings
 from lambdalite.duework import DueLoop
 from lambdalite.errors import AwsError, TooManyRequestsException
+from lambdalite.esm import event_counts as stage
 from lambdalite.esm import sqs_batch
 from lambdalite.esm.destinations import MappingDestinations
+from lambdalite.esm.event_counts import EventCounts
 from lambdalite.esm.filtering import RecordFilter
 from lambdalite.esm.model import REPORT_BATCH_ITEM_FAILURES, EventSourceMapping, MappingState
 from lambdalite.esm.stats import QueueStats
@@ -42,6 +44,7 @@ from lambdalite.invoke.resolve import FunctionReader, Target, resolve_target
 from lambdalite.model.arn import function_arn
 from lambdalite.observe import trace
 from lambdalite.observe.outcome import Trigger
+from lambdalite.observe.signals import NO_SIGNALS, MetricSignals
 from lambdalite.sandbox.types import InvocationResult
 from lambdalite.services.directory import (
     ConsumedMessage,
@@ -98,6 +101,7 @@ class SqsPollerDeps:
         [], Coroutine[Any, Any, None]
     ]  # PollerManager.sync: after the poller's own change
     stats: dict[str, QueueStats] = field(default_factory=dict)  # by mapping UUID
+    signals: MetricSignals = NO_SIGNALS  # the mapping's event counts (esm/event_counts.py)
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +136,7 @@ class SqsPoller(DueLoop):
         self._gone = False
         self._function_timeout = 0  # learnt at each invoke (it sets how long we hold a batch)
         self.stats = deps.stats.setdefault(mapping.uuid, QueueStats())
+        self._counts = EventCounts(deps.signals, mapping)
         arn = self._arn
         self.stats.depth = lambda: deps.queues.depth(arn)
 
@@ -206,6 +211,7 @@ class SqsPoller(DueLoop):
                 if not self._tasks and not self._pending:
                     self._limit = min(START_CONCURRENCY, self._cap)  # idle: back to the start
                 return
+            self._counts.add(stage.POLLED, len(got))
             dropped: list[str] = []
             for message in got:
                 record = sqs_batch.event_record(message, self._arn)
@@ -216,6 +222,7 @@ class SqsPoller(DueLoop):
                 self._pending.append(_Pending(message, text, now))
                 self._pending_bytes += len(text.encode("utf-8")) + 2
             await queues.delete_consumed(self._arn, dropped)
+            self._counts.add(stage.FILTERED_OUT, len(dropped))
             if len(got) == min(want, RECEIVE_CHUNK):
                 self._grow(now)  # a full receive: there is a backlog
 
@@ -292,18 +299,22 @@ class SqsPoller(DueLoop):
         except TooManyRequestsException:
             self._throttled()
             self._note(messages, "throttled", 0)
+            self._counts.add(stage.FAILED_INVOKE, len(messages))
             return
         except Exception as exc:  # the function is gone, or not invocable now
             log.info("%s: invoke failed: %r", self.name, exc)
             self._note(messages, "failed", 0)
+            self._counts.add(stage.FAILED_INVOKE, len(messages))
             await self._report(CALL_FAILED)
             return
         finally:
             self.stats.invoke_s += time.perf_counter() - began
         self._backoff = 0.0
+        self._counts.add(stage.INVOKED, len(messages))
         kept = self._kept(messages, result)
         if kept is None:
             self._note(messages, "failed", 0)
+            self._counts.add(stage.FAILED_INVOKE, len(messages))
             await self._report(CALL_FAILED)
             return
         if self._mapping.config.on_success:
@@ -325,6 +336,9 @@ class SqsPoller(DueLoop):
         began = time.perf_counter()
         await d.queues.delete_consumed(self._arn, done)
         self.stats.settle_s += time.perf_counter() - began
+        # A partial response's failures (and a FIFO group held behind one) stay queued.
+        self._counts.add(stage.FAILED_INVOKE, len(kept))
+        self._counts.add(stage.DELETED, len(done))
         self._note(messages, "partial" if kept else "success", len(done))
         await self._report(OK)
 
