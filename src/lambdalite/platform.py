@@ -36,6 +36,7 @@ from lambdalite.invoke.resolve import resolve_target
 from lambdalite.layers.service import LayerService
 from lambdalite.logs.service import LogsService
 from lambdalite.logs.writer import LogWriter
+from lambdalite.observe.api_requests import ApiRequests
 from lambdalite.observe.feed import LiveFeed
 from lambdalite.observe.feed_sinks import FeedLogs, FeedOutcomes
 from lambdalite.observe.journal import Retention
@@ -97,6 +98,7 @@ class Platform:
             packages=RuntimePackages(settings.cache_dir / "runtime-packages"),
         )
         self.ledger = ConcurrencyLedger(settings.account_concurrency)
+        self.api_requests = ApiRequests()  # lambdalite_api_requests_total
         # Sinks (metrics, journal, live feed) register here; the invoker records into it.
         self.outcomes = OutcomeBoundary()
         self._wire_observers()

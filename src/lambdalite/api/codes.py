@@ -43,7 +43,7 @@ async def internal_route(p: Platform, request: Request) -> tuple[int, Headers, b
     if request.path.startswith(GATEWAY_APIS):
         return await gateway_apis(p, request)
     if request.path == "/_lambdalite/metrics" and request.method == "GET":
-        return metrics_routes.scrape(p)
+        return await metrics_routes.scrape(p)
     if request.path == "/_lambdalite/api/metrics" and request.method == "GET":
         return metrics_routes.chart(p, request)
     if request.path.startswith("/_lambdalite/code/") and request.method == "GET":
