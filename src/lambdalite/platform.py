@@ -78,6 +78,8 @@ class Platform:
     def __init__(self, settings: Settings) -> None:
         # Environments chdir into code directories under data_dir: paths must be absolute.
         settings = dataclasses.replace(settings, data_dir=settings.data_dir.resolve())
+        if not settings.observe:  # nothing recorded: no metrics either
+            settings = dataclasses.replace(settings, metrics=False)
         self.settings = settings
         self.clock: Clock = make_clock(settings.clock)
         self.directory = ServiceDirectory()
@@ -167,11 +169,12 @@ class Platform:
             self.backend.journal,
             Retention(settings.journal_keep, settings.journal_days * 86400.0),
         )
-        self.outcomes.add(self.journal)
         self.components.append(self.journal)
         self.feed = LiveFeed()
-        self.outcomes.add(FeedOutcomes(self.feed))
-        self.logs.emit_listeners.append(FeedLogs(self.feed))
+        if settings.observe:
+            self.outcomes.add(self.journal)
+            self.outcomes.add(FeedOutcomes(self.feed))
+            self.logs.emit_listeners.append(FeedLogs(self.feed))
         # Second component: it starts before anything invokes and stores what all recorded.
         self.components.append(self.metrics)
         if settings.metrics:
