@@ -1,12 +1,16 @@
 #!/usr/bin/env python3
-"""What recording metrics at the outcome boundary costs (run by hand):
+"""What recording outcomes costs (run by hand):
 
-    python bench/metrics_overhead.py [--rounds 3] [--n 2000] [--events 8000] [--clients 4]
+    python bench/metrics_overhead.py [--switch observe|metrics] [--rounds 3] [--n 2000]
+                                     [--events 8000] [--clients 4]
 
-Alternates servers with metrics on and off (`LAMBDALITE_METRICS`) in the same run and
-prints, per mode, the median over rounds of (1) the single-client warm invoke p50 over HTTP
-keep-alive and (2) the end-to-end rate of Event invocations (bench/async_invoke.py's
-lambdalite run), with the overhead of "on" against "off". The target is at most 5 %.
+Alternates servers with recording on and off in the same run: `--switch observe` (the
+default) turns off every sink of the outcome boundary (`LAMBDALITE_OBSERVE`: metrics, the
+journal, the live feed), `--switch metrics` the metrics alone (`LAMBDALITE_METRICS`). It
+prints each round and, per mode, the median over rounds of (1) the single-client warm
+invoke p50 over HTTP keep-alive and (2) the end-to-end rate of Event invocations
+(bench/async_invoke.py's lambdalite run), with the overhead of "on" against "off" and the
+spread of the rounds. The target is at most 5 %.
 """
 
 from __future__ import annotations
@@ -26,10 +30,11 @@ from lambdalite.testing import ROLE, start_server, stop_server, zip_source
 
 NOOP = "def handler(event, context):\n    return None\n"
 MODES = {"off": "0", "on": "1"}
+SWITCHES = {"observe": "LAMBDALITE_OBSERVE", "metrics": "LAMBDALITE_METRICS"}
 
 
-def warm_p50_us(n: int, tmp: Path, metrics: str) -> float:
-    server = start_server(tmp, "--no-example", env={"LAMBDALITE_METRICS": metrics})
+def warm_p50_us(n: int, tmp: Path, env: dict[str, str]) -> float:
+    server = start_server(tmp, "--no-example", env=env)
     try:
         lam = boto3.client(
             "lambda",
@@ -63,31 +68,39 @@ def warm_p50_us(n: int, tmp: Path, metrics: str) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--switch", choices=sorted(SWITCHES), default="observe")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--n", type=int, default=2000)
     parser.add_argument("--events", type=int, default=8000)
     parser.add_argument("--clients", type=int, default=4)
     args = parser.parse_args()
+    variable = SWITCHES[args.switch]
     p50: dict[str, list[float]] = {m: [] for m in MODES}
     e2e: dict[str, list[float]] = {m: [] for m in MODES}
     for r in range(args.rounds):
         order = list(MODES) if r % 2 == 0 else list(reversed(MODES))
         for mode in order:
             with tempfile.TemporaryDirectory() as tmp:
-                p50[mode].append(warm_p50_us(args.n, Path(tmp), MODES[mode]))
-            os.environ["LAMBDALITE_METRICS"] = MODES[mode]  # bench_lambdalite's server env
+                p50[mode].append(warm_p50_us(args.n, Path(tmp), {variable: MODES[mode]}))
+            os.environ[variable] = MODES[mode]  # bench_lambdalite's server env
             with tempfile.TemporaryDirectory() as tmp:
                 e2e[mode].append(
                     bench_lambdalite(args.events, args.clients, Path(tmp))["end-to-end/s"]
                 )
-            print(f"round {r + 1} metrics {mode:3}: warm p50 {p50[mode][-1]:6.0f} us, "
+            print(f"round {r + 1} {args.switch} {mode:3}: warm p50 {p50[mode][-1]:6.0f} us, "
                   f"Event end-to-end {e2e[mode][-1]:6.0f}/s", flush=True)  # fmt: skip
     off50, on50 = statistics.median(p50["off"]), statistics.median(p50["on"])
     offe, one = statistics.median(e2e["off"]), statistics.median(e2e["on"])
     print(f"warm invoke p50   off {off50:6.0f} us  on {on50:6.0f} us  "
-          f"overhead {100 * (on50 / off50 - 1):+.1f} %")  # fmt: skip
+          f"overhead {100 * (on50 / off50 - 1):+.1f} %  "
+          f"(rounds off {_span(p50['off'])}, on {_span(p50['on'])})")  # fmt: skip
     print(f"Event end-to-end  off {offe:6.0f}/s   on {one:6.0f}/s   "
-          f"overhead {100 * (offe / one - 1):+.1f} %")  # fmt: skip
+          f"overhead {100 * (offe / one - 1):+.1f} %  "
+          f"(rounds off {_span(e2e['off'])}, on {_span(e2e['on'])})")  # fmt: skip
+
+
+def _span(values: list[float]) -> str:
+    return f"{min(values):.0f}-{max(values):.0f}"
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ import tempfile
 import uuid
 from pathlib import Path
 
+from lambdalite.logs.store import LogRow
 from lambdalite.sandbox.pool import SandboxPool
 from lambdalite.sandbox.types import EnvironmentSpec, InvocationRequest
 
@@ -30,7 +31,7 @@ def handler(event, context):
 
 
 class Sink:
-    def emit(self, rows: list[object]) -> None:
+    def emit(self, rows: list[LogRow]) -> None:
         pass
 
 

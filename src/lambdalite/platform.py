@@ -40,6 +40,7 @@ from lambdalite.invoke.resolve import resolve_target
 from lambdalite.layers.service import LayerService
 from lambdalite.logs.service import LogsService
 from lambdalite.logs.writer import LogWriter
+from lambdalite.observe.api_requests import ApiRequests
 from lambdalite.observe.batches import BatchJournal
 from lambdalite.observe.feed import LiveFeed
 from lambdalite.observe.feed_sinks import FeedLogs, FeedOutcomes
@@ -49,6 +50,7 @@ from lambdalite.observe.metrics.emf import EmfTap
 from lambdalite.observe.metrics.service import MetricsService
 from lambdalite.observe.otel import sink_from_environment
 from lambdalite.observe.outcome import OutcomeBoundary
+from lambdalite.observe.signals import NO_SIGNALS
 from lambdalite.outbox.runner import OutboxRunner
 from lambdalite.sandbox.envvars import sdk_defaults
 from lambdalite.sandbox.pool import SandboxPool
@@ -81,6 +83,8 @@ class Platform:
     def __init__(self, settings: Settings) -> None:
         # Environments chdir into code directories under data_dir: paths must be absolute.
         settings = dataclasses.replace(settings, data_dir=settings.data_dir.resolve())
+        if not settings.observe:  # nothing recorded: no metrics either
+            settings = dataclasses.replace(settings, metrics=False)
         self.settings = settings
         self.clock: Clock = make_clock(settings.clock)
         self.directory = ServiceDirectory()
@@ -101,6 +105,7 @@ class Platform:
             packages=RuntimePackages(settings.cache_dir / "runtime-packages"),
         )
         self.ledger = ConcurrencyLedger(settings.account_concurrency)
+        self.api_requests = ApiRequests()  # lambdalite_api_requests_total
         # Sinks (metrics, journal, live feed) register here; the invoker records into it.
         self.outcomes = OutcomeBoundary()
         self._wire_observers()
@@ -152,6 +157,7 @@ class Platform:
         self.directory.lambda_async = self.async_queue
         if settings.metrics:
             self.stream_deps.signals = self.metrics.recorder
+            self.mapping_destinations.signals = self.metrics.recorder
             self.async_queue.signals = self.async_queue.destinations.signals = self.metrics.recorder
         self.components.append(self.async_queue)
         # Last: it starts once every service it sends to has, and stops first.
@@ -168,11 +174,12 @@ class Platform:
             self.backend.journal,
             Retention(settings.journal_keep, settings.journal_days * 86400.0),
         )
-        self.outcomes.add(self.journal)
         self.components.append(self.journal)
         self.feed = LiveFeed()
-        self.outcomes.add(FeedOutcomes(self.feed))
-        self.logs.emit_listeners.append(FeedLogs(self.feed))
+        if settings.observe:
+            self.outcomes.add(self.journal)
+            self.outcomes.add(FeedOutcomes(self.feed))
+            self.logs.emit_listeners.append(FeedLogs(self.feed))
         # Second component: it starts before anything invokes and stores what all recorded.
         self.components.append(self.metrics)
         if settings.metrics:
@@ -220,6 +227,7 @@ class Platform:
             self.clock, self.directory, self.backend.outbox, self.outbox
         )
         self.batches = BatchJournal()  # what each mapping's batches came to (console S5)
+        self.mapping_destinations.mappings = self.backend.event_source_mappings
         self.sqs_pollers = sqs_pollers = SqsPollerDeps(
             settings=settings,
             clock=self.clock,
@@ -231,6 +239,7 @@ class Platform:
             destinations=self.mapping_destinations,
             resync=self.mappings.pollers.sync,
             batches=self.batches,
+            signals=self.metrics.recorder if settings.metrics else NO_SIGNALS,
         )
         self.mappings.pollers.register(SourceKind.SQS, SqsPollerFactory(sqs_pollers))
         self.stream_deps = StreamDeps(

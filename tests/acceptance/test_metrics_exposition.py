@@ -27,7 +27,8 @@ def handler(event, context):
     return "ok"
 """
 BOUNDED_LABELS = {"function", "qualifier", "type", "outcome", "le", "reason", "mapping", "stage"}
-BOUNDED_LABELS |= {"version", "python"}  # lambdalite_build_info
+BOUNDED_LABELS |= {"version", "python", "store"}  # lambdalite_build_info
+BOUNDED_LABELS |= {"state", "queue", "service", "operation", "status_class"}
 OK = "def handler(event, context):\n    return 1\n"
 
 

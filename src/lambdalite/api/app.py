@@ -163,9 +163,11 @@ class LambdaliteApp:
         """Invoke, with any failure as its AWS error document. Also called straight from
         the HTTP protocol (api/server_protocol.py), without an ASGI cycle."""
         try:
-            return await invoke(self.platform, request, raw_name)
+            response = await invoke(self.platform, request, raw_name)
         except Exception as exc:
-            return error_response(exc, new_request_id())
+            response = error_response(exc, new_request_id())
+        self.platform.api_requests.count("lambda", "Invoke", response[0])
+        return response
 
     async def _other(self, scope: Scope, receive: Receive) -> tuple[int, Headers, bytes]:
         request = await read_request(scope, receive, CONTROL_BODY_LIMIT, "Lambda")
@@ -187,11 +189,17 @@ class LambdaliteApp:
         )
         if match is None:
             raise UnknownOperationException(f"Unknown operation {request.method} {request.path}")
-        params = parse_request(
-            match.operation, match.uri_params, request.query, request.headers, request.body
-        )
-        output = await LAMBDA_OPERATIONS[match.operation.name](self.platform, params)
-        status, headers, body = serialize_response(match.operation, output)
+        try:
+            params = parse_request(
+                match.operation, match.uri_params, request.query, request.headers, request.body
+            )
+            output = await LAMBDA_OPERATIONS[match.operation.name](self.platform, params)
+            status, headers, body = serialize_response(match.operation, output)
+        except Exception as exc:
+            status, headers, body = error_response(exc, new_request_id())
+            self.platform.api_requests.count("lambda", match.operation.name, status)
+            return status, headers, body
+        self.platform.api_requests.count("lambda", match.operation.name, status)
         headers.append((b"x-amzn-requestid", new_request_id().encode()))
         if body and not any(k == b"content-type" for k, _ in headers):
             headers.append((b"content-type", JSON))

@@ -44,7 +44,7 @@ async def internal_route(p: Platform, request: Request) -> tuple[int, Headers, b
     if request.path.startswith(GATEWAY_APIS):
         return await gateway_apis(p, request)
     if request.path == "/_lambdalite/metrics" and request.method == "GET":
-        return metrics_routes.scrape(p)
+        return await metrics_routes.scrape(p)
     if request.path.startswith("/_lambdalite/code/") and request.method == "GET":
         return await _code_zip(p, request.path.removeprefix("/_lambdalite/code/"))
     raise UnknownOperationException(f"Unknown operation {request.method} {request.path}")

@@ -121,8 +121,12 @@ class Dispatcher:
             status, headers, body = json_protocol.serialize_response(op, output)
         except Exception as exc:
             query = service.query if service is not None else None
-            return json_protocol.error_response(model, _as_aws(exc, rid), rid, query)
-        headers.append((b"x-amzn-requestid", rid.encode()))
+            status, headers, body = json_protocol.error_response(
+                model, _as_aws(exc, rid), rid, query
+            )
+        else:
+            headers.append((b"x-amzn-requestid", rid.encode()))
+        _count(p, service, name, status)
         return status, headers, body
 
     async def _query(self, p: Platform, request: Request, rid: str) -> Response:
@@ -144,8 +148,10 @@ class Dispatcher:
             output = await service.spec.operations[action](p, params)
             status, headers, body = query_protocol.serialize_response(op, output, rid)
         except Exception as exc:
-            return query_protocol.error_response(model, _as_aws(exc, rid), rid)
-        headers.append((b"x-amzn-requestid", rid.encode()))
+            status, headers, body = query_protocol.error_response(model, _as_aws(exc, rid), rid)
+        else:
+            headers.append((b"x-amzn-requestid", rid.encode()))
+        _count(p, service, action, status)
         return status, headers, body
 
     def _query_service(self, request: Request, action: str | None) -> _Service | None:
@@ -158,6 +164,15 @@ class Dispatcher:
             if service.query is not None and action in service.query.operation_names:
                 return service
         return next(iter(self._by_scope.values()), None)
+
+
+def _count(p: Platform, service: _Service | None, operation: str | None, status: int) -> None:
+    """lambdalite_api_requests_total; only operations the service serves are labels."""
+    if service is None:
+        p.api_requests.count("unknown", None, status)
+    else:
+        known = operation if operation in service.spec.operations else None
+        p.api_requests.count(service.spec.name, known, status)
 
 
 def _as_aws(exc: Exception, request_id: str) -> AwsError:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import platform as python_platform
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -23,15 +24,29 @@ from lambdalite.observe.metrics.errors import InvalidParameterValue
 from lambdalite.platform import Platform
 
 DEFAULT_WINDOW_S = 3 * 3_600
+STORE_BACKEND = "sqlite"  # the one backend today (build_info's store label)
 
 
-def scrape(p: Platform) -> tuple[int, Headers, bytes]:
+async def scrape(p: Platform) -> tuple[int, Headers, bytes]:
+    """The queue gauges are two small reads: undone async events (through their partial
+    indexes) and each SQS queue's counts; everything else is in memory."""
     p.metrics.fresh()
     busy: dict[tuple[str, ...], float] = {(n,): float(b) for n, b in p.ledger.busy().items()}
-    gauges = {"lambdalite_concurrent_executions": busy}
-    build = (lambdalite.__version__, python_platform.python_version())
+    now = p.clock.now()
+    gauges: dict[str, dict[tuple[str, ...], float]] = {
+        "lambdalite_concurrent_executions": busy,
+        "lambdalite_execution_environments": _floats(p.pool.environments()),
+        "lambdalite_async_queue_events": _floats(await p.async_queue.async_store.depths(now)),
+        "lambdalite_sqs_messages": _floats(await p.sqs.depths()),
+        "lambdalite_api_requests_total": _floats(p.api_requests.counts),
+    }
+    build = (lambdalite.__version__, python_platform.python_version(), STORE_BACKEND)
     body = prometheus.render(p.metrics.recorder.prom, gauges, build)
     return 200, [(b"content-type", prometheus.CONTENT_TYPE)], body
+
+
+def _floats(values: Mapping[Any, int]) -> dict[tuple[str, ...], float]:
+    return {k: float(v) for k, v in values.items()}
 
 
 def _number(request: Request, name: str, default: float) -> float:

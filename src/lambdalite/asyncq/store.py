@@ -101,6 +101,11 @@ class AsyncEventStore(Protocol):
         """A queued, leased event keeps its lease, now expiring at `until`."""
         ...
 
+    async def depths(self, now: float) -> dict[tuple[str, str], int]:
+        """Undone events by (function name, state): queued (due), scheduled_retry (due
+        later) or in_flight (leased to a runner)."""
+        ...
+
     async def prune(self, before: float) -> None:
         """Forget events (and journeys) that finished before `before`."""
         ...

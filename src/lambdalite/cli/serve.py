@@ -104,6 +104,15 @@ from lambdalite.cli.options import region_option
     help="Record CloudWatch and Prometheus metrics of every invocation (off: for benches).",
 )
 @click.option(
+    "--observe/--no-observe",
+    envvar="LAMBDALITE_OBSERVE",
+    default=True,
+    show_default=True,
+    show_envvar=True,
+    help="Record every invocation's outcome: metrics, the journal the console reads, the "
+    "live feed (off: only to measure what recording costs).",
+)
+@click.option(
     "--cache-dir",
     envvar="LAMBDALITE_CACHE_DIR",
     default=None,
@@ -162,6 +171,7 @@ def serve(
     clock: str,
     extensions: bool,
     metrics: bool,
+    observe: bool,
     cache_dir: Path | None,
     gateway_port: int,
     logs_retention_days: int | None,
@@ -191,6 +201,7 @@ def serve(
             clock=clock,
             extensions=extensions,
             metrics=metrics,
+            observe=observe,
             cache_dir=(cache_dir or defaults.default_cache_dir()).resolve(),
             gateway_port=gateway_port,
             logs_retention_days=logs_retention_days,

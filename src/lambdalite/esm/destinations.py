@@ -19,6 +19,9 @@ from typing import Any
 
 from lambdalite.asyncq.policy import throttle_delay
 from lambdalite.clock import Clock
+from lambdalite.esm.event_counts import ON_FAILURE_DELIVERED
+from lambdalite.esm.store import EventSourceMappingStore
+from lambdalite.observe.signals import NO_SIGNALS, MetricSignals
 from lambdalite.outbox.model import Claim, Entry, Outcome, Retry, Settle
 from lambdalite.outbox.runner import Outbox
 from lambdalite.outbox.store import OutboxStore
@@ -42,6 +45,10 @@ class MappingDestinations:
         self._outbox = outbox
         self.delivered = 0
         self.failures = 0
+        # OnFailureDestinationDeliveredEventCount: the mapping tells its function and
+        # whether it publishes (both may have changed since the record was written).
+        self.mappings: EventSourceMappingStore | None = None
+        self.signals: MetricSignals = NO_SIGNALS
         outbox.register(OUTBOX_KIND, self)
 
     def entry(self, mapping_uuid: str, destination: str, doc: dict[str, Any]) -> Entry:
@@ -67,7 +74,23 @@ class MappingDestinations:
         except Exception as exc:
             return self._failed(claim, exc)
         self.delivered += 1
+        await self._count_delivered(claim)
         return Settle()
+
+    async def _count_delivered(self, claim: Claim) -> None:
+        if self.mappings is None:
+            return
+        doc = json.loads(claim.body)
+        if doc.get("requestContext", {}).get("condition") == "Success":
+            return  # an on-success record (extensions): not an on-failure delivery
+        infos = [v for k, v in doc.items() if k.endswith("BatchInfo") and isinstance(v, dict)]
+        count = int(infos[0].get("batchSize", 0)) if infos else 0
+        mapping = await self.mappings.get_mapping(claim.ref)
+        if mapping is not None and count:
+            emit = mapping.config.event_counts
+            self.signals.mapping_events(
+                mapping.uuid, mapping.function_name, ON_FAILURE_DELIVERED, count, emit
+            )
 
     def _failed(self, claim: Claim, exc: Exception) -> Outcome:
         self.failures += 1

@@ -40,6 +40,7 @@ class SourceKind(enum.StrEnum):
 
 NO_RECORDS = "No records processed"  # LastProcessingResult before the first batch
 REPORT_BATCH_ITEM_FAILURES = "ReportBatchItemFailures"
+EVENT_COUNT = "EventCount"  # MetricsConfig.Metrics: the one value that applies here
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -52,6 +53,7 @@ class MappingConfig:
     maximum_batching_window_in_seconds: int = 0
     filter_patterns: tuple[str, ...] | None = None  # FilterCriteria.Filters[].Pattern, as given
     function_response_types: tuple[str, ...] = ()
+    metrics: tuple[str, ...] | None = None  # MetricsConfig.Metrics (EventCount, ...)
     # SQS
     maximum_concurrency: int | None = None  # ScalingConfig.MaximumConcurrency
     # streams
@@ -66,12 +68,17 @@ class MappingConfig:
     # beyond AWS (the extensions switch): where each successful batch's record goes
     on_success: str | None = None
 
+    @property
+    def event_counts(self) -> bool:
+        """Whether the mapping publishes its EventCount metrics to CloudWatch."""
+        return self.metrics is not None and EVENT_COUNT in self.metrics
+
     def replace(self, **changes: Any) -> MappingConfig:
         return dataclasses.replace(self, **changes)
 
     def to_json(self) -> dict[str, Any]:
         doc = dataclasses.asdict(self)
-        for key in ("filter_patterns", "function_response_types"):
+        for key in ("filter_patterns", "function_response_types", "metrics"):
             if doc[key] is not None:
                 doc[key] = list(doc[key])
         return doc
@@ -82,6 +89,8 @@ class MappingConfig:
         values = {k: v for k, v in doc.items() if k in known}
         if values.get("filter_patterns") is not None:
             values["filter_patterns"] = tuple(values["filter_patterns"])
+        if values.get("metrics") is not None:
+            values["metrics"] = tuple(values["metrics"])
         values["function_response_types"] = tuple(values.get("function_response_types") or ())
         return cls(**values)
 

@@ -31,8 +31,10 @@ from lambdalite.clock import Clock
 from lambdalite.config import Settings
 from lambdalite.duework import DueLoop
 from lambdalite.errors import AwsError, TooManyRequestsException
+from lambdalite.esm import event_counts as stage
 from lambdalite.esm import sqs_batch
 from lambdalite.esm.destinations import MappingDestinations
+from lambdalite.esm.event_counts import EventCounts
 from lambdalite.esm.filtering import RecordFilter
 from lambdalite.esm.model import REPORT_BATCH_ITEM_FAILURES, EventSourceMapping, MappingState
 from lambdalite.esm.stats import QueueStats
@@ -43,6 +45,7 @@ from lambdalite.model.arn import function_arn
 from lambdalite.observe import trace
 from lambdalite.observe.batches import BatchJournal, BatchLog
 from lambdalite.observe.outcome import Trigger
+from lambdalite.observe.signals import NO_SIGNALS, MetricSignals
 from lambdalite.sandbox.types import InvocationResult
 from lambdalite.services.directory import (
     ConsumedMessage,
@@ -100,6 +103,7 @@ class SqsPollerDeps:
     ]  # PollerManager.sync: after the poller's own change
     stats: dict[str, QueueStats] = field(default_factory=dict)  # by mapping UUID
     batches: BatchLog = field(default_factory=BatchJournal)  # the console's batch view
+    signals: MetricSignals = NO_SIGNALS  # the mapping's event counts (esm/event_counts.py)
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +139,7 @@ class SqsPoller(DueLoop):
         self._gone = False
         self._function_timeout = 0  # learnt at each invoke (it sets how long we hold a batch)
         self.stats = deps.stats.setdefault(mapping.uuid, QueueStats())
+        self._counts = EventCounts(deps.signals, mapping)
         arn = self._arn
         self.stats.depth = lambda: deps.queues.depth(arn)
 
@@ -209,6 +214,7 @@ class SqsPoller(DueLoop):
                 if not self._tasks and not self._pending:
                     self._limit = min(START_CONCURRENCY, self._cap)  # idle: back to the start
                 return
+            self._counts.add(stage.POLLED, len(got))
             dropped: list[str] = []
             for message in got:
                 record = sqs_batch.event_record(message, self._arn)
@@ -220,6 +226,7 @@ class SqsPoller(DueLoop):
                 self._pending_bytes += len(text.encode("utf-8")) + 2
             await queues.delete_consumed(self._arn, dropped)
             self._filtered += len(dropped)
+            self._counts.add(stage.FILTERED_OUT, len(dropped))
             if len(got) == min(want, RECEIVE_CHUNK):
                 self._grow(now)  # a full receive: there is a backlog
 
@@ -305,19 +312,18 @@ class SqsPoller(DueLoop):
             )
         except TooManyRequestsException:
             self._throttled()
-            self._note(messages, "throttled", 0)
-            self._journal_kept(batch_id, "Throttled", len(messages))
+            self._nothing_deleted(batch_id, messages, "throttled", "Throttled")
             return
         except Exception as exc:  # the function is gone, or not invocable now
             log.info("%s: invoke failed: %r", self.name, exc)
-            self._note(messages, "failed", 0)
             journal.invoked(batch_id, self._clock.now(), outcome="NotInvoked", error=str(exc))
-            self._journal_kept(batch_id, "Failed", len(messages))
+            self._nothing_deleted(batch_id, messages, "failed", "Failed")
             await self._report(CALL_FAILED)
             return
         finally:
             self.stats.invoke_s += time.perf_counter() - began
         self._backoff = 0.0
+        self._counts.add(stage.INVOKED, len(messages))
         kept = self._kept(messages, result)
         journal.invoked(
             batch_id,
@@ -329,8 +335,7 @@ class SqsPoller(DueLoop):
             batchItemFailures=sorted(kept or ()),
         )
         if kept is None:
-            self._note(messages, "failed", 0)
-            self._journal_kept(batch_id, "Failed", len(messages))
+            self._nothing_deleted(batch_id, messages, "failed", "Failed")
             await self._report(CALL_FAILED)
             return
         if self._mapping.config.on_success:
@@ -352,6 +357,9 @@ class SqsPoller(DueLoop):
         began = time.perf_counter()
         await d.queues.delete_consumed(self._arn, done)
         self.stats.settle_s += time.perf_counter() - began
+        # A partial response's failures (and a FIFO group held behind one) stay queued.
+        self._counts.add(stage.FAILED_INVOKE, len(kept))
+        self._counts.add(stage.DELETED, len(done))
         self._note(messages, "partial" if kept else "success", len(done))
         now = self._clock.now()
         if self._mapping.config.on_success:
@@ -359,6 +367,14 @@ class SqsPoller(DueLoop):
         journal.step(batch_id, now, "deleted", count=len(done), kept=sorted(kept))
         journal.end(batch_id, now, "Partial" if kept else "Succeeded")
         await self._report(OK)
+
+    def _nothing_deleted(
+        self, batch_id: str, messages: list[ConsumedMessage], note: str, state: str
+    ) -> None:
+        """The whole batch stays queued (counted, noted and journalled as such)."""
+        self._note(messages, note, 0)
+        self._journal_kept(batch_id, state, len(messages))
+        self._counts.add(stage.FAILED_INVOKE, len(messages))
 
     def _journal_kept(self, batch_id: str, state: str, count: int) -> None:
         """Nothing deleted: the messages come back after the visibility timeout."""

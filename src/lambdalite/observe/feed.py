@@ -57,6 +57,11 @@ class LiveFeed:
         self._seq = 0
         self._by_topic: dict[str, set[Subscription]] = {}
 
+    @property
+    def active(self) -> bool:
+        """Whether anyone watches any topic."""
+        return bool(self._by_topic)
+
     def watched(self, topic: str) -> bool:
         return topic in self._by_topic
 

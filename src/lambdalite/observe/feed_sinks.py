@@ -37,6 +37,8 @@ class FeedOutcomes:
 
     def record(self, outcome: InvocationOutcome) -> None:
         feed = self.feed
+        if not feed.active:  # no console open: the usual case, one attribute read
+            return
         topics = [
             topic
             for topic in ("overview", f"fn:{outcome.function_name}", f"journey:{outcome.source_id}")

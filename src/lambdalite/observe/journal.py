@@ -31,7 +31,9 @@ class Retention:
     max_age_s: float = DEFAULT_MAX_AGE_S
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+# Built once per invocation (at the journal's flush): slots, not frozen, whose __init__
+# costs a setattr call per field (as InvocationOutcome, observe/outcome.py).
+@dataclass(slots=True, kw_only=True)
 class JournalEntry:
     """One invocation as journalled; `id` is 0 until stored. Listings leave `payload` and
     `response` empty (their sizes stay): fetch one entry by request id for them."""
@@ -73,7 +75,7 @@ def entry_from(outcome: InvocationOutcome, logged_ms: int) -> JournalEntry:
         function_name=outcome.function_name,
         executed_version=outcome.executed_version,
         invoked_arn=outcome.invoked_arn,
-        trigger=str(outcome.trigger),
+        trigger=outcome.trigger.value,
         started_at=outcome.started_at,
         ended_at=outcome.started_at + outcome.duration_ms / 1000,
         logged_ms=logged_ms,

@@ -1,7 +1,8 @@
 """Writes outcomes to the journal in batches, off the invoke path.
 
-`record` (an OutcomeSink, on the invoke path) only appends to a bounded buffer and arms a
-wall-clock timer; a DueLoop pass writes the whole buffer in one transaction about every
+`record` (an OutcomeSink, on the invoke path) only appends the outcome and its log mark to a
+bounded buffer and arms a wall-clock timer; a DueLoop pass turns the buffer into entries
+and writes them in one transaction about every
 FLUSH_S, or at once when the platform drains, and prunes by retention every PRUNE_EVERY_S.
 The buffer holds at most MAX_PENDING entries: if the store stalls for that long, the oldest
 are dropped and counted rather than the server's memory growing.
@@ -35,7 +36,7 @@ class JournalWriter(DueLoop):
         self.store = store
         self.retention = retention
         self.dropped = 0
-        self._pending: deque[JournalEntry] = deque()
+        self._pending: deque[tuple[InvocationOutcome, int]] = deque()
         self._timer: asyncio.TimerHandle | None = None
         self._touched: set[str] = set()  # functions written since the last prune
         self._next_prune = time.monotonic() + PRUNE_EVERY_S
@@ -46,7 +47,7 @@ class JournalWriter(DueLoop):
             pending.popleft()
             self.dropped += 1
         # Log lines carry the platform clock's time (logs/writer.py): so does this mark.
-        pending.append(entry_from(outcome, int(self._clock.now() * 1000)))
+        pending.append((outcome, int(self._clock.now() * 1000)))
         if self._timer is None:
             self._timer = asyncio.get_running_loop().call_later(FLUSH_S, self._flush_due)
 
@@ -67,12 +68,13 @@ class JournalWriter(DueLoop):
     async def flush(self) -> None:
         if not self._pending:
             return
-        batch = list(self._pending)
+        pending = list(self._pending)
         self._pending.clear()
+        batch: list[JournalEntry] = [entry_from(o, mark) for o, mark in pending]
         try:
             await self.store.append(batch)
         except Exception:
-            self._pending.extendleft(reversed(batch))  # kept for the next pass
+            self._pending.extendleft(reversed(pending))  # kept for the next pass
             raise
         self._touched.update(e.function_name for e in batch)
 

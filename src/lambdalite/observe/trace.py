@@ -57,7 +57,13 @@ def for_invocation(incoming: str | None, tracing_mode: str, now: float) -> str:
     minted anyway, so logs and journeys have a key: sampled under Active tracing, not under
     PassThrough. Active tracing samples an incoming header that left the decision open.
     """
-    pairs = parse(incoming) if incoming else []
+    if not incoming:  # every sync invoke without a header: one format, no parsing
+        sampled = "1" if tracing_mode == ACTIVE else "0"
+        return (
+            f"Root=1-{int(now):08x}-{_random_bits(96):024x};"
+            f"Parent={_random_bits(64):016x};Sampled={sampled}"
+        )
+    pairs = parse(incoming)
     if not any(k == "Root" for k, _ in pairs):
         sampled = "1" if tracing_mode == ACTIVE else "0"
         return _format([("Root", new_root(now)), ("Parent", new_parent()), ("Sampled", sampled)])

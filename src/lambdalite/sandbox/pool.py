@@ -46,6 +46,9 @@ LINGER_WHEN_BUSY = 1
 CALM_AFTER_S = 1.0
 
 
+_ENV_STATES = {State.NEW: "initializing", State.IDLE: "idle", State.BUSY: "busy"}
+
+
 @dataclass(frozen=True, slots=True)
 class PoolStats:
     warm: int  # idle environments ready for reuse
@@ -309,6 +312,17 @@ class SandboxPool:
             warm, busy, {k: tuple(v) for k, v in pids.items()}, forkservers, waiting,
             self.snapshots.pids(), len(self._group_of),
         )  # fmt: skip
+
+    def environments(self) -> dict[tuple[str, str], int]:
+        """Live environments by (function name, state): initializing (a cold start),
+        idle (warm) or busy. Read-only, for the Prometheus scrape."""
+        out: dict[tuple[str, str], int] = {}
+        for env in self._envs:
+            state = _ENV_STATES.get(env.state)
+            if state is not None:
+                key = (env.spec.function_name, state)
+                out[key] = out.get(key, 0) + 1
+        return out
 
     # -- internals -------------------------------------------------------------------------
 

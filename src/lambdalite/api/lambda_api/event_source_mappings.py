@@ -39,6 +39,8 @@ def wire(mapping: EventSourceMapping, *, created: bool = False) -> dict[str, Any
         doc["LastProcessingResult"] = mapping.last_processing_result
     if c.filter_patterns is not None:
         doc["FilterCriteria"] = {"Filters": [{"Pattern": p} for p in c.filter_patterns]}
+    if c.metrics is not None:
+        doc["MetricsConfig"] = {"Metrics": list(c.metrics)}
     if c.maximum_concurrency is not None:
         doc["ScalingConfig"] = {"MaximumConcurrency": c.maximum_concurrency}
     destinations: dict[str, Any] = {}

@@ -17,7 +17,9 @@ from lambdalite.clock import Clock
 from lambdalite.config import Settings
 from lambdalite.duework import DueLoop
 from lambdalite.errors import AwsError, TooManyRequestsException
+from lambdalite.esm import event_counts as stage
 from lambdalite.esm.destinations import MappingDestinations
+from lambdalite.esm.event_counts import EventCounts
 from lambdalite.esm.filtering import RecordFilter
 from lambdalite.esm.model import EventSourceMapping
 from lambdalite.esm.store import EventSourceMappingStore
@@ -58,7 +60,7 @@ class StreamDeps:
     directory: ServiceDirectory
     destinations: MappingDestinations
     stats: dict[str, MappingStats] = field(default_factory=dict)  # by mapping UUID
-    signals: MetricSignals = NO_SIGNALS  # IteratorAge (observe/signals.py)
+    signals: MetricSignals = NO_SIGNALS  # IteratorAge, event counts (observe/signals.py)
     batches: BatchLog = field(default_factory=BatchJournal)  # the console's batch view
 
 
@@ -77,6 +79,7 @@ class StreamContext:
         self.service = service
         self.batches = deps.batches
         self.filtered: dict[str, int] = {}  # by shard: dropped since its last batch formed
+        self.counts = EventCounts(deps.signals, mapping)
         self._deps = deps
         self._filter = RecordFilter(mapping.config.filter_patterns)
         self._region = self.source_arn.split(":")[3]
@@ -95,7 +98,10 @@ class StreamContext:
     def passes(self, record: Any, shard_id: str) -> bool:
         if not self._filter.active:
             return True
-        return self.fmt.passes(self._filter, record, self._context(shard_id))
+        if self.fmt.passes(self._filter, record, self._context(shard_id)):
+            return True
+        self.counts.add(stage.FILTERED_OUT, 1)
+        return False
 
     async def invoke(self, batch: list[Any], shard_id: str, lane: Lane) -> Outcome:
         s = self._deps.settings
@@ -152,8 +158,15 @@ class StreamContext:
         return Outcome(Kind.SUCCESS, **common)
 
     async def note(self, outcome: Outcome, batch: list[Any], now: float) -> None:
-        """Statistics and LastProcessingResult after an invocation."""
+        """Statistics, event counts and LastProcessingResult after an invocation."""
         stats = self.stats
+        if outcome.kind is Kind.THROTTLED:
+            self.counts.add(stage.FAILED_INVOKE, len(batch))
+        else:
+            self.counts.add(stage.INVOKED, len(batch))
+            failed = len(batch) - outcome.resume_at if outcome.kind is Kind.PARTIAL else len(batch)
+            if outcome.kind is not Kind.SUCCESS:
+                self.counts.add(stage.FAILED_INVOKE, failed)
         if batch:
             stats.recent.append(
                 {

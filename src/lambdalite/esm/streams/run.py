@@ -10,6 +10,7 @@ import uuid as uuidlib
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from lambdalite.esm.event_counts import DROPPED
 from lambdalite.esm.streams import records as docs
 from lambdalite.esm.streams.lane import Lane
 from lambdalite.esm.streams.outcome import Kind, Outcome
@@ -200,6 +201,7 @@ class BatchRunner:
         if keep_count:
             lane.attempts, lane.last = attempts, last
         lane.retry_at = 0.0
+        self._ctx.counts.add(DROPPED, len(batch))
         owed: list[Entry] = []
         doc: dict[str, Any] | None = None
         if cfg.on_failure and batch:

@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from lambdalite.duework import DueLoop
+from lambdalite.esm.event_counts import POLLED
 from lambdalite.esm.streams.lane import Lane
 from lambdalite.esm.streams.run import BatchRunner
 from lambdalite.outbox.model import Entry
@@ -100,6 +101,7 @@ class ShardLoop(DueLoop):
         began = time.perf_counter()
         records = await ctx.reader.read(ctx.source_arn, self._shard_id, self._read_pos, room)
         ctx.stats.poll_s += time.perf_counter() - began
+        ctx.counts.add(POLLED, len(records))
         now = self._clock.now()
         for record in records:
             self._read_pos = record.sequence_number

@@ -82,7 +82,29 @@ FAMILIES: dict[str, tuple[str, str, Labels]] = {
         "Busy execution environments of each function.",
         ("function",),
     ),
+    # Read at scrape time from the components (GaugeSource), not folded from outcomes.
+    "lambdalite_execution_environments": (
+        "gauge",
+        "Live execution environments by function and state (initializing, idle, busy).",
+        ("function", "state"),
+    ),
+    "lambdalite_async_queue_events": (
+        "gauge",
+        "Undone Event invocations by function and state (queued, scheduled_retry, in_flight).",
+        ("function", "state"),
+    ),
+    "lambdalite_sqs_messages": (
+        "gauge",
+        "Messages of each SQS queue by state (visible, in_flight, delayed).",
+        ("queue", "state"),
+    ),
+    "lambdalite_api_requests_total": (
+        "counter",
+        "AWS API requests by service, operation and status class.",
+        ("service", "operation", "status_class"),
+    ),
 }
+BUILD_LABELS = ("version", "python", "store")
 
 
 class Histogram:
@@ -149,9 +171,9 @@ def render(state: PromState, gauges: Mapping[str, Mapping[Labels, float]], build
         values = gauges.get(family) or state.values.get(family, {})
         for labels, value in sorted(values.items()):
             lines.append(f"{family}{_labels(names, labels)} {_number(value)}")
-    lines.append("# HELP lambdalite_build_info lambdalite's version and Python.")
+    lines.append("# HELP lambdalite_build_info lambdalite's version, Python and store backend.")
     lines.append("# TYPE lambdalite_build_info gauge")
-    lines.append(f"lambdalite_build_info{_labels(('version', 'python'), build)} 1.0")
+    lines.append(f"lambdalite_build_info{_labels(BUILD_LABELS, build)} 1.0")
     return ("\n".join(lines) + "\n").encode()
 
 

@@ -380,6 +380,16 @@ class SqsService:
         queue = self._consumed_queue(queue_arn)
         return await self.store.next_visible(queue.name, self.clock.now())
 
+    async def depths(self) -> dict[tuple[str, str], int]:
+        """Every queue's messages by state (visible, in_flight, delayed), for the scrape."""
+        now = self.clock.now()
+        out: dict[tuple[str, str], int] = {}
+        for queue in list(self._queues.values()):
+            counts = await self.store.counts(queue, now)
+            for state, n in zip(("visible", "in_flight", "delayed"), counts, strict=True):
+                out[(queue.name, state)] = n
+        return out
+
     async def depth(self, queue_arn: str) -> int:
         visible, _, _ = await self.store.counts(self._consumed_queue(queue_arn), self.clock.now())
         return visible

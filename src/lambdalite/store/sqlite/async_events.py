@@ -105,6 +105,16 @@ def _event(row: tuple[Any, ...]) -> QueuedEvent:
     )
 
 
+_UNLEASED_DEPTHS = (
+    "SELECT function_name, due_at > ?, COUNT(*) FROM async_events "
+    "WHERE state = 'queued' AND lease_owner IS NULL GROUP BY 1, 2"
+)
+_LEASED_DEPTHS = (
+    "SELECT function_name, COUNT(*) FROM async_events "
+    "WHERE state = 'queued' AND lease_until IS NOT NULL GROUP BY 1"
+)
+
+
 class SqliteAsyncEventStore:
     def __init__(self, database: SqliteDatabase) -> None:
         self.database = database
@@ -196,6 +206,15 @@ class SqliteAsyncEventStore:
 
     def hold_until(self, event_id: int, until: float) -> Awaitable[None]:
         return self._commit([(_HOLD_UNTIL, (until, event_id))])
+
+    async def depths(self, now: float) -> dict[tuple[str, str], int]:
+        # Each query reads one of the two partial indexes over undone rows.
+        out: dict[tuple[str, str], int] = {}
+        for name, later, n in self._run(_UNLEASED_DEPTHS, (now,)).fetchall():
+            out[(name, "scheduled_retry" if later else "queued")] = n
+        for name, n in self._run(_LEASED_DEPTHS).fetchall():
+            out[(name, "in_flight")] = n
+        return out
 
     async def prune(self, before: float) -> None:
         """No index on finished_at (it would cost every finishing round a page write): ids
