@@ -156,6 +156,9 @@ class ForkServer:
             os.close(self.wake_w)
             isolation = sys.modules[_PKG + ".isolation"]
             isolation.setup_process(cfg, log_fd)
+            if cfg.get("exec"):
+                _exec(cfg["exec"], request_fd, answer_fd)  # returns only if exec failed
+                return
             framing = sys.modules[_PKG + ".framing"]
             code = self.bootstrap.run(cfg, framing.Channel(request_fd, answer_fd))
         except SystemExit as e:
@@ -185,6 +188,23 @@ class ForkServer:
                 os.waitpid(pid, 0)
             except ChildProcessError:
                 pass
+
+
+def _exec(path: str, unused_fd: int, status_fd: int) -> None:
+    """Become the runtime's own executable (a custom runtime's bootstrap). `status_fd`
+    closes on a successful exec; if exec fails, it gets the reason (the server reports it
+    as Runtime.InvalidEntrypoint) and the process exits."""
+    os.close(unused_fd)
+    os.set_inheritable(status_fd, False)
+    # Python ignores these; a program it starts expects the defaults (as subprocess does).
+    for name in ("SIGPIPE", "SIGXFSZ"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), signal.SIG_DFL)
+    try:
+        os.execve(path, [path], os.environ)
+    except OSError as e:
+        os.write(status_fd, (e.strerror or str(e)).encode())
+        os._exit(127)
 
 
 def _close_all(fds: list[int]) -> None:

@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from enum import Enum
 from json.encoder import encode_basestring_ascii
 from pathlib import Path
+from typing import Any
 
 from lambdalite.clock import Clock, SystemClock
 from lambdalite.sandbox import outcomes
@@ -145,26 +146,21 @@ class Environment:
     async def _init(self, request: InvocationRequest) -> tuple[float, bytes | None]:
         spec = self.spec
         self.tmp_dir.mkdir(parents=True, exist_ok=True)
-        cfg = {
-            "env": build_env(spec, self.log.name, self._platform_env, self._default_env),
-            "cwd": str(spec.code_dir),
-            "paths": list(spec.paths),
-            "shared_paths": list(spec.shared_paths),
-            "tmp": str(self.tmp_dir),
-            "pycache": str(self.pycache_dir) if self.pycache_dir else None,
-            "packages": str(packages) if (packages := self._forkserver.packages) else None,
-            "private_tmp": self._private_tmp,
-            "memory_mb": spec.memory_mb,
-            "handler": spec.handler,
-        }
+        cfg = self._spawn_config()
         self.log.line(
             *self.lines.init_start(
                 spec.runtime, spec.region, spec.function_name, spec.function_version
             )
         )
         started = time.perf_counter()
+        refused = self._entrypoint_error(request.request_id)
+        if refused is not None:
+            init_ms = (time.perf_counter() - started) * 1000
+            error_type = outcomes.error_type_of(refused)
+            self.log.line(*self.lines.init_report(init_ms, "error", error_type))
+            return init_ms, refused
         waiter = self.proc.arm(self._init_timeout_s)
-        await self.proc.spawn(self._forkserver, cfg)
+        await self._spawn(cfg)
         outcome = await waiter
         init_ms = (time.perf_counter() - started) * 1000
         if outcome.frame is not None and outcome.frame.kind == READY:
@@ -179,6 +175,34 @@ class Environment:
         error_type = outcomes.error_type_of(failure)
         self.log.line(*self.lines.init_report(init_ms, status, error_type))
         return init_ms, failure
+
+    # -- what differs between ways to talk to an environment (runtime_api/environment.py) --
+
+    def _spawn_config(self) -> dict[str, Any]:
+        spec = self.spec
+        return {
+            "env": build_env(spec, self.log.name, self._platform_env, self._default_env),
+            "cwd": str(spec.code_dir),
+            "paths": list(spec.paths),
+            "shared_paths": list(spec.shared_paths),
+            "tmp": str(self.tmp_dir),
+            "pycache": str(self.pycache_dir) if self.pycache_dir else None,
+            "packages": str(packages) if (packages := self._forkserver.packages) else None,
+            "private_tmp": self._private_tmp,
+            "memory_mb": spec.memory_mb,
+            "handler": spec.handler,
+        }
+
+    def _entrypoint_error(self, request_id: str) -> bytes | None:
+        """An error document when the environment cannot even be started (None: it can)."""
+        return None
+
+    async def _spawn(self, cfg: dict[str, Any]) -> None:
+        await self.proc.spawn(self._forkserver, cfg)
+
+    def _send_invoke(self, request: InvocationRequest, linger: bool) -> None:
+        meta = invoke_meta(request, self.spec.timeout_s, linger)
+        self.proc.send(INVOKE, meta, request.payload)
 
     async def _run(
         self,
@@ -241,7 +265,7 @@ class Environment:
     async def _call(self, request: InvocationRequest, linger: bool) -> tuple[bytes, str | None]:
         spec = self.spec
         waiter = self.proc.arm(float(spec.timeout_s))
-        self.proc.send(INVOKE, invoke_meta(request, spec.timeout_s, linger), request.payload)
+        self._send_invoke(request, linger)
         # Logged once the request is on its way: the environment works meanwhile, and its
         # output is read only after this coroutine yields, so START still comes first.
         self.log.line(*self.lines.start(request.request_id, spec.function_version))

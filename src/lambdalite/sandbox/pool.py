@@ -22,6 +22,7 @@ from pathlib import Path
 from lambdalite.clock import Clock, SystemClock
 from lambdalite.sandbox.environment import Environment, State
 from lambdalite.sandbox.forkserver import ForkServerClient
+from lambdalite.sandbox.runtime_api.environment import RuntimeApiEnvironment, uses_runtime_api
 from lambdalite.sandbox.runtime_packages import RuntimePackages
 from lambdalite.sandbox.scaling import Backlog, GrowthBucket, ScalingPolicy, Waiter
 from lambdalite.sandbox.types import (
@@ -201,7 +202,8 @@ class SandboxPool:
     async def _start_environment(self, spec: EnvironmentSpec) -> Environment:
         assert self._tmp_root is not None
         forkserver = await self._forkserver(spec.interpreter)
-        env = Environment(
+        kind = RuntimeApiEnvironment if uses_runtime_api(spec.runtime) else Environment
+        env = kind(
             spec,
             forkserver,
             self.sink,
