@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -59,8 +60,6 @@ def test_event_headers_and_environment(h: Harness) -> None:
     assert headers["Lambda-Runtime-Trace-Id"].startswith("Root=1-5e1b4151")
     assert headers["Content-Type"] == "application/json"
     deadline = int(headers["Lambda-Runtime-Deadline-Ms"])
-    import time
-
     assert 0 < deadline - time.time() * 1000 <= 3000
     assert res.init_duration_ms is not None
     warm = h.invoke(s, {"b": 2})
