@@ -15,11 +15,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import io
+import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
 import uuid
+import zipfile
 from pathlib import Path
 
 import boto3
@@ -30,7 +34,27 @@ from bench.invoke import NOOP, load_floor
 from lambdalite.sandbox.pool import SandboxPool
 from lambdalite.sandbox.types import EnvironmentSpec, InvocationRequest
 from lambdalite.testing import ROLE, start_server, stop_server, zip_source
-from tests.acceptance.custom_runtimes import build_c, package
+
+C_SOURCE = Path(__file__).resolve().parents[1] / "tests/fixtures/runtime_api/bootstrap.c"
+
+
+def build_c(out: Path) -> Path | None:
+    """The tests' C bootstrap, statically linked; None without gcc."""
+    if shutil.which("gcc") is None:
+        return None
+    target = out / "bootstrap"
+    subprocess.run(["gcc", "-O2", "-static", "-o", str(target), str(C_SOURCE)], check=True)
+    return target
+
+
+def package(bootstrap: Path) -> bytes:
+    """A zip holding an executable `bootstrap`."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        info = zipfile.ZipInfo("bootstrap")
+        info.external_attr = 0o100755 << 16
+        archive.writestr(info, bootstrap.read_bytes())
+    return buffer.getvalue()
 
 
 def warm(floor_path: str, bootstrap: Path, n: int, rounds: int) -> None:
@@ -47,7 +71,7 @@ def warm(floor_path: str, bootstrap: Path, n: int, rounds: int) -> None:
             )
             for name, runtime, code in (
                 ("py", "python3.11", zip_source(NOOP)),
-                ("custom", "provided.al2023", package({"bootstrap": bootstrap})),
+                ("custom", "provided.al2023", package(bootstrap)),
             ):
                 lam.create_function(
                     FunctionName=name,
