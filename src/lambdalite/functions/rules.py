@@ -7,6 +7,9 @@ from typing import Any
 
 from lambdalite.errors import InvalidParameterValueException
 from lambdalite.sandbox.interpreters import SUPPORTED_RUNTIMES
+from lambdalite.sandbox.runtime_api.environment import RUNTIME_API_RUNTIMES
+
+RUNTIMES = SUPPORTED_RUNTIMES + RUNTIME_API_RUNTIMES
 
 MAX_TIMEOUT_S = 900
 MAX_MEMORY_MB = 10_240
@@ -35,10 +38,10 @@ RESERVED_VARIABLES = frozenset(
 
 
 def check_runtime(runtime: str) -> None:
-    if runtime not in SUPPORTED_RUNTIMES:
+    if runtime not in RUNTIMES:
         raise InvalidParameterValueException(
             f"The runtime parameter of {runtime} is not supported by lambdalite. "
-            f"Supported runtimes: {', '.join(SUPPORTED_RUNTIMES)}."
+            f"Supported runtimes: {', '.join(RUNTIMES)}."
         )
 
 
@@ -96,7 +99,10 @@ def check_environment(variables: dict[str, str]) -> None:
         )
 
 
-def check_handler(handler: str | None) -> str:
+def check_handler(handler: str | None, runtime: str = "") -> str:
+    """A custom runtime runs its bootstrap, which may read _HANDLER or not: optional there."""
+    if runtime in RUNTIME_API_RUNTIMES:
+        return handler or ""
     if not handler:
         raise InvalidParameterValueException("Handler is required for Zip package type.")
     return handler

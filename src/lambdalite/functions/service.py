@@ -104,7 +104,7 @@ class FunctionService:
 
     async def create(self, name: str, code: Code, **config: Any) -> FunctionConfig:
         rules.check_runtime(config["runtime"])
-        rules.check_handler(config.get("handler"))
+        config["handler"] = rules.check_handler(config.get("handler"), config["runtime"])
         rules.check_limits(config.get("timeout", 3), config.get("memory_size", 128))
         rules.check_environment(config.get("environment", {}))
         rules.check_snap_start(config.get("snap_start", "None"), config["runtime"])

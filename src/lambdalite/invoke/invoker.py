@@ -95,6 +95,7 @@ class Invoker:
                 code_is_local=config.code.local,
                 paths=paths,
                 shared_paths=shared_paths,
+                layer_dirs=tuple(ref.directory for ref in reversed(config.layer_refs)),
                 memory_mb=config.memory_size,
                 timeout_s=config.timeout,
                 ephemeral_storage_mb=config.ephemeral_storage,

@@ -210,19 +210,21 @@ class Environment:
     async def _init(self, request_id: str) -> tuple[float, bytes | None]:
         spec = self.spec
         self.tmp_dir.mkdir(parents=True, exist_ok=True)
-        cfg = process_cfg(
-            spec, self.log.name, self.tmp_dir, self.pycache_dir, self._forkserver.packages,
-            private_tmp=self._private_tmp, platform_env=self._platform_env,
-            default_env=self._default_env, init_type=self.init_type,
-        )  # fmt: skip
+        cfg = self._spawn_config()
         names = (spec.runtime, spec.region, spec.function_name, spec.function_version)
         if self.restores:
             self.log.line(*self.lines.restore_start(*names))
         else:
             self.log.line(*self.lines.init_start(*names, init_type=self.init_type))
         started = time.perf_counter()
+        refused = self._entrypoint_error(request_id)
+        if refused is not None:
+            init_ms = (time.perf_counter() - started) * 1000
+            error_type = outcomes.error_type_of(refused)
+            self.log.line(*self.lines.init_report(init_ms, "error", error_type))
+            return init_ms, refused
         waiter = self.proc.arm(self._init_timeout_s)
-        await self.proc.spawn(self._forkserver, cfg)
+        await self._spawn(cfg)
         outcome = await waiter
         init_ms = (time.perf_counter() - started) * 1000
         if outcome.frame is not None and outcome.frame.kind == READY:
@@ -242,6 +244,27 @@ class Environment:
         else:
             self.log.line(*self.lines.init_report(init_ms, status, error_type, self.init_type))
         return init_ms, failure
+
+    # -- what differs between ways to talk to an environment (runtime_api/environment.py) --
+
+    def _spawn_config(self) -> dict[str, Any]:
+        """What the fork server needs (runtime/isolation.py); other runtimes add to it."""
+        return process_cfg(
+            self.spec, self.log.name, self.tmp_dir, self.pycache_dir, self._forkserver.packages,
+            private_tmp=self._private_tmp, platform_env=self._platform_env,
+            default_env=self._default_env, init_type=self.init_type,
+        )  # fmt: skip
+
+    def _entrypoint_error(self, request_id: str) -> bytes | None:
+        """An error document when the environment cannot even be started (None: it can)."""
+        return None
+
+    async def _spawn(self, cfg: dict[str, Any]) -> None:
+        await self.proc.spawn(self._forkserver, cfg)
+
+    def _send_invoke(self, request: InvocationRequest, linger: bool) -> None:
+        meta = invoke_meta(request, self.spec.timeout_s, linger)
+        self.proc.send(INVOKE, meta, request.payload)
 
     async def _run(
         self,
@@ -308,7 +331,7 @@ class Environment:
     async def _call(self, request: InvocationRequest, linger: bool) -> tuple[bytes, str | None]:
         spec = self.spec
         waiter = self.proc.arm(float(spec.timeout_s))
-        self.proc.send(INVOKE, invoke_meta(request, spec.timeout_s, linger), request.payload)
+        self._send_invoke(request, linger)
         # Logged once the request is on its way: the environment works meanwhile, and its
         # output is read only after this coroutine yields, so START still comes first.
         self.log.line(*self.lines.start(request.request_id, spec.function_version))

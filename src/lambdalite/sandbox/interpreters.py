@@ -53,7 +53,10 @@ def installed(runtime: str) -> Interpreter | None:
 @functools.cache
 def interpreter_for(runtime: str) -> Interpreter:
     """The matching interpreter if one is installed, else the nearest installed Python 3
-    (the newer one of two equally near), else the server's own."""
+    (the newer one of two equally near), else the server's own. A runtime that is no Python
+    (provided.*) gets the server's own: its fork server only forks and execs."""
+    if not runtime.startswith("python"):
+        return _own()
     exact = installed(runtime)
     if exact is not None:
         return exact

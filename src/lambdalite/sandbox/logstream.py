@@ -36,8 +36,15 @@ def stream_name(version: str, env_id: str, now: float | None = None) -> str:
     return f"{at:%Y/%m/%d}/[{version}]{env_id}"
 
 
+def runtime_version_name(runtime: str) -> str:
+    """`python:3.12.v1`, `provided:al2023.v1`: how INIT_START names a runtime version."""
+    if runtime.startswith("python"):
+        return runtime.replace("python", "python:", 1) + ".v1"
+    return runtime.replace(".", ":", 1) + ".v1"
+
+
 def init_start_line(runtime: str, region: str) -> str:
-    version = runtime.replace("python", "python:", 1) + ".v1"
+    version = runtime_version_name(runtime)
     digest = hashlib.sha256(runtime.encode()).hexdigest()
     arn = f"arn:aws:lambda:{region}::runtime:{digest}"
     return f"INIT_START Runtime Version: {version}\tRuntime Version ARN: {arn}\n"

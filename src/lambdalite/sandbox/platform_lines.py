@@ -16,14 +16,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 from lambdalite.observe.trace import is_sampled, parse
-from lambdalite.sandbox.logstream import init_start_line, report_line
+from lambdalite.sandbox.logstream import init_start_line, report_line, runtime_version_name
 
 SYSTEM_LEVELS = {"DEBUG": 10, "INFO": 20, "WARN": 30}
 
 
 def runtime_version(runtime: str) -> tuple[str, str]:
     """(`python:3.12.v1`, its runtime version ARN) for a runtime name."""
-    version = runtime.replace("python", "python:", 1) + ".v1"
+    version = runtime_version_name(runtime)
     return version, hashlib.sha256(runtime.encode()).hexdigest()
 
 

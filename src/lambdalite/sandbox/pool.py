@@ -22,6 +22,7 @@ from pathlib import Path
 from lambdalite.clock import Clock, SystemClock
 from lambdalite.sandbox.environment import Environment, State
 from lambdalite.sandbox.forkserver import ForkServerClient
+from lambdalite.sandbox.runtime_api.environment import RuntimeApiEnvironment, uses_runtime_api
 from lambdalite.sandbox.runtime_packages import RuntimePackages
 from lambdalite.sandbox.scaling import Backlog, GrowthBucket, ScalingPolicy, Waiter
 from lambdalite.sandbox.snapshot import Snapshots
@@ -335,7 +336,8 @@ class SandboxPool:
         if restores:  # forked from the version's snapshot (made again if it died)
             forkserver = (await self.snapshots.ensure(spec, forkserver, self._tmp_root)).client
             init_type = "snap-start"
-        env = Environment(
+        kind = RuntimeApiEnvironment if uses_runtime_api(spec.runtime) else Environment
+        env = kind(
             spec,
             forkserver,
             self.sink,

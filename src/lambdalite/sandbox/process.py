@@ -61,8 +61,17 @@ class EnvProcess(asyncio.Protocol):
         self._watch_memory = True
         self._forkserver: ForkServerClient | None = None
         self._exit_waiters: list[asyncio.Future[None]] = []
+        self._exec_status: int | None = None  # channel-less processes: exec's failure
 
-    async def spawn(self, forkserver: ForkServerClient, cfg: dict[str, Any]) -> None:
+    async def spawn(
+        self, forkserver: ForkServerClient, cfg: dict[str, Any], channel: bool = True
+    ) -> None:
+        """Start the process. `channel`: it speaks frames on the pipes (the Python runtime);
+        without, it execs cfg["exec"] and answers through `deliver` (the Runtime API), and
+        the answer pipe only reports a failed exec (read it with `exec_error`)."""
+        if not channel:
+            await self._spawn_exec(forkserver, cfg)
+            return
         loop = self._loop
         request_r, request_w = os.pipe()
         answer_r, answer_w = os.pipe()
@@ -99,6 +108,62 @@ class EnvProcess(asyncio.Protocol):
         self._requests, _ = await loop.connect_write_pipe(asyncio.BaseProtocol, requests)
         if self._deadline_passed:
             self.kill()  # the init deadline passed while we were still spawning
+
+    async def _spawn_exec(self, forkserver: ForkServerClient, cfg: dict[str, Any]) -> None:
+        loop = self._loop
+        status_r, status_w = os.pipe()
+        devnull = os.open(os.devnull, os.O_RDONLY)
+        log_r, log_w = os.pipe()
+        os.set_blocking(log_r, False)
+        os.set_blocking(status_r, False)
+        self._log_fd = log_r
+        self._log_poll.register(log_r, select.POLLIN)
+        loop.add_reader(log_r, self._read_output)
+        self._exec_status = status_r
+        self._eof = True  # no frame channel to wait for at exit
+        self._forkserver = forkserver
+        try:
+            fut = forkserver.spawn(cfg, (devnull, status_w, log_w), self._on_exit)
+        finally:
+            for fd in (devnull, status_w, log_w):
+                os.close(fd)
+        spawned = await fut
+        self.pid, self._pidfd = spawned.pid, spawned.pidfd
+        if self._deadline_passed:
+            self.kill()
+
+    def exec_error(self) -> str | None:
+        """Why the exec of a channel-less process failed (its strerror), if it did."""
+        if self._exec_status is None:
+            return None
+        try:
+            data = os.read(self._exec_status, 4096)
+        except OSError:
+            data = b""
+        return data.decode("utf-8", "replace") or None
+
+    def deliver(self, frame: Frame) -> None:
+        """An answer that came another way than the frame channel (the Runtime API)."""
+        rss_kb = frame.meta.get("rss_kb")
+        if isinstance(rss_kb, int):
+            self.max_rss = max(self.max_rss, rss_kb * 1024)
+        self.drain_output()  # output written before the answer belongs to this phase
+        self._resolve(Outcome(frame=frame))
+
+    def peak_rss_kb(self) -> int:
+        """The process's peak RSS (VmHWM) so far, in KiB; 0 if it cannot be read."""
+        if self.pid is None or self.exited:
+            return 0
+        try:
+            with open(f"/proc/{self.pid}/status", "rb") as f:
+                status = f.read()
+        except OSError:
+            return 0
+        at = status.find(b"VmHWM:")
+        if at < 0:
+            return 0
+        fields = status[at + 6 : status.find(b"\n", at)].split()
+        return int(fields[0]) if fields and fields[0].isdigit() else 0
 
     # -- waiting ---------------------------------------------------------------------------
 
@@ -257,6 +322,9 @@ class EnvProcess(asyncio.Protocol):
             self._transport.close()
         self.drain_output()
         self._close_log()
+        if self._exec_status is not None:
+            os.close(self._exec_status)
+            self._exec_status = None
         for timer in self._timers:
             timer.cancel()
         self._timers.clear()

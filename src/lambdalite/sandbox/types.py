@@ -36,6 +36,9 @@ class EnvironmentSpec:
     # Those of `paths` nobody edits (builds, extracted zips): environments running local
     # code share their bytecode instead of compiling it each (see runtime/isolation.py).
     shared_paths: tuple[str, ...] = ()
+    # The function's layers' directories (each what /opt would hold), the last layer first:
+    # custom runtimes look for /opt/bootstrap and /opt/lib there.
+    layer_dirs: tuple[str, ...] = ()
     memory_mb: int = 128
     timeout_s: int = 3
     ephemeral_storage_mb: int = 512

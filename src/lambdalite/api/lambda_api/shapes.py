@@ -48,6 +48,8 @@ def function_configuration(config: FunctionConfig, region: str, account: str) ->
         },
         "LoggingConfig": logging_config(config),
     }
+    if not config.handler:  # a custom runtime's may be absent (it runs its bootstrap)
+        del doc["Handler"]
     if config.environment:
         doc["Environment"] = {"Variables": dict(config.environment)}
     if config.dead_letter_target_arn:

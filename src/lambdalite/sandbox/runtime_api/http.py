@@ -1,0 +1,232 @@
+"""A small HTTP/1.1 server on httptools, run by the event loop: no thread and no task per
+request.
+
+A handler is a plain call that answers at once or keeps its `Reply` to answer later (the
+long poll of invocation/next). Replies on one connection go out in request order, so a
+pipelining client gets them right. Request bodies are kept up to a per-route limit and only
+counted beyond it, so an oversized body never fills memory.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from collections.abc import Iterable
+from typing import Protocol
+
+import httptools
+
+_REASONS = {
+    200: b"OK",
+    202: b"Accepted",
+    400: b"Bad Request",
+    403: b"Forbidden",
+    404: b"Not Found",
+    405: b"Method Not Allowed",
+    413: b"Request Entity Too Large",
+    500: b"Internal Server Error",
+}
+_MAX_PENDING = 16  # replies owed on one connection before it stops reading
+
+
+class Request:
+    __slots__ = ("body", "headers", "method", "path", "size", "limit")
+
+    def __init__(self) -> None:
+        self.method = b""
+        self.path = b""
+        self.headers: dict[bytes, bytes] = {}  # lower-cased names
+        self.body = bytearray()
+        self.size = 0  # body bytes received, kept or not
+        self.limit = 0  # body bytes kept
+
+    def header(self, name: bytes) -> str | None:
+        value = self.headers.get(name)
+        return None if value is None else value.decode("latin-1")
+
+    @property
+    def truncated(self) -> bool:
+        return self.size > self.limit
+
+
+class Routes(Protocol):
+    def body_limit(self, request: Request) -> int:
+        """How many body bytes to keep, decided once the headers are in."""
+        ...
+
+    def handle(self, request: Request, reply: Reply) -> None: ...
+
+    def disconnected(self, reply: Reply) -> None:
+        """A reply still owed when its connection closed (a runtime gave up waiting)."""
+        ...
+
+
+class Reply:
+    __slots__ = ("_conn", "_data", "sent")
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn: Connection | None = conn
+        self._data: bytes | None = None
+        self.sent = False
+
+    @property
+    def open(self) -> bool:
+        """Whether anyone can still read this reply."""
+        return self._conn is not None and not self.sent
+
+    def send(
+        self,
+        status: int,
+        body: bytes = b"",
+        headers: Iterable[tuple[bytes, bytes]] = (),
+        content_type: bytes = b"application/json",
+    ) -> None:
+        if self.sent:
+            return
+        self.sent = True
+        reason = _REASONS[status]
+        head = [b"HTTP/1.1 %d %s\r\nContent-Type: %s\r\n" % (status, reason, content_type)]
+        for name, value in headers:
+            head.append(b"%s: %s\r\n" % (name, value))
+        head.append(b"Content-Length: %d\r\n\r\n" % len(body))
+        self._data = b"".join(head) + body
+        if self._conn is not None:
+            self._conn.flush()
+
+    def _detach(self) -> None:
+        self._conn = None
+
+
+class Connection(asyncio.Protocol):
+    """One client connection: parse requests, dispatch them, write replies in order."""
+
+    def __init__(self, routes: Routes, connections: set[Connection] | None = None) -> None:
+        self._routes = routes
+        self._connections = connections  # the listener's, so that it can close them all
+        self._parser = httptools.HttpRequestParser(self)
+        self._transport: asyncio.Transport | None = None
+        self._request = Request()
+        self._name = b""
+        self._pending: deque[tuple[Reply, bool]] = deque()  # (reply, keep-alive after it)
+        self._paused = False
+        self._closing = False
+
+    # -- asyncio.Protocol --------------------------------------------------------------
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self._transport = transport  # type: ignore[assignment]
+        if self._connections is not None:
+            self._connections.add(self)
+
+    def data_received(self, data: bytes) -> None:
+        if self._closing:
+            return
+        try:
+            self._parser.feed_data(data)
+        except httptools.HttpParserUpgrade:
+            self._fail()
+        except httptools.HttpParserError:
+            self._fail()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._transport = None
+        if self._connections is not None:
+            self._connections.discard(self)
+        pending, self._pending = self._pending, deque()
+        for reply, _ in pending:
+            reply._detach()
+            if not reply.sent:
+                self._routes.disconnected(reply)
+
+    # -- httptools callbacks -------------------------------------------------------------
+
+    def on_message_begin(self) -> None:
+        self._request = Request()
+
+    def on_url(self, url: bytes) -> None:
+        self._request.path += url
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self._request.headers[name.lower()] = value
+
+    def on_headers_complete(self) -> None:
+        request = self._request
+        request.method = self._parser.get_method()
+        request.limit = self._routes.body_limit(request)
+
+    def on_body(self, body: bytes) -> None:
+        request = self._request
+        room = request.limit - len(request.body)
+        if room > 0:
+            request.body += body[:room]
+        request.size += len(body)
+
+    def on_message_complete(self) -> None:
+        reply = Reply(self)
+        self._pending.append((reply, self._parser.should_keep_alive()))
+        if len(self._pending) >= _MAX_PENDING and self._transport is not None:
+            self._transport.pause_reading()
+            self._paused = True
+        request, self._request = self._request, Request()
+        request.path = request.path.split(b"?", 1)[0]
+        self._routes.handle(request, reply)
+
+    # -- writing ---------------------------------------------------------------------------
+
+    def flush(self) -> None:
+        """Write the replies that are ready, in request order."""
+        transport = self._transport
+        while self._pending and self._pending[0][0]._data is not None:
+            reply, keep_alive = self._pending.popleft()
+            data, reply._data = reply._data, b""
+            if transport is None:
+                continue
+            transport.write(data)  # type: ignore[arg-type]
+            if not keep_alive:
+                self._closing = True
+                transport.close()
+                return
+        if self._paused and len(self._pending) < _MAX_PENDING and transport is not None:
+            self._paused = False
+            transport.resume_reading()
+
+    def close(self) -> None:
+        if self._transport is not None:
+            self._transport.abort()
+
+    def _fail(self) -> None:
+        """Bytes that are not HTTP: answer as Go's server does, then hang up."""
+        self._closing = True
+        transport = self._transport
+        if transport is not None:
+            transport.write(
+                b"HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\n"
+                b"Connection: close\r\n\r\n400 Bad Request"
+            )
+            transport.close()
+
+
+class Listener:
+    """A loopback listener whose every connection speaks to `routes`."""
+
+    def __init__(self, routes: Routes) -> None:
+        self._routes = routes
+        self._server: asyncio.AbstractServer | None = None
+        self._connections: set[Connection] = set()
+        self.port = 0
+
+    async def start(self, host: str = "127.0.0.1") -> int:
+        loop = asyncio.get_running_loop()
+        self._server = await loop.create_server(
+            lambda: Connection(self._routes, self._connections), host, 0, backlog=16
+        )
+        self.port = self._server.sockets[0].getsockname()[1]
+        return self.port
+
+    def close(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            self._server = None
+        for conn in list(self._connections):
+            conn.close()
+        self._connections.clear()

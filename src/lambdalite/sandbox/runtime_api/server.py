@@ -1,0 +1,256 @@
+"""The Runtime API of one execution environment (2018-06-01, spec 8.3): paths, headers,
+status codes, the runtime's state machine and its error documents.
+
+What the runtime says becomes the frames an environment already understands
+(sandbox/protocol.py): READY at the first invocation/next, INIT_ERROR, RESULT and ERROR. So
+init, deadlines, memory, logs and outcomes are those of Python environments, whichever way
+the answer came.
+
+More APIs on the same host:port (the Extensions and Telemetry APIs) plug in with `mount`;
+a response posted with `Lambda-Runtime-Function-Response-Mode: streaming` is taken whole
+for now (its chunks are joined: the caller gets the full body once it ends).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from enum import Enum
+
+from lambdalite.sandbox.outcomes import MAX_RESPONSE
+from lambdalite.sandbox.protocol import ERROR, INIT_ERROR, READY, RESULT, Frame
+from lambdalite.sandbox.runtime_api.http import Listener, Reply, Request, Routes
+from lambdalite.sandbox.types import InvocationRequest
+
+_PREFIX = b"/2018-06-01/runtime/"
+_NEXT = _PREFIX + b"invocation/next"
+_INIT_ERROR = _PREFIX + b"init/error"
+_INVOCATION = _PREFIX + b"invocation/"
+_ERROR_CAUSE = b"application/vnd.aws.lambda.error.cause+json"
+_ACCEPTED = b'{"status":"OK"}'
+_NOT_ALLOWED = "State transition is not allowed"
+
+Deliver = Callable[[Frame], None]
+
+
+class State(Enum):
+    """The runtime's states, named as AWS names them in InvalidStateTransition messages."""
+
+    STARTED = "Started"
+    RUNNING = "Running"  # waiting for an event or handling one
+    RESPONSE_SENT = "RuntimeResponseSentState"
+    INIT_ERROR = "InitError"
+
+
+def _error(error_type: str, message: str) -> bytes:
+    return json.dumps({"errorMessage": message, "errorType": error_type}).encode()
+
+
+def _transition(state: State, target: str) -> bytes:
+    return _error(
+        "InvalidStateTransition",
+        f"State transition from {state.value} to {target} failed for runtime. "
+        f"Error: {_NOT_ALLOWED}",
+    )
+
+
+INVALID_REQUEST_ID = _error("InvalidRequestID", "Invalid request ID")
+TOO_LARGE = _error(
+    "RequestEntityTooLarge", f"Exceeded maximum allowed payload size ({MAX_RESPONSE} bytes)."
+)
+
+
+def _header_value(text: str) -> bytes:
+    # As Go's server writes header values: a newline cannot end the header early.
+    return text.replace("\r", " ").replace("\n", " ").encode()
+
+
+def event_headers(request: InvocationRequest, deadline_ms: int) -> list[tuple[bytes, bytes]]:
+    """The invocation/next response headers (spec 8.3); empty ones are left out."""
+    headers = [
+        (b"Lambda-Runtime-Aws-Request-Id", request.request_id.encode()),
+        (b"Lambda-Runtime-Deadline-Ms", b"%d" % deadline_ms),
+        (b"Lambda-Runtime-Invoked-Function-Arn", request.invoked_function_arn.encode()),
+    ]
+    for name, value in (
+        (b"Lambda-Runtime-Trace-Id", request.trace_id),
+        (b"Lambda-Runtime-Client-Context", request.client_context),
+        (b"Lambda-Runtime-Cognito-Identity", request.cognito_identity),
+        (b"Lambda-Runtime-Aws-Tenant-Id", request.tenant_id),
+    ):
+        if value:
+            headers.append((name, _header_value(value)))
+    return headers
+
+
+class RuntimeApi:
+    """Serves one environment's runtime on a loopback port of its own (AWS_LAMBDA_RUNTIME_API
+    is host:port, so a port per environment is what lets every runtime find its own)."""
+
+    def __init__(self, deliver: Deliver, peak_rss_kb: Callable[[], int] = lambda: 0) -> None:
+        self._deliver = deliver  # to the environment's process handle (EnvProcess.deliver)
+        self._peak_rss_kb = peak_rss_kb
+        self._listener = Listener(self)
+        self._mounts: list[tuple[bytes, Routes]] = []
+        self.state = State.STARTED
+        self._waiting: Reply | None = None  # a parked invocation/next
+        self._event: tuple[InvocationRequest, int] | None = None  # not yet handed out
+        self._current: str | None = None  # request id handed out and not yet answered
+
+    async def start(self, host: str = "127.0.0.1") -> str:
+        """Listen; returns the AWS_LAMBDA_RUNTIME_API value."""
+        port = await self._listener.start(host)
+        return f"{host}:{port}"
+
+    def close(self) -> None:
+        self._listener.close()
+        self._waiting = None
+
+    def mount(self, prefix: bytes, routes: Routes) -> None:
+        """Serve every path under `prefix` (e.g. b"/2020-01-01/extension/") with `routes`."""
+        self._mounts.append((prefix, routes))
+
+    # -- from the environment ------------------------------------------------------------
+
+    def invoke(self, request: InvocationRequest, deadline_ms: int) -> None:
+        """Hand the event to the runtime: now if it waits in invocation/next, else at its
+        next call."""
+        self._event = (request, deadline_ms)
+        self._current = None
+        waiting = self._waiting
+        if waiting is not None and waiting.open:
+            self._hand_out(waiting)
+
+    # -- Routes ----------------------------------------------------------------------------
+
+    def body_limit(self, request: Request) -> int:
+        mounted = self._mounted(request.path)
+        if mounted is not None:
+            return mounted.body_limit(request)
+        return MAX_RESPONSE if request.method == b"POST" else 0
+
+    def handle(self, request: Request, reply: Reply) -> None:
+        path, method = request.path, request.method
+        if path == _NEXT:
+            if method != b"GET":
+                reply.send(405)
+            else:
+                self._next(reply)
+        elif path.startswith(_INVOCATION):
+            request_id, _, action = path[len(_INVOCATION) :].partition(b"/")
+            if action not in (b"response", b"error") or not request_id:
+                _not_found(reply)
+            elif method != b"POST":
+                reply.send(405)
+            elif action == b"response":
+                self._response(request_id.decode("latin-1"), request, reply)
+            else:
+                self._invocation_error(request_id.decode("latin-1"), request, reply)
+        elif path == _INIT_ERROR:
+            if method != b"POST":
+                reply.send(405)
+            else:
+                self._init_error(request, reply)
+        elif (mounted := self._mounted(path)) is not None:
+            mounted.handle(request, reply)
+        else:
+            _not_found(reply)
+
+    def disconnected(self, reply: Reply) -> None:
+        if reply is self._waiting:
+            self._waiting = None  # the event, if one comes, waits for the next call
+
+    def _mounted(self, path: bytes) -> Routes | None:
+        for prefix, routes in self._mounts:
+            if path.startswith(prefix):
+                return routes
+        return None
+
+    # -- the runtime's calls -----------------------------------------------------------------
+
+    def _next(self, reply: Reply) -> None:
+        state = self.state
+        if state is State.INIT_ERROR:
+            reply.send(403, _transition(state, "Ready"))
+            return
+        if self._waiting is not None and self._waiting.open:
+            self._waiting.send(500, _error("InternalServerError", "Replaced by a newer call"))
+        self._waiting = reply
+        self.state = State.RUNNING
+        if state is State.STARTED:
+            self._deliver(Frame(READY, {}, b"", 0))  # init ends at the first next
+        if self._event is not None and self._waiting is reply:
+            self._hand_out(reply)
+
+    def _hand_out(self, reply: Reply) -> None:
+        assert self._event is not None
+        request, deadline_ms = self._event
+        self._event = None
+        self._waiting = None
+        self._current = request.request_id
+        reply.send(200, request.payload, event_headers(request, deadline_ms))
+
+    def _check_answer(self, request_id: str, target: str, reply: Reply) -> bool:
+        if self.state is not State.RUNNING:
+            reply.send(403, _transition(self.state, target))
+            return False
+        if request_id != self._current:
+            reply.send(400, INVALID_REQUEST_ID)
+            return False
+        return True
+
+    def _answered(self, kind: int, payload: bytes, size: int) -> None:
+        self._current = None
+        self.state = State.RESPONSE_SENT
+        self._deliver(Frame(kind, {"rss_kb": self._peak_rss_kb()}, payload, size))
+
+    def _response(self, request_id: str, request: Request, reply: Reply) -> None:
+        if not self._check_answer(request_id, "InvocationResponse", reply):
+            return
+        if request.truncated:
+            reply.send(413, TOO_LARGE)
+            self._answered(RESULT, b"", request.size)  # the caller gets the size error
+            return
+        reply.send(202, _ACCEPTED)
+        self._answered(RESULT, bytes(request.body), request.size)
+
+    def _invocation_error(self, request_id: str, request: Request, reply: Reply) -> None:
+        if not self._check_answer(request_id, "InvocationErrorResponse", reply):
+            return
+        if request.truncated:
+            reply.send(413, TOO_LARGE)
+            self._answered(ERROR, b"", request.size)
+            return
+        reply.send(202, _ACCEPTED)
+        payload = error_document(request)
+        self._answered(ERROR, payload, len(payload))
+
+    def _init_error(self, request: Request, reply: Reply) -> None:
+        if self.state is not State.STARTED:
+            reply.send(403, _transition(self.state, "InitError"))
+            return
+        self.state = State.INIT_ERROR
+        reply.send(202, _ACCEPTED)
+        self._deliver(Frame(INIT_ERROR, {}, error_document(request), request.size))
+
+
+def error_document(request: Request) -> bytes:
+    """What the caller gets for a reported error: the body as posted (Lambda passes it
+    through, whatever it holds), or, for an error-cause body, that document without its
+    X-Ray `errorCause` (spec 8.3)."""
+    body = bytes(request.body)
+    content_type = request.headers.get(b"content-type", b"").split(b";", 1)[0].strip()
+    if content_type != _ERROR_CAUSE:
+        return body
+    try:
+        parsed = json.loads(body)
+    except ValueError:
+        parsed = None
+    if not isinstance(parsed, dict):
+        return json.dumps("Invalid error body").encode()
+    parsed.pop("errorCause", None)
+    return json.dumps(parsed).encode()
+
+
+def _not_found(reply: Reply) -> None:
+    reply.send(404, b"404 page not found\n", content_type=b"text/plain; charset=utf-8")
