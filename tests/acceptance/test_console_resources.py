@@ -245,10 +245,24 @@ def test_the_function_page_links_its_trigger_and_dlq(virtual: Server) -> None:
         DeadLetterConfig={"TargetArn": queue_arn},
     )  # fmt: skip
     lam.create_event_source_mapping(FunctionName=name, EventSourceArn=queue_arn, Enabled=False)
+    function_arn = lam.get_function(FunctionName=name)["Configuration"]["FunctionArn"]
+    topic = _name("alerts")
+    topic_arn = virtual.client("sns").create_topic(Name=topic)["TopicArn"]
+    virtual.client("sns").subscribe(TopicArn=topic_arn, Protocol="lambda", Endpoint=function_arn)
+    events = virtual.client("events")
+    bus, rule = _name("bus"), _name("to-fn")
+    events.create_event_bus(Name=bus)
+    events.put_rule(Name=rule, EventBusName=bus, EventPattern='{"source": ["x"]}')
+    events.put_targets(Rule=rule, EventBusName=bus, Targets=[{"Id": "f", "Arn": function_arn}])
+
     page = httpx.get(f"{virtual.endpoint}{UI}/functions/{name}").text
     assert page.count(f'href="{UI}/resources/queues/{queue}"') == 2  # trigger and DLQ
-    consumers = _get(virtual, f"/resources/queues/{queue}")["consumers"]
-    assert [c["functionName"] for c in consumers] == [name]
+    assert f'href="{UI}/resources/topics/{topic}"' in page
+    assert f'href="{UI}/resources/buses/{bus}"' in page
+    sources = {t["source"] for t in _get(virtual, f"/functions/{name}")["triggers"]}
+    account = function_arn.split(":")[4]
+    rule_arn = f"arn:aws:events:us-east-1:{account}:rule/{bus}/{rule}"
+    assert sources == {queue_arn, topic_arn, rule_arn}
 
 
 def test_unknown_resources_get_errors_and_the_server_keeps_serving(virtual: Server) -> None:

@@ -14,21 +14,11 @@ from lambdalite.platform import Platform
 KINDS = ("queues", "streams", "topics", "buses")
 
 
-async def all_topics(p: Platform) -> list[str]:
-    arns: list[str] = []
-    token: str | None = None
-    while True:
-        page, token = await p.sns.list_topics(token)
-        arns += page
-        if token is None:
-            return arns
-
-
 async def resources_list(p: Platform) -> dict[str, Any]:
     queues = [await queue_view.queue_row(p, p.sqs.queue(n)) for n in p.sqs.names()]
     streams = [stream_view.stream_row(s) for s in await p.kinesis.streams()]
     topics = []
-    for arn in await all_topics(p):
+    for arn in await topic_view.all_topics(p):
         attrs = await p.sns.topic_attributes(arn)
         topics.append(
             {

@@ -13,6 +13,16 @@ from lambdalite.services.sns.model import Subscription
 _HIDDEN = {"Policy", "EffectiveDeliveryPolicy"}  # long boilerplate; the twin keeps them
 
 
+async def all_topics(p: Platform) -> list[str]:
+    arns: list[str] = []
+    token: str | None = None
+    while True:
+        page, token = await p.sns.list_topics(token)
+        arns += page
+        if token is None:
+            return arns
+
+
 def _policy(text: str | None) -> Any:
     if not text:
         return None
