@@ -9,6 +9,7 @@ import json
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
+from lambdalite.api import console_forms
 from lambdalite.api.errors import error_response
 from lambdalite.api.http import JSON, Headers, Request
 from lambdalite.api.lambda_api.invoke import invoke
@@ -63,6 +64,9 @@ async def _invoke(p: Platform, form: dict[str, list[str]]) -> dict[str, Any]:
 
 
 async def _run(p: Platform, action: str, form: dict[str, list[str]]) -> dict[str, Any]:
+    resource_form = console_forms.FORMS.get(action)
+    if resource_form is not None:  # the resources screen's Send/Put/Publish forms
+        return await resource_form(p, form)
     if action == "invoke":
         return await _invoke(p, form)
     if action == "reinvoke":

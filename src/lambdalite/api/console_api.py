@@ -6,6 +6,7 @@ Every page and its twin render the same view model (console/views.py and neighbo
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Awaitable, Callable
@@ -13,10 +14,17 @@ from importlib import resources
 from typing import Any
 from urllib.parse import unquote
 
-from lambdalite.api import console_actions, metrics_routes, sse
+from lambdalite.api import console_actions, coverage, metrics_routes, sse
 from lambdalite.api.errors import error_response
 from lambdalite.api.http import JSON, Headers, Receive, Request, Scope, Send, decode_headers
-from lambdalite.console import dlq_view, journey_view, live, mappings_view, views
+from lambdalite.console import (
+    dlq_view,
+    journey_view,
+    live,
+    mappings_view,
+    resources_view,
+    views,
+)
 from lambdalite.console.guard import Forbidden, Guard
 from lambdalite.console.logfilter import compile_filter
 from lambdalite.console.render import render
@@ -99,6 +107,25 @@ async def _batch(p: Platform, request: Request, batch_id: str) -> dict[str, Any]
     return await mappings_view.batch_view(p, batch_id or request.query_value("request-id") or "")
 
 
+async def _resources(p: Platform, request: Request, arg: str) -> dict[str, Any]:
+    if not arg:
+        return await resources_view.resources_list(p)
+    kind, _, name = arg.partition("/")
+    return await resources_view.resource(p, kind, name)
+
+
+@functools.cache
+def _coverage_doc() -> dict[str, Any]:
+    """The coverage twin's document (routing is fixed once the server runs)."""
+    from lambdalite.api.app import served_operations  # app imports this module
+
+    return coverage.to_json(coverage.build(served_operations()))
+
+
+async def _coverage(p: Platform, request: Request, _: str) -> dict[str, Any]:
+    return {**_coverage_doc(), "clock": views.clock_view(p)}
+
+
 # name -> (view model, page template, fragment template)
 SCREENS: dict[str, tuple[Model, str, str]] = {
     "overview": (_overview, "overview.html", "_overview_rows.html"),
@@ -111,10 +138,13 @@ SCREENS: dict[str, tuple[Model, str, str]] = {
     "logs": (_logs, "_log_lines.html", "_log_lines.html"),
     "mappings": (_mappings, "mappings.html", "_mapping_rows.html"),
     "batches": (_batch, "batch.html", "_batch.html"),
+    "resources": (_resources, "resources.html", "resources.html"),
+    "coverage": (_coverage, "coverage.html", "coverage.html"),
 }
 # Screens whose page for one item is not their list page.
-_PAGES_OF_ONE = {"dlq": "dlq_queue.html"}
-_ROUTE = re.compile(r"^/(?:(?P<screen>[a-z]+)(?:/(?P<arg>[^/]+))?)?/?$")
+_PAGES_OF_ONE = {"dlq": "dlq_queue.html", "resources": "resource.html"}
+_ROUTE = re.compile(r"^/(?:(?P<screen>[a-z]+)(?:/(?P<arg>[^/]+(?:/[^/]+)?))?)?/?$")
+_TWO_SEGMENTS = {"resources"}  # /resources/<kind>/<name>
 
 
 class ConsoleApi:
@@ -183,6 +213,8 @@ class ConsoleApi:
         rest = request.path.removeprefix(f"{UI}/fragments" if fragment else base)
         match = _ROUTE.match(rest)
         screen = (match.group("screen") or "overview") if match else None
+        if match and "/" in (match.group("arg") or "") and screen not in _TWO_SEGMENTS:
+            screen = None
         if screen is None or screen not in SCREENS:
             raise UnknownOperationException(f"Unknown operation GET {request.path}")
         model, page, part = SCREENS[screen]

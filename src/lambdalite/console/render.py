@@ -10,6 +10,8 @@ from typing import Any
 
 import jinja2
 
+from lambdalite.console.links import resource_path
+
 
 def when(timestamp: float | None) -> str:
     if timestamp is None:
@@ -37,6 +39,7 @@ def environment() -> jinja2.Environment:
     )
     env.filters["when"] = when
     env.filters["pretty"] = pretty
+    env.filters["resource_link"] = resource_path
     env.filters["tojson_pretty"] = lambda v: json.dumps(v, indent=2, ensure_ascii=False)
     return env
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from lambdalite.asyncq import journey
 from lambdalite.clock import VirtualClock
+from lambdalite.console.triggers import service_triggers
 from lambdalite.model.function import FunctionConfig
 from lambdalite.observe.journal import JournalEntry
 from lambdalite.platform import Platform
@@ -137,7 +138,8 @@ async def function_detail(p: Platform, name: str, *, failed_only: bool = False) 
         "triggers": [
             {"uuid": m.uuid, "source": m.event_source_arn, "state": m.state.value}
             for m in mappings.items
-        ],
+        ]
+        + await service_triggers(p, p.functions.arn(c.name)),
         "destinations": [
             {
                 "qualifier": cfg.qualifier,
