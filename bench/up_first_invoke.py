@@ -3,7 +3,10 @@
 SQS-triggered app whose function has a requirements.txt (a wheel made here; pip reads no
 index), with the build cache cold and warm (run by hand).
 
-    PYTHONPATH=src python bench/up_first_invoke.py [--rounds 3]
+    PYTHONPATH=src python bench/up_first_invoke.py [--rounds 3] [--example order-pipeline]
+
+With --example, the app is one of examples/ (its first function invoked with an empty SQS
+batch) instead of the bench's own app with a requirement.
 
 Each round runs `lambdalite up` on a new data dir and notes when the server answers its
 health route, when the stack is deployed, and when the function first answers an invoke:
@@ -50,7 +53,9 @@ Resources:
 APP = "import benchdep\n\ndef handler(event, context):\n    return benchdep.OK\n"
 
 
-def one_round(tmp: Path, app: Path, cache: Path, env: dict[str, str]) -> tuple[float, ...]:
+def one_round(
+    tmp: Path, app: Path, cache: Path, env: dict[str, str], function: str = "OrderFunction"
+) -> tuple[float, ...]:
     data = Path(tempfile.mkdtemp(dir=tmp))
     port = free_port()
     log = data / "up.log"
@@ -83,11 +88,14 @@ def one_round(tmp: Path, app: Path, cache: Path, env: dict[str, str]) -> tuple[f
         name = next(
             line.split(": ", 1)[1]
             for line in log.read_text().splitlines()
-            if line.startswith("Function OrderFunction: ")
+            if line.startswith(f"Function {function}: ")
         )
         while True:
-            response = lam.invoke(FunctionName=name, Payload=b"{}")
-            if "FunctionError" not in response and response["Payload"].read() == b"true":
+            response = lam.invoke(FunctionName=name, Payload=b'{"Records": []}')
+            if "FunctionError" not in response and response["Payload"].read() in (
+                b"true",  # the bench's own app
+                b'{"batchItemFailures": []}',  # an example's SQS consumer
+            ):
                 marks.append(time.perf_counter() - started)
                 return tuple(marks)
     finally:
@@ -98,22 +106,30 @@ def one_round(tmp: Path, app: Path, cache: Path, env: dict[str, str]) -> tuple[f
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--example", help="an app of examples/, e.g. order-pipeline")
+    parser.add_argument("--function", default="ProcessOrders", help="its function to invoke")
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="bench-up-"))
     try:
         app = tmp / "app"
-        (app / "src").mkdir(parents=True)
-        (app / "template.yaml").write_text(TEMPLATE)
-        (app / "src" / "app.py").write_text(APP)
-        (app / "src" / "requirements.txt").write_text("benchdep==1.0\n")
+        function = "OrderFunction"
+        if args.example:
+            examples = Path(__file__).resolve().parent.parent / "examples"
+            shutil.copytree(examples / args.example, app, ignore=shutil.ignore_patterns("tests"))
+            function = args.function
+        else:
+            (app / "src").mkdir(parents=True)
+            (app / "template.yaml").write_text(TEMPLATE)
+            (app / "src" / "app.py").write_text(APP)
+            (app / "src" / "requirements.txt").write_text("benchdep==1.0\n")
         make_wheel(tmp / "wheels", "benchdep", "1.0", "OK = True\n")
         env = {**os.environ, **offline_pip_env(tmp / "wheels")}
         rows: dict[str, list[tuple[float, ...]]] = {"cold": [], "warm": []}
         for _ in range(args.rounds):
             cache = tmp / "cache"
             shutil.rmtree(cache, ignore_errors=True)
-            rows["cold"].append(one_round(tmp, app, cache, env))
-            rows["warm"].append(one_round(tmp, app, cache, env))
+            rows["cold"].append(one_round(tmp, app, cache, env, function))
+            rows["warm"].append(one_round(tmp, app, cache, env, function))
         for name, marks in rows.items():
             health, deployed, invoked = (statistics.median(m[i] for m in marks) for i in range(3))
             print(
