@@ -4,7 +4,6 @@ timeout, map the answer, or answer with the gateway's own error."""
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from typing import Any
 
@@ -12,7 +11,7 @@ from lambdalite.api.eager import start_eagerly
 from lambdalite.config import Settings
 from lambdalite.errors import TooManyRequestsException
 from lambdalite.gateway import cors, errors
-from lambdalite.gateway.events import EventContext, alb_event, http_event, rest_event
+from lambdalite.gateway.events import EventContext, alb_event, encode, http_event, rest_event
 from lambdalite.gateway.locate import ApiTarget, UrlTarget
 from lambdalite.gateway.model import ApiKind, Route
 from lambdalite.gateway.request import GatewayRequest, is_text, media_type_matches
@@ -59,7 +58,7 @@ class GatewayHandler:
         self, target: Target, event: dict[str, Any], timeout_ms: int | None, trigger: Trigger,
         trace_id: str | None,
     ) -> InvocationResult:  # fmt: skip
-        payload = json.dumps(event).encode()
+        payload = encode(event)
         if len(payload) > SYNC_PAYLOAD_LIMIT:
             raise _Refused("the event is over Lambda's synchronous payload quota")
         run = self._invoker.invoke(target, payload, trigger=trigger, trace_id=trace_id)
