@@ -180,10 +180,18 @@ def test_keep_alive_requests_one_after_another_are_all_direct() -> None:
     assert fast.writes == asgi.writes and len(fast.writes) == 3
 
 
-def test_the_gateway_serves_through_its_protocol_only_on_a_vetted_uvicorn() -> None:
+def test_the_gateway_serves_through_its_protocol_only_on_a_vetted_uvicorn(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
     assert uvicorn_fit.mismatch() is None
     assert uvicorn_fit.http_protocol() is GatewayHttpProtocol
-    assert uvicorn_fit.mismatch(version="0.1.0") == "not a vetted version"
+    monkeypatch.setattr(uvicorn, "__version__", "0.99.0")
+    with caplog.at_level("WARNING", logger="lambdalite.gateway.uvicorn_fit"):
+        assert uvicorn_fit.http_protocol() == "httptools"  # uvicorn's own, through ASGI
+    assert [r.getMessage() for r in caplog.records] == [
+        "uvicorn 0.99.0: not a vetted version; the HTTP gateway serves through uvicorn's own "
+        "httptools protocol (header names lowercased in REST events, no direct path)"
+    ]
 
 
 def test_the_check_sees_a_changed_request_cycle() -> None:
