@@ -5,9 +5,10 @@ the example's fields (request ids and times, which the gateway makes, aside)."""
 from __future__ import annotations
 
 import base64
+import json
 from typing import Any
 
-from lambdalite.gateway.events import EventContext, alb_event, http_event, rest_event
+from lambdalite.gateway.events import EventContext, alb_event, encode, http_event, rest_event
 from lambdalite.gateway.request import GatewayRequest
 
 TIME_MS = 1589522469693  # the 1.0 example's requestTimeEpoch
@@ -262,3 +263,9 @@ def test_alb_multi_value_maps_replace_the_single_ones() -> None:
     assert event["multiValueHeaders"] == {"x-t": ["1", "2"]}
     # ALB passes query values as sent, still percent-encoded.
     assert event["multiValueQueryStringParameters"] == {"a": ["1", "%20"]}
+
+
+def test_an_event_is_encoded_as_json_whatever_its_text() -> None:
+    event = {"body": "caf\u00e9 \U0001f600", "n": 1, "none": None, "ok": True, "odd": "\ud800"}
+    assert json.loads(encode(event)) == event  # a lone surrogate too (json's escapes)
+    assert json.loads(encode({"body": "caf\u00e9"})) == {"body": "caf\u00e9"}

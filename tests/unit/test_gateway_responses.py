@@ -151,3 +151,19 @@ def test_default_route_catches_the_rest_and_parameters_are_decoded() -> None:
     match = table.match("DELETE", "/anything/else")
     assert match is not None and match.route.path == "$default"
     assert _table(("GET", "/a")).match("POST", "/a") is None
+
+
+def test_an_answer_is_read_as_pythons_json_reads_it() -> None:
+    """NaN and integers past 64 bits, which a Python handler's answer may hold."""
+    answer = b'{"statusCode": 200, "headers": {"x-nan": NaN, "x-big": 123456789012345678901}}'
+    headers = dict(v2_response(answer).headers)
+    assert headers["x-nan"] == "nan" and headers["x-big"] == "123456789012345678901"
+    with pytest.raises(MalformedResponse):
+        v1_response(b'{"statusCode": 200,')
+
+
+def test_a_request_header_is_its_last_value_whatever_the_case() -> None:
+    from lambdalite.gateway.request import GatewayRequest
+
+    req = GatewayRequest("GET", "/", "", [("X-A", "1"), ("x-a", "2"), ("B", "3")], b"")
+    assert req.header("x-A") == "2" and req.header("b") == "3" and req.header("c") is None

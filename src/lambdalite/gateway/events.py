@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import json
 from dataclasses import dataclass
 from typing import Any
+
+import orjson
 
 from lambdalite.gateway.request import GatewayRequest, body_field, request_time
 
@@ -191,3 +194,12 @@ def alb_event(
         event["headers"] = {name.lower(): value for name, value in req.headers}
     event["body"], event["isBase64Encoded"] = body_field(req.body, binary)
     return event
+
+
+def encode(event: dict[str, Any]) -> bytes:
+    """The event as the function receives it: compact JSON, text as UTF-8 (orjson, about
+    ten times json's speed on a warm request's event)."""
+    try:
+        return orjson.dumps(event)
+    except orjson.JSONEncodeError:  # a lone surrogate or an integer past 64 bits
+        return json.dumps(event).encode()

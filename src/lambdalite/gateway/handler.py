@@ -4,14 +4,14 @@ timeout, map the answer, or answer with the gateway's own error."""
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from typing import Any
 
+from lambdalite.api.eager import start_eagerly
 from lambdalite.config import Settings
 from lambdalite.errors import TooManyRequestsException
 from lambdalite.gateway import cors, errors
-from lambdalite.gateway.events import EventContext, alb_event, http_event, rest_event
+from lambdalite.gateway.events import EventContext, alb_event, encode, http_event, rest_event
 from lambdalite.gateway.locate import ApiTarget, UrlTarget
 from lambdalite.gateway.model import ApiKind, Route
 from lambdalite.gateway.request import GatewayRequest, is_text, media_type_matches
@@ -58,19 +58,20 @@ class GatewayHandler:
         self, target: Target, event: dict[str, Any], timeout_ms: int | None, trigger: Trigger,
         trace_id: str | None,
     ) -> InvocationResult:  # fmt: skip
-        payload = json.dumps(event).encode()
+        payload = encode(event)
         if len(payload) > SYNC_PAYLOAD_LIMIT:
             raise _Refused("the event is over Lambda's synchronous payload quota")
         run = self._invoker.invoke(target, payload, trigger=trigger, trace_id=trace_id)
         if timeout_ms is None or target.config.timeout * 1000 + _MARGIN_MS <= timeout_ms:
             return (await run)[1]
-        # asyncio.wait, not wait_for: the function keeps running after the gateway gives up.
-        task = asyncio.ensure_future(run)
-        done, _ = await asyncio.wait({task}, timeout=timeout_ms / 1000)
-        if not done:
-            task.add_done_callback(_settle)
+        # Started as its own run (no Task: api/eager.py), so that it keeps running after the
+        # gateway gives up, as on AWS; one timer stands for the integration timeout.
+        loop = asyncio.get_running_loop()
+        running = start_eagerly(loop, run)
+        if not running.done() and not await _settled_within(loop, running, timeout_ms / 1000):
+            running.add_done_callback(_settle)
             raise TimedOut()
-        return task.result()[1]
+        return running.result()[1]
 
     # API Gateway REST and HTTP APIs, and ALB targets -----------------------------------
 
@@ -232,6 +233,27 @@ def _iam_authorizer(req: GatewayRequest, account_id: str) -> dict[str, Any] | No
             "userId": access_key,
         }
     }
+
+
+async def _settled_within(
+    loop: asyncio.AbstractEventLoop, run: asyncio.Future[Any], seconds: float
+) -> bool:
+    """Wait for `run` at most `seconds`; whether it is done. Cancelling the wait leaves
+    `run` running."""
+    woken: asyncio.Future[None] = loop.create_future()
+
+    def wake(_: object = None) -> None:
+        if not woken.done():
+            woken.set_result(None)
+
+    timer = loop.call_later(seconds, wake)
+    run.add_done_callback(wake)
+    try:
+        await woken
+    finally:
+        timer.cancel()
+        run.remove_done_callback(wake)
+    return run.done()
 
 
 def _settle(task: asyncio.Future[Any]) -> None:

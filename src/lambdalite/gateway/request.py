@@ -29,6 +29,8 @@ class GatewayRequest:
     source_ip: str = "127.0.0.1"
     protocol: str = "HTTP/1.1"
     time_ms: int = field(default_factory=lambda: time.time_ns() // 1_000_000)
+    # Lowercased name -> last value, built on the first header() (a request asks several).
+    _last: dict[str, str] | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def path(self) -> str:
@@ -36,14 +38,14 @@ class GatewayRequest:
 
     def header(self, name: str) -> str | None:
         """The last value of a header, by case-insensitive name."""
-        name = name.lower()
-        found = None
-        for key, value in self.headers:
-            if key.lower() == name:
-                found = value
-        return found
+        last = self._last
+        if last is None:
+            last = self._last = {key.lower(): value for key, value in self.headers}
+        return last.get(name.lower())
 
     def query(self) -> list[tuple[str, str]]:
+        if not self.query_string:
+            return []
         return parse_qsl(self.query_string, keep_blank_values=True)
 
 

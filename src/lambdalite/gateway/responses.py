@@ -11,6 +11,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
+
 
 class MalformedResponse(Exception):
     """The function's answer is not a valid proxy response."""
@@ -75,6 +77,10 @@ def _headers(doc: dict[str, Any]) -> list[tuple[str, str]]:
 
 
 def _parse(payload: bytes) -> Any:
+    try:
+        return orjson.loads(payload)
+    except orjson.JSONDecodeError:
+        pass  # json's reading is the rule: it also takes NaN, big integers, lone surrogates
     try:
         return json.loads(payload)
     except ValueError:
