@@ -133,6 +133,7 @@ def test_extension_registers_gets_invoke_and_shutdown(
     assert invoked["eventType"] == "INVOKE" and invoked["requestId"] == request_id
     assert invoked["invokedFunctionArn"].endswith(f":function:{name}")
     assert isinstance(invoked["deadlineMs"], int)
+    assert invoked["tracing"]["type"] == "X-Amzn-Trace-Id"
 
     second, _ = invoke(lam, name)  # warm: the same extension, a second INVOKE
     assert [e["requestId"] for e in events(record)][1] == second["ResponseMetadata"]["RequestId"]
@@ -161,7 +162,8 @@ def test_telemetry_subscription_gets_platform_and_function_events(
     kinds = [e["type"] for e in delivered]
     assert "platform.initStart" in kinds and "platform.initReport" in kinds
     start = next(e for e in delivered if e["type"] == "platform.start")
-    assert start["record"] == {"requestId": request_id, "version": "$LATEST"}
+    assert start["record"]["requestId"] == request_id and start["record"]["version"] == "$LATEST"
+    assert start["record"]["tracing"]["type"] == "X-Amzn-Trace-Id"
     report = next(e for e in delivered if e["type"] == "platform.report")
     assert report["record"]["requestId"] == request_id
     assert report["record"]["status"] == "success"
@@ -191,7 +193,9 @@ def test_extension_failing_init_fails_the_invocation(
     response, body = invoke(lam, name)
     assert response["StatusCode"] == 200 and response["FunctionError"] == "Unhandled"
     assert body["errorType"] == error_type
-    assert body["errorMessage"].startswith(f"RequestId: {response['ResponseMetadata']['RequestId']}")
+    assert body["errorMessage"].startswith(
+        f"RequestId: {response['ResponseMetadata']['RequestId']}"
+    )
     if mode == "bad-event":
         (answer,) = records(record)
         assert answer["register"] == 403
@@ -232,9 +236,7 @@ def test_extension_failing_mid_invoke_fails_it_and_resets(
     assert [r["register"] for r in records(record) if "register" in r] == [200, 200]
 
 
-def test_extension_hanging_at_shutdown_is_killed(
-    server: Server, lam: Any, tmp_path: Path
-) -> None:
+def test_extension_hanging_at_shutdown_is_killed(server: Server, lam: Any, tmp_path: Path) -> None:
     record = tmp_path / "record.jsonl"
     name = function(lam, layer(lam, tmp_path), record, mode="hang-on-shutdown")
     assert "FunctionError" not in invoke(lam, name)[0]
