@@ -23,7 +23,12 @@ from tests.acceptance.custom_runtimes import FIXTURES as RUNTIME_FIXTURES
 from tests.acceptance.custom_runtimes import package
 
 RECORDER = Path(__file__).resolve().parents[1] / "fixtures" / "extensions" / "recorder.py"
-HANDLER = "def handler(event, context):\n    print('hello from handler')\n    return {'ok': 1}\n"
+HANDLER = """import time
+def handler(event, context):
+    print('hello from handler')
+    time.sleep(event.get('sleep', 0))
+    return {'ok': 1}
+"""
 _names = iter(range(1_000_000))
 
 
@@ -55,7 +60,12 @@ def layer(lam: Any, root: Path, names: tuple[str, ...] = ("recorder",), mode: in
 
 
 def function(
-    lam: Any, layer_arn: str, record: Path, mode: str = "ok", runtime: str = "python3.11"
+    lam: Any,
+    layer_arn: str,
+    record: Path,
+    mode: str = "ok",
+    runtime: str = "python3.11",
+    timeout: int = 5,
 ) -> str:
     name = f"ext-{os.getpid()}-{next(_names)}"
     if runtime.startswith("provided"):
@@ -71,7 +81,7 @@ def function(
         Handler="app.handler",
         Code=code,
         Layers=[layer_arn],
-        Timeout=5,
+        Timeout=timeout,
         Environment={"Variables": {"EXT_RECORD": str(record), "EXT_MODE": mode}},
     )
     lam.get_waiter("function_active_v2").wait(
@@ -90,8 +100,8 @@ def events(path: Path) -> list[dict[str, Any]]:
     return [r["event"] for r in records(path) if "event" in r]
 
 
-def invoke(lam: Any, name: str) -> tuple[dict[str, Any], Any]:
-    response = lam.invoke(FunctionName=name, Payload=b"{}")
+def invoke(lam: Any, name: str, payload: bytes = b"{}") -> tuple[dict[str, Any], Any]:
+    response = lam.invoke(FunctionName=name, Payload=payload)
     return response, json.loads(response["Payload"].read())
 
 
@@ -245,3 +255,27 @@ def test_extension_hanging_at_shutdown_is_killed(server: Server, lam: Any, tmp_p
     assert events(record)[-1]["eventType"] == "SHUTDOWN"
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)
+
+
+def test_function_timeout_shuts_extensions_down_with_reason_timeout(
+    server: Server, lam: Any, tmp_path: Path
+) -> None:
+    record = tmp_path / "record.jsonl"
+    name = function(lam, layer(lam, tmp_path), record, timeout=1)
+    response, body = invoke(lam, name, b'{"sleep": 30}')
+    assert body["errorType"] == "Sandbox.Timedout"
+    drain(server.endpoint)  # the environment's reset: its Shutdown phase
+    last = events(record)[-1]
+    assert last["eventType"] == "SHUTDOWN" and last["shutdownReason"] == "timeout"
+
+
+def test_extension_missing_the_deadline_after_invoke_times_it_out(
+    server: Server, lam: Any, tmp_path: Path
+) -> None:
+    """The function's timeout bounds the whole Invoke phase, extensions' part included."""
+    record = tmp_path / "record.jsonl"
+    name = function(lam, layer(lam, tmp_path), record, mode="stall-on-invoke", timeout=1)
+    response, body = invoke(lam, name)
+    assert response["FunctionError"] == "Unhandled"
+    assert body["errorType"] == "Sandbox.Timedout"
+    assert "Status: timeout" in log_text(server, name) or "Task timed out" in log_text(server, name)
