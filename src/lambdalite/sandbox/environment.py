@@ -235,7 +235,8 @@ class Environment:
             self.log.line(*self.lines.init_report(init_ms, "error", error_type))
             return init_ms, refused
         deadline = self._loop.time() + self._init_timeout_s
-        found = find_extensions(spec.layer_dirs) if spec.layer_dirs else []
+        # SnapStart restores fork from the version's snapshot, which cannot start them.
+        found = find_extensions(spec.layer_dirs) if spec.layer_dirs and not self.restores else []
         if found:
             failed = await self._start_extensions(found, cfg, deadline, request_id)
             if failed is not None:
@@ -455,9 +456,10 @@ class Environment:
         # Logged once the request is on its way: the environment works meanwhile, and its
         # output is read only after this coroutine yields, so START still comes first.
         self.log.line(*self.lines.start(request.request_id, spec.function_version))
-        self._publish("platform.start", _with_tracing(
-            {"requestId": request.request_id, "version": spec.function_version}, request
-        ))  # fmt: skip
+        if host is not None:  # (no record built on the hot path of functions without)
+            start: dict[str, Any] = {"requestId": request.request_id}
+            start["version"] = spec.function_version
+            self._publish("platform.start", _with_tracing(start, request))
         if linger and host is None:
             self.proc.spin_until_answer(SPIN_FOR_ANSWER_S)
         started = time.perf_counter()
