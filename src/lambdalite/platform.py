@@ -322,6 +322,7 @@ class Platform:
         await self.code_watcher.scan()  # edits made before the drain count as made
         await self.functions.wait_settled()  # state transitions: SnapStart snapshots, ...
         await self.provisioned.wait_settled()  # provisioned environments being initialised
+        await self.pool.settle()  # extensions: Shutdown phases, Telemetry API batches due
         loops = [loop for component in self.components for loop in component.due_loops()]
         # asyncio.wait, not asyncio.timeout: no server module relies on a current task.
         drained = asyncio.ensure_future(drain_all(loops))

@@ -13,7 +13,7 @@ import shutil
 import signal
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from enum import Enum
 from json.encoder import encode_basestring_ascii
 from pathlib import Path
@@ -22,11 +22,15 @@ from typing import Any
 from lambdalite.clock import Clock, SystemClock
 from lambdalite.sandbox import outcomes
 from lambdalite.sandbox.envvars import build_env, log_group
+from lambdalite.sandbox.extensions.discover import find_extensions
+from lambdalite.sandbox.extensions.host import RUNTIME_SHUTDOWN_S, ExtensionHost
+from lambdalite.sandbox.extensions.mux import MountedApis
 from lambdalite.sandbox.forkserver import ForkServerClient
 from lambdalite.sandbox.logstream import LogStream, iso_now, stream_name
-from lambdalite.sandbox.platform_lines import platform_lines
+from lambdalite.sandbox.platform_lines import platform_lines, runtime_version
 from lambdalite.sandbox.process import EnvProcess, Outcome
 from lambdalite.sandbox.protocol import ERROR, INIT_ERROR, INVOKE, READY, RESULT
+from lambdalite.sandbox.runtime_api.http import Routes
 from lambdalite.sandbox.types import (
     EnvironmentSpec,
     InvocationRequest,
@@ -156,6 +160,13 @@ class Environment:
         self._timed_out = False
         self._discarded = False
         self._loop = asyncio.get_running_loop()  # retire() may be called from sync code
+        # External extensions (sandbox/extensions/): None for functions without any, which
+        # then pay nothing, not even a listener for the Python runtimes.
+        self.extensions: ExtensionHost | None = None
+        self._apis: MountedApis | None = None
+        self._shutdown_reason = "spindown"  # what SHUTDOWN tells the extensions
+        # The pool's, to wait for a Shutdown phase still running (its drain hook).
+        self.on_closing: Callable[[asyncio.Task[None]], None] | None = None
 
     @property
     def pid(self) -> int | None:
@@ -223,11 +234,25 @@ class Environment:
             error_type = outcomes.error_type_of(refused)
             self.log.line(*self.lines.init_report(init_ms, "error", error_type))
             return init_ms, refused
-        waiter = self.proc.arm(self._init_timeout_s)
+        deadline = self._loop.time() + self._init_timeout_s
+        # SnapStart restores fork from the version's snapshot, which cannot start them.
+        found = find_extensions(spec.layer_dirs) if spec.layer_dirs and not self.restores else []
+        if found:
+            failed = await self._start_extensions(found, cfg, deadline, request_id)
+            if failed is not None:
+                return self._init_failed(started, *failed)
+        waiter = self.proc.arm(max(deadline - self._loop.time(), 0.001))
         await self._spawn(cfg)
         outcome = await waiter
         init_ms = (time.perf_counter() - started) * 1000
         if outcome.frame is not None and outcome.frame.kind == READY:
+            host = self.extensions
+            if host is not None:
+                self._publish_init("platform.initRuntimeDone", "success")
+                if not await host.init_done(deadline):
+                    return self._init_failed(started, *self._extensions_failure(request_id))
+                init_ms = (time.perf_counter() - started) * 1000
+                self._publish_init("platform.initReport", "success", init_ms)
             if self.restores:
                 self.log.line(*self.lines.restore_report(init_ms, "success", None))
             return init_ms, None
@@ -238,12 +263,99 @@ class Environment:
             failure, status = outcome.frame.payload, "error"
         else:
             failure, status = self._crash(request_id, outcome), "error"
+        return self._init_failed(started, failure, status)
+
+    def _init_failed(self, started: float, failure: bytes, status: str) -> tuple[float, bytes]:
+        init_ms = (time.perf_counter() - started) * 1000
         error_type = outcomes.error_type_of(failure)
         if self.restores:
             self.log.line(*self.lines.restore_report(init_ms, status, error_type))
         else:
             self.log.line(*self.lines.init_report(init_ms, status, error_type, self.init_type))
+        self._publish_init("platform.initReport", status, init_ms, error_type)
         return init_ms, failure
+
+    # -- extensions (sandbox/extensions/) ----------------------------------------------------
+
+    async def _start_extensions(
+        self, found: Sequence[tuple[str, Path]], cfg: dict[str, Any], deadline: float, rid: str
+    ) -> tuple[bytes, str] | None:
+        """Extension init: start them, wait until each registered (else the failure)."""
+        spec = self.spec
+        host = ExtensionHost(
+            spec, found, self.log, self.clock, self._mount, text_log=spec.log_format != "JSON"
+        )
+        host.on_failure = self._extension_failed
+        self.extensions = host
+        self.log.tap = host.function_line
+        cfg["env"]["AWS_LAMBDA_RUNTIME_API"] = await self._api_address()
+        version, digest = runtime_version(spec.runtime)
+        self._publish_init(
+            "platform.initStart", None, runtimeVersion=version,
+            runtimeVersionArn=f"arn:aws:lambda:{spec.region}::runtime:{digest}",
+            functionName=spec.function_name, functionVersion=spec.function_version,
+        )  # fmt: skip
+        await host.launch(self._forkserver, cfg)
+        if await host.registered(deadline):
+            return None
+        return self._extensions_failure(rid)
+
+    def _extensions_failure(self, rid: str) -> tuple[bytes, str]:
+        """The error document and status of an extension failure (or timeout) in init."""
+        host = self.extensions
+        assert host is not None
+        self._shutdown_reason = "failure"
+        if host.failure is None:
+            self._shutdown_reason = "timeout"
+            return outcomes.timed_out(rid, self.spec.timeout_s), "timeout"
+        error_type, reason = host.failure
+        self.log.line(f"RequestId: {rid} Error: {reason}\n", f"{error_type}\n")
+        return host.error_document(rid), "error"
+
+    def _extension_failed(self) -> None:
+        """An extension failed: an idle environment is reset now (a busy one ends its
+        invocation with the error first)."""
+        self._shutdown_reason = "failure"
+        if self.state is State.IDLE:
+            self.discard()
+
+    def _publish(self, event_type: str, record: dict[str, Any]) -> None:
+        if self.extensions is not None:
+            self.extensions.publish(event_type, record)
+
+    def _publish_init(
+        self,
+        event_type: str,
+        status: str | None,
+        init_ms: float | None = None,
+        error_type: str | None = None,
+        **more: str,
+    ) -> None:
+        if self.extensions is None:
+            return
+        record: dict[str, Any] = {"initializationType": self.init_type, "phase": "init", **more}
+        if status is not None:
+            record["status"] = status
+        if error_type:
+            record["errorType"] = error_type
+        if init_ms is not None:
+            record["metrics"] = {"durationMs": round(init_ms, 3)}
+        self.extensions.publish(event_type, record)
+
+    async def _api_address(self) -> str:
+        """AWS_LAMBDA_RUNTIME_API: a listener of its own for the Python runtimes."""
+        if self._apis is None:
+            self._apis = MountedApis()
+        return await self._apis.start()
+
+    def _mount(self, prefix: bytes, routes: Routes) -> None:
+        if self._apis is None:
+            self._apis = MountedApis()
+        self._apis.mount(prefix, routes)
+
+    def _close_apis(self) -> None:
+        if self._apis is not None:
+            self._apis.close()
 
     # -- what differs between ways to talk to an environment (runtime_api/environment.py) --
 
@@ -314,6 +426,11 @@ class Environment:
                 restore_ms=restore_ms,
             )
         )
+        if self.extensions is not None:
+            self._publish("platform.report", _report_record(
+                rid, status, error_type, duration_ms, billed, spec.memory_mb, used_mb, init_ms,
+                request,
+            ))  # fmt: skip
         self.log.flush()
         return InvocationResult(
             payload=payload,
@@ -330,14 +447,38 @@ class Environment:
 
     async def _call(self, request: InvocationRequest, linger: bool) -> tuple[bytes, str | None]:
         spec = self.spec
+        host = self.extensions
+        deadline = self._loop.time() + spec.timeout_s  # the whole Invoke phase (spec 8.2)
         waiter = self.proc.arm(float(spec.timeout_s))
-        self._send_invoke(request, linger)
+        self._send_invoke(request, linger and host is None)
+        if host is not None:
+            host.invoke(request, int(time.time() * 1000) + spec.timeout_s * 1000)
         # Logged once the request is on its way: the environment works meanwhile, and its
         # output is read only after this coroutine yields, so START still comes first.
         self.log.line(*self.lines.start(request.request_id, spec.function_version))
-        if linger:
+        if host is not None:  # (no record built on the hot path of functions without)
+            start: dict[str, Any] = {"requestId": request.request_id}
+            start["version"] = spec.function_version
+            self._publish("platform.start", _with_tracing(start, request))
+        if linger and host is None:
             self.proc.spin_until_answer(SPIN_FOR_ANSWER_S)
+        started = time.perf_counter()
         outcome = await waiter
+        answer = self._answer(request, outcome)
+        if host is not None and self.state is not State.DEAD:
+            record = {
+                "requestId": request.request_id, "status": self._status,
+                "metrics": {
+                    "durationMs": round((time.perf_counter() - started) * 1000, 3),
+                    "producedBytes": len(answer[0]),
+                },
+            }  # fmt: skip
+            self._publish("platform.runtimeDone", _with_tracing(record, request))
+            if not await host.post_invoke(deadline):  # every extension back in event/next
+                return self._invoke_failed_by_extensions(request.request_id)
+        return answer
+
+    def _answer(self, request: InvocationRequest, outcome: Outcome) -> tuple[bytes, str | None]:
         frame = outcome.frame
         if frame is not None and frame.kind in (RESULT, ERROR):
             if frame.payload_size > outcomes.MAX_RESPONSE:
@@ -349,12 +490,24 @@ class Environment:
             return frame.payload, "Unhandled"
         self.state = State.DEAD
         self._status = "error"
+        self._shutdown_reason = "failure"
         if outcome.timed_out:
             self._timed_out = True
             self._status = "timeout"
-            return outcomes.timed_out(request.request_id, spec.timeout_s), "Unhandled"
+            self._shutdown_reason = "timeout"
+            return outcomes.timed_out(request.request_id, self.spec.timeout_s), "Unhandled"
         self.proc.kill()
         return self._crash(request.request_id, outcome), "Unhandled"
+
+    def _invoke_failed_by_extensions(self, rid: str) -> tuple[bytes, str | None]:
+        """An extension crashed, reported exit/error or missed the deadline in the
+        post-invoke phase: the invocation fails and the environment is reset."""
+        self.state = State.DEAD
+        self.proc.kill()
+        failure, status = self._extensions_failure(rid)
+        self._status = status
+        self._timed_out = status == "timeout"
+        return failure, "Unhandled"
 
     def _crash(self, request_id: str, outcome: Outcome) -> bytes:
         code = outcome.exit_code if outcome.died else None
@@ -368,8 +521,21 @@ class Environment:
         if self._discarded:
             return
         self.proc.signal(signal.SIGTERM)
-        self._loop.call_later(_SHUTDOWN_S, self.proc.kill)
+        # With external extensions the runtime gets only its share of the window (spec 8.2).
+        window = _SHUTDOWN_S if self.extensions is None else RUNTIME_SHUTDOWN_S
+        self._loop.call_later(window, self.proc.kill)
         self.discard(kill=False)
+
+    def stop_extensions(self) -> asyncio.Task[None] | None:
+        """Start the extensions' Shutdown phase (once); the task ends with them all gone.
+        None when the environment has no extensions."""
+        host = self.extensions
+        if host is None:
+            return None
+        task = host.shutdown(self._shutdown_reason, self._remove_files)
+        if self.on_closing is not None:
+            self.on_closing(task)
+        return task
 
     def discard(self, kill: bool = True) -> None:
         """Never use this environment again; release everything it holds."""
@@ -381,6 +547,34 @@ class Environment:
             self.proc.kill()
         self.proc.close()
         self.log.flush()
+        if self.stop_extensions() is None:
+            self._remove_files()  # else once the extensions are gone: they share /tmp
+
+    def _remove_files(self) -> None:
+        self._close_apis()
         for directory in (self.tmp_dir, self.pycache_dir):
             if directory is not None:
                 self._loop.run_in_executor(None, shutil.rmtree, directory, True)
+
+
+def _with_tracing(record: dict[str, Any], request: InvocationRequest) -> dict[str, Any]:
+    if request.trace_id:
+        record["tracing"] = {"type": "X-Amzn-Trace-Id", "value": request.trace_id}
+    return record
+
+
+def _report_record(
+    rid: str, status: str, error_type: str | None, duration_ms: float, billed: int,
+    memory_mb: int, used_mb: int, init_ms: float | None, request: InvocationRequest,
+) -> dict[str, Any]:  # fmt: skip
+    """platform.report (observability.md, "System records")."""
+    metrics: dict[str, Any] = {
+        "durationMs": round(duration_ms, 3), "billedDurationMs": billed,
+        "memorySizeMB": memory_mb, "maxMemoryUsedMB": used_mb,
+    }  # fmt: skip
+    if init_ms is not None:
+        metrics["initDurationMs"] = round(init_ms, 3)
+    record: dict[str, Any] = {"requestId": rid, "status": status, "metrics": metrics}
+    if error_type:
+        record["errorType"] = error_type
+    return _with_tracing(record, request)

@@ -93,6 +93,8 @@ class LogStream:
         self._partial = bytearray()
         self._pending: list[LogRow] = []
         self._tail: bytearray | None = None
+        # Each line of the function's own output (extensions' Telemetry API), if set.
+        self.tap: Callable[[str], None] | None = None
 
     def feed(self, data: bytes) -> None:
         """Raw bytes from the environment's stdout/stderr."""
@@ -112,6 +114,8 @@ class LogStream:
                 nl = start + MAX_EVENT - 1
             text = partial[start : nl + 1].decode("utf-8", "replace")
             self._pending.append((self.group, self.name, now, text))
+            if self.tap is not None:
+                self.tap(text)
             start = nl + 1
         del partial[:start]
         self.flush()
@@ -121,8 +125,11 @@ class LogStream:
         now = int(self.now() * 1000)
         pending, group, name = self._pending, self.group, self.name
         if self._partial:
-            pending.append((group, name, now, self._partial.decode("utf-8", "replace")))
+            text = self._partial.decode("utf-8", "replace")
+            pending.append((group, name, now, text))
             self._partial.clear()
+            if self.tap is not None:
+                self.tap(text)
         for text in texts:
             pending.append((group, name, now, text))
             if self._tail is not None:

@@ -117,6 +117,8 @@ class SandboxPool:
         # outside the warm lists, so never reaped, retired or taken by other invocations.
         self._provisioned: dict[tuple[str, str], list[Environment]] = {}
         self._group_of: dict[Environment, tuple[str, str]] = {}
+        # Environments' Shutdown phases still running (their extensions get SHUTDOWN).
+        self._closing: set[asyncio.Task[None]] = set()
 
     async def start(self) -> None:
         """Start the server interpreter's fork server now (others start on first use)."""
@@ -277,11 +279,14 @@ class SandboxPool:
         envs = list(self._envs)
         for env in envs:
             env.proc.signal(signal.SIGTERM)
-        exits = [env.proc.wait_exit() for env in envs]
+            env.stop_extensions()
+        exits: list[asyncio.Future[None]] = [env.proc.wait_exit() for env in envs]
+        exits += self._closing
         if exits:
             await asyncio.wait(exits, timeout=grace_s)
         for env in envs:
             env.discard()
+        await self.settle()
         self._envs.clear()
         self._idle.clear()
         self._provisioned.clear()
@@ -294,6 +299,19 @@ class SandboxPool:
         if self._tmp_dir is not None:
             self._tmp_dir.cleanup()
             self._tmp_dir = None
+
+    async def settle(self) -> None:
+        """The drain hook for extensions: wait for Shutdown phases in progress, and send the
+        Telemetry API batches due by the clock."""
+        for env in list(self._envs):
+            if env.extensions is not None:
+                await env.extensions.telemetry.flush_due()
+        while self._closing:
+            await asyncio.gather(*list(self._closing), return_exceptions=True)
+
+    def _track_closing(self, task: asyncio.Task[None]) -> None:
+        self._closing.add(task)
+        task.add_done_callback(self._closing.discard)
 
     def stats(self) -> PoolStats:
         warm = busy = 0
@@ -350,6 +368,7 @@ class SandboxPool:
             init_type=init_type,
             restores=restores,
         )
+        env.on_closing = self._track_closing
         self._envs.add(env)
         return env
 

@@ -18,6 +18,7 @@ from typing import Any
 
 from lambdalite.sandbox.environment import Environment
 from lambdalite.sandbox.process import Outcome
+from lambdalite.sandbox.runtime_api.http import Routes
 from lambdalite.sandbox.runtime_api.server import RuntimeApi
 from lambdalite.sandbox.types import InvocationRequest
 
@@ -46,6 +47,7 @@ class RuntimeApiEnvironment(Environment):
         super().__init__(*args, **kwargs)
         self.api = RuntimeApi(self.proc.deliver, self.proc.peak_rss_kb)
         self._bootstrap: tuple[str, str] | None = None  # (path here, the path AWS names)
+        self._address: str | None = None
 
     def _candidates(self) -> list[tuple[str, str]]:
         spec = self.spec
@@ -81,7 +83,7 @@ class RuntimeApiEnvironment(Environment):
     async def _spawn(self, cfg: dict[str, Any]) -> None:
         assert self._bootstrap is not None
         cfg["exec"] = self._bootstrap[0]
-        cfg["env"]["AWS_LAMBDA_RUNTIME_API"] = await self.api.start()
+        cfg["env"]["AWS_LAMBDA_RUNTIME_API"] = await self._api_address()
         await self.proc.spawn(self._forkserver, cfg, channel=False)
 
     def _send_invoke(self, request: InvocationRequest, linger: bool) -> None:
@@ -95,6 +97,14 @@ class RuntimeApiEnvironment(Environment):
         reason = failed[:1].lower() + failed[1:]  # Go's wording of the errno
         return self._refuse(request_id, f"fork/exec {self._bootstrap[1]}: {reason}")
 
-    def discard(self, kill: bool = True) -> None:
-        super().discard(kill)
+    # The Extensions and Telemetry APIs share the runtime's host:port.
+    async def _api_address(self) -> str:
+        if self._address is None:
+            self._address = await self.api.start()
+        return self._address
+
+    def _mount(self, prefix: bytes, routes: Routes) -> None:
+        self.api.mount(prefix, routes)
+
+    def _close_apis(self) -> None:
         self.api.close()

@@ -159,6 +159,8 @@ class RuntimeApi:
     def disconnected(self, reply: Reply) -> None:
         if reply is self._waiting:
             self._waiting = None  # the event, if one comes, waits for the next call
+        for _, routes in self._mounts:
+            routes.disconnected(reply)
 
     def _mounted(self, path: bytes) -> Routes | None:
         for prefix, routes in self._mounts:
