@@ -69,7 +69,9 @@ class GatewayApp:
         if scope["type"] != "http":
             return
         try:
-            response = await self._answer(scope, receive)
+            response = await self._answer(scope, receive, send)
+            if response is None:
+                return  # streamed (gateway/streaming.py)
         except Exception:
             log.exception("gateway request failed")
             response = HttpResponse(
@@ -80,7 +82,7 @@ class GatewayApp:
         await send({"type": "http.response.start", "status": response.status, "headers": headers})
         await send({"type": "http.response.body", "body": response.body})
 
-    async def _answer(self, scope: dict[str, Any], receive: Any) -> HttpResponse:
+    async def _answer(self, scope: dict[str, Any], receive: Any, send: Any) -> HttpResponse | None:
         raw = scope["headers"]
         names = scope.get(RAW_NAMES)
         if names is None or len(names) != len(raw):
@@ -103,7 +105,7 @@ class GatewayApp:
             protocol=f"HTTP/{scope.get('http_version', '1.1')}",
         )
         if isinstance(target, UrlTarget):
-            return await self._handler.url(target, req)
+            return await self._handler.url(target, req, send)
         if isinstance(target, ApiTarget):
             return await self._handler.api(target, req)
         if raw_path.startswith("/lambda-url/"):
