@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -260,3 +261,23 @@ def test_buffered_url_still_answers_in_one_piece(lam: Any) -> None:
     buffered = stream_url(lam, name, "BUFFERED")
     response = httpx.post(buffered, json={"plain": {"statusCode": 200, "body": "b"}}, timeout=30)
     assert response.text == "b" and "content-length" in response.headers
+
+
+def test_each_streamed_invocation_is_recorded_once(server: Server, lam: Any) -> None:
+    name = deploy(lam, Timeout=10)
+    split(list(events(lam, name, {"chunks": ["fine"]})))
+    error = {"type": "Error", "body": {"errorType": "Error", "errorMessage": "x"}}
+    split(list(events(lam, name, {"chunks": ["then"], "error": error})))
+    drain(server.endpoint)
+    cw = server.client("cloudwatch")
+    now = time.time()
+
+    def total(metric: str) -> float:
+        points = cw.get_metric_statistics(
+            Namespace="AWS/Lambda", MetricName=metric,
+            Dimensions=[{"Name": "FunctionName", "Value": name}],
+            StartTime=now - 3600, EndTime=now + 3600, Period=60, Statistics=["Sum"],
+        )["Datapoints"]  # fmt: skip
+        return sum(p["Sum"] for p in points)
+
+    assert total("Invocations") == 2.0 and total("Errors") == 1.0
