@@ -46,6 +46,7 @@ from lambdalite.api.lambda_api import (
     provisioned,
 )
 from lambdalite.api.lambda_api.invoke import SYNC_PAYLOAD_LIMIT, invoke
+from lambdalite.api.lambda_api.invoke_stream import invoke_with_response_stream, stream_target
 from lambdalite.api.rest_json import RestJsonRouter, parse_request, serialize_response
 from lambdalite.api.service_model import load_service
 from lambdalite.errors import UnknownOperationException
@@ -93,6 +94,8 @@ def served_operations() -> dict[str, frozenset[str]]:
         sample = re.sub(r"\{[^}]+\}", "x", http["requestUri"].partition("?")[0])
         if LambdaliteApp.invoke_target(http["method"], sample) is not None:
             fast.add(name)
+        if stream_target(http["method"], sample) is not None:
+            fast.add(name)  # streamed from the ASGI app itself
     served = {"lambda": frozenset(LAMBDA_OPERATIONS) | fast}
     served.update((spec.name, frozenset(spec.operations)) for spec in SERVICES)
     return served
@@ -139,6 +142,11 @@ class LambdaliteApp:
 
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["path"] == STREAM_PATH and await self.console.stream(scope, receive, send):
+            return
+        streamed = stream_target(scope["method"], scope["path"])
+        if streamed is not None:
+            name = _unquote(streamed)
+            await invoke_with_response_stream(self.platform, scope, receive, send, name)
             return
         try:
             raw_name = self.invoke_target(scope["method"], scope["path"])

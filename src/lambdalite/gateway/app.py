@@ -49,13 +49,21 @@ class GatewayApp:
             await _read_body(receive),
             scope.get("client"),
             scope.get("http_version", "1.1"),
+            send,
         )
-        await send_response(response, send)
+        if response is not None:  # None: already streamed (gateway/streaming.py)
+            await send_response(response, send)
+
+    def streams(self, host: str, raw_path: str) -> bool:
+        """Whether the request goes to a function URL in RESPONSE_STREAM mode, which only
+        the ASGI path (with its `send`) can answer."""
+        target = locate(host, raw_path, self._registry, self._urls)
+        return isinstance(target, UrlTarget) and target.config.invoke_mode == "RESPONSE_STREAM"
 
     async def answer(
         self, method: str, raw_path: str, query_string: str, headers: list[tuple[str, str]],
-        body: bytes, client: tuple[str, int] | None, http_version: str,
-    ) -> HttpResponse:  # fmt: skip
+        body: bytes, client: tuple[str, int] | None, http_version: str, send: Any = None,
+    ) -> HttpResponse | None:  # fmt: skip
         """The answer to one request; a failure of ours is API Gateway's bare 500."""
         try:
             host = next((v for k, v in headers if k.lower() == "host"), "")
@@ -70,7 +78,7 @@ class GatewayApp:
                 protocol=f"HTTP/{http_version}",
             )
             if isinstance(target, UrlTarget):
-                return await self._handler.url(target, req)
+                return await self._handler.url(target, req, send)
             if isinstance(target, ApiTarget):
                 return await self._handler.api(target, req)
             if raw_path.startswith("/lambda-url/"):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from lambdalite.api.eager import start_eagerly
@@ -22,10 +23,12 @@ from lambdalite.gateway.responses import (
     v1_response,
     v2_response,
 )
+from lambdalite.gateway.streaming import Decorate, Send, stream_url
 from lambdalite.gateway.urls import FunctionUrls
 from lambdalite.invoke.invoker import Invoker, new_request_id
 from lambdalite.invoke.resolve import FunctionReader, Target, resolve_target
 from lambdalite.observe.outcome import Trigger
+from lambdalite.sandbox.streaming import ResponseStream, StreamedRun
 from lambdalite.sandbox.types import InvocationResult
 
 log = logging.getLogger(__name__)
@@ -159,7 +162,11 @@ class GatewayHandler:
 
     # Function URLs ----------------------------------------------------------------------
 
-    async def url(self, target: UrlTarget, req: GatewayRequest) -> HttpResponse:
+    async def url(
+        self, target: UrlTarget, req: GatewayRequest, send: Send | None = None
+    ) -> HttpResponse | None:
+        """`send`: the client can take a streamed answer (RESPONSE_STREAM mode, which then
+        answers through it and returns None; gateway/streaming.py)."""
         config = target.config
         answered = cors.preflight(config.cors, req)
         if answered is not None:
@@ -184,20 +191,44 @@ class GatewayHandler:
             authorizer=authorizer,
         )
         event = http_event(req, ctx)
+
+        def decorate(response: HttpResponse) -> None:
+            cors.decorate(config.cors, req, response)
+            response.headers.append(("x-amzn-RequestId", request_id))
+
+        def failure() -> HttpResponse:
+            return errors.url_error(502, "Internal Server Error")
+
+        trace_id = req.header("x-amzn-trace-id")
         try:
             fn = await self._resolve(config.function_name, config.qualifier or None)
-            result = await self._invoke(fn, event, None, Trigger.URL, req.header("x-amzn-trace-id"))
+            if send is not None and config.invoke_mode == "RESPONSE_STREAM":
+                result = await self._stream(fn, event, trace_id, send, decorate, failure)
+                if result is None:
+                    return None  # answered through `send`
+            else:
+                result = await self._invoke(fn, event, None, Trigger.URL, trace_id)
         except TooManyRequestsException:
             return errors.url_error(429, "Rate Exceeded.")
         except Exception as exc:
             _log_refusal(exc)
             return errors.url_error(500, "Internal Server Error")
-        response = _mapped(
-            result, v2_response, lambda: errors.url_error(502, "Internal Server Error")
-        )
-        cors.decorate(config.cors, req, response)
-        response.headers.append(("x-amzn-RequestId", request_id))
+        response = _mapped(result, v2_response, failure)
+        decorate(response)
         return response
+
+    async def _stream(
+        self, fn: Target, event: dict[str, Any], trace_id: str | None, send: Send,
+        decorate: Decorate, failure: Callable[[], HttpResponse],
+    ) -> InvocationResult | None:  # fmt: skip
+        payload = encode(event)
+        if len(payload) > SYNC_PAYLOAD_LIMIT:
+            raise _Refused("the event is over Lambda's synchronous payload quota")
+        stream = ResponseStream()
+        call = self._invoker.invoke(
+            fn, payload, trigger=Trigger.URL, trace_id=trace_id, stream=stream
+        )
+        return await stream_url(StreamedRun(call, stream), send, decorate, failure)
 
 
 class _Refused(Exception):

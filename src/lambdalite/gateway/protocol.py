@@ -210,6 +210,9 @@ class GatewayHttpProtocol(CasePreservingProtocol):
         target = _target(self.url)
         if target is None:
             return None
+        host = next((v for n, v in self.headers if n == b"host"), b"").decode("latin-1")
+        if self.app.streams(host, target[0]):
+            return None  # a streamed answer: uvicorn's path, whose send can stream
         version = parser.get_http_version()
         keep_alive = version != "1.0" and parser.should_keep_alive()
         return GatewayExchange(
@@ -226,6 +229,7 @@ class GatewayHttpProtocol(CasePreservingProtocol):
             exchange.method, exchange.raw_path, exchange.query, headers, bytes(exchange.body),
             self.client, exchange.http_version,
         )  # fmt: skip
+        assert response is not None  # only the ASGI path (with a send) streams
         if exchange.disconnected:
             return
         data = encode_plain(response, exchange.keep_alive, self.server_state.default_headers)

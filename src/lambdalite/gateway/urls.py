@@ -30,7 +30,7 @@ class UrlConfig:
     qualifier: str  # an alias name, or "" for the unqualified function
     url_id: str  # 32 lowercase alphanumerics, as AWS's
     auth_type: str  # NONE | AWS_IAM
-    invoke_mode: str  # BUFFERED | RESPONSE_STREAM (both answered buffered here)
+    invoke_mode: str  # BUFFERED | RESPONSE_STREAM (streamed: gateway/streaming.py)
     creation_time: str
     last_modified_time: str
     cors: dict[str, Any] | None = None

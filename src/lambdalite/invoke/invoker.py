@@ -23,6 +23,7 @@ from lambdalite.model.arn import function_arn
 from lambdalite.model.function import LATEST, FunctionConfig, State
 from lambdalite.observe.outcome import InvocationOutcome, OutcomeBoundary, Trigger
 from lambdalite.sandbox.interpreters import interpreter_for
+from lambdalite.sandbox.streaming import ResponseStream
 from lambdalite.sandbox.types import EnvironmentSpec, InvocationRequest, InvocationResult
 
 _random_bits = random.Random().getrandbits  # seeded from os.urandom once
@@ -136,11 +137,14 @@ class Invoker:
         trigger: Trigger = Trigger.SYNC,
         source_id: str = "",
         trace_id: str | None = None,
+        stream: ResponseStream | None = None,
     ) -> tuple[str, InvocationResult]:
         """`queued_since`: the clock time work taken from a queue (Event invokes, pollers)
         has waited there since; it waits for a busy environment instead of starting one at
         once (sandbox/scaling.py). None for a synchronous caller. `trigger` and `source_id`
-        (an async event's request id, a mapping's UUID) say which path asked."""
+        (an async event's request id, a mapping's UUID) say which path asked. `stream`: the
+        caller takes a streamed response (sandbox/streaming.py); the result comes once it
+        has ended."""
         config = target.config
         self.check_invocable(config)
         request_id = request_id or new_request_id()
@@ -177,6 +181,7 @@ class Invoker:
                     client_context=client_context,
                     trace_id=trace_id,
                     want_log_tail=want_log_tail,
+                    stream=stream,
                 ),
                 queued_since=queued_since,
                 provisioned=pc_key if slot.provisioned else None,

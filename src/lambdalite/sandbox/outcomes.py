@@ -68,11 +68,12 @@ def timed_out(request_id: str, timeout_s: float) -> bytes:
     )
 
 
-def too_large() -> bytes:
+def too_large(limit: int = MAX_RESPONSE) -> bytes:
+    """`limit`: a buffered answer's (6 MB), or a streamed one's (sandbox/streaming.py)."""
     return _doc(
         {
             "errorMessage": "Response payload size exceeded maximum allowed payload size "
-            f"({MAX_RESPONSE} bytes).",
+            f"({limit} bytes).",
             "errorType": "Function.ResponseSizeTooLarge",
         }
     )

@@ -5,9 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from lambdalite.logs.store import LogRow
+
+if TYPE_CHECKING:
+    from lambdalite.sandbox.streaming import ResponseStream
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -66,6 +69,8 @@ class InvocationRequest:
     trace_id: str | None = None
     want_log_tail: bool = False
     tenant_id: str | None = None  # multi-tenant functions (Lambda-Runtime-Aws-Tenant-Id)
+    # A caller that can take a streamed response (sandbox/streaming.py); None: buffered.
+    stream: ResponseStream | None = None
 
 
 @dataclass(slots=True, kw_only=True)

@@ -4,7 +4,9 @@ request.
 A handler is a plain call that answers at once or keeps its `Reply` to answer later (the
 long poll of invocation/next). Replies on one connection go out in request order, so a
 pipelining client gets them right. Request bodies are kept up to a per-route limit and only
-counted beyond it, so an oversized body never fills memory.
+counted beyond it, so an oversized body never fills memory; or, when the route gives the
+request a `sink` once its headers are in, handed to it piece by piece as they arrive (a
+streamed response), with the chunked body's trailers kept apart from its headers.
 """
 
 from __future__ import annotations
@@ -29,8 +31,18 @@ _REASONS = {
 _MAX_PENDING = 16  # replies owed on one connection before it stops reading
 
 
+class BodySink(Protocol):
+    """Takes a request body as it arrives, instead of the request keeping it."""
+
+    def feed(self, data: bytes) -> None: ...
+
+    def abort(self) -> None:
+        """The connection closed before the body ended."""
+        ...
+
+
 class Request:
-    __slots__ = ("body", "headers", "method", "path", "size", "limit")
+    __slots__ = ("body", "headers", "method", "path", "size", "limit", "sink", "trailers")
 
     def __init__(self) -> None:
         self.method = b""
@@ -39,6 +51,8 @@ class Request:
         self.body = bytearray()
         self.size = 0  # body bytes received, kept or not
         self.limit = 0  # body bytes kept
+        self.sink: BodySink | None = None  # set by the route: the body goes there instead
+        self.trailers: dict[bytes, bytes] | None = None  # lower-cased; set once headers are in
 
     def header(self, name: bytes) -> str | None:
         value = self.headers.get(name)
@@ -51,7 +65,8 @@ class Request:
 
 class Routes(Protocol):
     def body_limit(self, request: Request) -> int:
-        """How many body bytes to keep, decided once the headers are in."""
+        """How many body bytes to keep, decided once the headers are in (or set
+        `request.sink` to take the body as it arrives)."""
         ...
 
     def handle(self, request: Request, reply: Reply) -> None: ...
@@ -137,6 +152,9 @@ class Connection(asyncio.Protocol):
             reply._detach()
             if not reply.sent:
                 self._routes.disconnected(reply)
+        sink, self._request.sink = self._request.sink, None
+        if sink is not None:
+            sink.abort()  # a body cut short: its request never completes
 
     # -- httptools callbacks -------------------------------------------------------------
 
@@ -147,15 +165,24 @@ class Connection(asyncio.Protocol):
         self._request.path += url
 
     def on_header(self, name: bytes, value: bytes) -> None:
-        self._request.headers[name.lower()] = value
+        request = self._request
+        if request.trailers is None:
+            request.headers[name.lower()] = value
+        else:
+            request.trailers[name.lower()] = value  # after a chunked body
 
     def on_headers_complete(self) -> None:
         request = self._request
         request.method = self._parser.get_method()
+        request.trailers = {}
         request.limit = self._routes.body_limit(request)
 
     def on_body(self, body: bytes) -> None:
         request = self._request
+        if request.sink is not None:
+            request.size += len(body)
+            request.sink.feed(body)
+            return
         room = request.limit - len(request.body)
         if room > 0:
             request.body += body[:room]

@@ -6,9 +6,10 @@ What the runtime says becomes the frames an environment already understands
 init, deadlines, memory, logs and outcomes are those of Python environments, whichever way
 the answer came.
 
-More APIs on the same host:port (the Extensions and Telemetry APIs) plug in with `mount`;
-a response posted with `Lambda-Runtime-Function-Response-Mode: streaming` is taken whole
-for now (its chunks are joined: the caller gets the full body once it ends).
+More APIs on the same host:port (the Extensions and Telemetry APIs) plug in with `mount`.
+A response posted with `Lambda-Runtime-Function-Response-Mode: streaming` goes to the
+caller chunk by chunk when the caller can take a stream (streamed.py), and is joined into
+one body (up to the buffered limit) when it cannot: a plain Invoke of a streaming function.
 """
 
 from __future__ import annotations
@@ -17,9 +18,12 @@ import json
 from collections.abc import Callable
 from enum import Enum
 
+from lambdalite.sandbox import outcomes
 from lambdalite.sandbox.outcomes import MAX_RESPONSE
 from lambdalite.sandbox.protocol import ERROR, INIT_ERROR, READY, RESULT, Frame
 from lambdalite.sandbox.runtime_api.http import Listener, Reply, Request, Routes
+from lambdalite.sandbox.runtime_api.streamed import StreamedBody, is_streaming, stream_error
+from lambdalite.sandbox.streaming import ResponseStream
 from lambdalite.sandbox.types import InvocationRequest
 
 _PREFIX = b"/2018-06-01/runtime/"
@@ -55,9 +59,14 @@ def _transition(state: State, target: str) -> bytes:
 
 
 INVALID_REQUEST_ID = _error("InvalidRequestID", "Invalid request ID")
-TOO_LARGE = _error(
-    "RequestEntityTooLarge", f"Exceeded maximum allowed payload size ({MAX_RESPONSE} bytes)."
-)
+
+
+def _too_large(limit: int) -> bytes:
+    message = f"Exceeded maximum allowed payload size ({limit} bytes)."
+    return _error("RequestEntityTooLarge", message)
+
+
+TOO_LARGE = _too_large(MAX_RESPONSE)
 
 
 def _header_value(text: str) -> bytes:
@@ -96,6 +105,7 @@ class RuntimeApi:
         self._waiting: Reply | None = None  # a parked invocation/next
         self._event: tuple[InvocationRequest, int] | None = None  # not yet handed out
         self._current: str | None = None  # request id handed out and not yet answered
+        self._stream: ResponseStream | None = None  # the current caller's, if it streams
 
     async def start(self, host: str = "127.0.0.1") -> str:
         """Listen; returns the AWS_LAMBDA_RUNTIME_API value."""
@@ -117,6 +127,7 @@ class RuntimeApi:
         next call."""
         self._event = (request, deadline_ms)
         self._current = None
+        self._stream = request.stream
         waiting = self._waiting
         if waiting is not None and waiting.open:
             self._hand_out(waiting)
@@ -127,7 +138,11 @@ class RuntimeApi:
         mounted = self._mounted(request.path)
         if mounted is not None:
             return mounted.body_limit(request)
-        return MAX_RESPONSE if request.method == b"POST" else 0
+        if request.method != b"POST":
+            return 0
+        if is_streaming(request.headers) and request.path.startswith(_INVOCATION):
+            return self._begin_stream(request)
+        return MAX_RESPONSE
 
     def handle(self, request: Request, reply: Reply) -> None:
         path, method = request.path, request.method
@@ -207,6 +222,9 @@ class RuntimeApi:
         self._deliver(Frame(kind, {"rss_kb": self._peak_rss_kb()}, payload, size))
 
     def _response(self, request_id: str, request: Request, reply: Reply) -> None:
+        if isinstance(request.sink, StreamedBody):
+            self._end_stream(request, reply, request.sink)
+            return
         if not self._check_answer(request_id, "InvocationResponse", reply):
             return
         if request.truncated:
@@ -214,7 +232,50 @@ class RuntimeApi:
             self._answered(RESULT, b"", request.size)  # the caller gets the size error
             return
         reply.send(202, _ACCEPTED)
+        error = stream_error(request.trailers) if is_streaming(request.headers) else None
+        if error is not None:  # a streamed answer joined for a buffered caller
+            self._answered(ERROR, error, len(error))
+            return
         self._answered(RESULT, bytes(request.body), request.size)
+
+    # -- streamed responses (streamed.py) ------------------------------------------------
+
+    def _begin_stream(self, request: Request) -> int:
+        """Headers of a streamed response are in: forward its body from now on when the
+        caller takes a stream (the checks and the answer wait for the body's end)."""
+        path = request.path.split(b"?", 1)[0]
+        request_id, _, action = path[len(_INVOCATION) :].partition(b"/")
+        stream = self._stream
+        if (
+            action != b"response"
+            or stream is None
+            or self.state is not State.RUNNING
+            or request_id.decode("latin-1") != self._current
+        ):
+            return MAX_RESPONSE  # taken whole (a buffered caller) or refused at its end
+        self._current = None  # answered: nothing else may answer it meanwhile
+        request.sink = StreamedBody(stream, self._overflowed)
+        stream.start(request.header(b"content-type"))
+        return 0
+
+    def _overflowed(self) -> None:
+        # Past the streamed limit the invocation fails at once; the rest is dropped.
+        stream = self._stream
+        limit = stream.limit if stream is not None else MAX_RESPONSE
+        error = outcomes.too_large(limit)
+        self._answered(ERROR, error, len(error))
+
+    def _end_stream(self, request: Request, reply: Reply, body: StreamedBody) -> None:
+        body.stream.end()
+        if body.overflowed:
+            reply.send(413, _too_large(body.stream.limit))
+            return
+        reply.send(202, _ACCEPTED)
+        error = stream_error(request.trailers)
+        if error is None:
+            self._answered(RESULT, b"", 0)
+        else:
+            self._answered(ERROR, error, len(error))
 
     def _invocation_error(self, request_id: str, request: Request, reply: Reply) -> None:
         if not self._check_answer(request_id, "InvocationErrorResponse", reply):
