@@ -39,9 +39,12 @@ class Echo(GatewayApp):
         self.asgi_calls += 1
         await super().__call__(scope, receive, send)
 
+    def streams(self, host: str, raw_path: str) -> bool:
+        return raw_path == "/streamed"
+
     async def answer(
         self, method: str, raw_path: str, query_string: str, headers: list[tuple[str, str]],
-        body: bytes, client: tuple[str, int] | None, http_version: str,
+        body: bytes, client: tuple[str, int] | None, http_version: str, send: Any = None,
     ) -> HttpResponse:  # fmt: skip
         self.answered.append(raw_path)
         await asyncio.sleep(0)  # answered on a later turn, as after an invoke
@@ -156,8 +159,9 @@ def test_answers_uvicorn_would_refuse_are_refused_as_uvicorn_does() -> None:
         b"POST /e HTTP/1.1\r\nHost: t\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\nhi",
         b"HEAD /h HTTP/1.1\r\nHost: t\r\n\r\n",
         b"GET /\xff HTTP/1.1\r\nHost: t\r\n\r\n",
+        b"GET /streamed HTTP/1.1\r\nHost: t\r\n\r\n",  # a RESPONSE_STREAM function URL
     ],
-    ids=["chunked", "100-continue", "head", "non-ascii-target"],
+    ids=["chunked", "100-continue", "head", "non-ascii-target", "streamed-url"],
 )
 def test_what_the_direct_path_does_not_handle_goes_through_asgi(request_bytes: bytes) -> None:
     fast, asgi, direct = both(request_bytes)
