@@ -12,11 +12,14 @@ from pathlib import Path
 
 NODE = shutil.which("node")
 RIC_BOOTSTRAP = """#!/bin/sh
-# As a container image's entrypoint does: start AWS's Node.js runtime interface client.
+# As a container image's ENTRYPOINT (npx aws-lambda-ric) does: start AWS's Node.js runtime
+# interface client with the handler.
+cd "$LAMBDA_TASK_ROOT"
 exec node "$LAMBDA_TASK_ROOT/node_modules/aws-lambda-ric/bin/index.mjs" "$_HANDLER"
 """
-# What the native addon's build needs (aws-lambda-ric builds curl and its own C++ client).
-RIC_BUILD_TOOLS = ("make", "g++", "cmake", "autoconf", "automake", "libtool")
+# What the native addon's build needs (aws-lambda-ric builds curl and its own C++ client);
+# libtoolize is Debian's libtool package.
+RIC_BUILD_TOOLS = ("make", "g++", "cmake", "autoconf", "automake", "libtoolize")
 
 
 def node_zip(files: dict[str, str | bytes], executable: tuple[str, ...] = ()) -> bytes:

@@ -8,13 +8,20 @@ import base64
 import json
 import os
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from lambdalite.sandbox.node_interpreters import installed
 from lambdalite.testing import ROLE, Server, drain
-from tests.acceptance.node_functions import NODE, node_zip
+from tests.acceptance.node_functions import (
+    NODE,
+    RIC_BOOTSTRAP,
+    install_node_ric,
+    missing_ric_tools,
+    node_zip,
+)
 
 pytestmark = pytest.mark.skipif(NODE is None, reason="no node on PATH")
 
@@ -352,3 +359,53 @@ def test_streamified_handler_answers_buffered_invoke(lam: Any) -> None:
 def test_streamed_error_trailers() -> None:
     """A streamified handler that fails mid-stream ends its chunked body with the
     Lambda-Runtime-Function-Error-Type/-Body trailers; needs the streaming server side."""
+
+
+RIC_APP = """
+exports.handler = async (event, context) => ({
+  ric: event, id: context.awsRequestId, left: context.getRemainingTimeInMillis() > 0,
+});
+exports.fails = async () => { throw new TypeError('ric says no'); };
+"""
+
+
+@pytest.fixture(scope="module")
+def node_ric() -> Path:
+    missing = missing_ric_tools()
+    if missing:
+        pytest.skip(f"aws-lambda-ric's native build needs {', '.join(missing)}")
+    built = install_node_ric()
+    if built is None:
+        pytest.skip("npm could not install and build aws-lambda-ric here")
+    return built
+
+
+@pytest.mark.timeout(1200)  # the first run on a machine builds the addon (minutes)
+def test_aws_lambda_ric_entrypoint(lam: Any, node_ric: Path, tmp_path: Path) -> None:
+    (tmp_path / "app.js").write_text(RIC_APP)
+    (tmp_path / "bootstrap").write_text(RIC_BOOTSTRAP)
+    (tmp_path / "bootstrap").chmod(0o755)
+    (tmp_path / "node_modules").symlink_to(node_ric / "node_modules")
+    code = {"S3Bucket": "lambdalite-local", "S3Key": str(tmp_path)}
+
+    def deploy_ric(handler: str) -> str:
+        name = f"node-ric-{os.getpid()}-{next(_names)}"
+        lam.create_function(
+            FunctionName=name, Runtime="provided.al2023", Role=ROLE, Handler=handler,
+            Code=code, Timeout=10, MemorySize=512,
+        )  # fmt: skip
+        lam.get_waiter("function_active_v2").wait(
+            FunctionName=name, WaiterConfig={"Delay": 0.05, "MaxAttempts": 400}
+        )
+        return name
+
+    name = deploy_ric("app.handler")
+    response, body = invoke(lam, name, {"k": 1})
+    assert "FunctionError" not in response, body
+    assert body["ric"] == {"k": 1} and body["left"] is True
+    assert body["id"] == response["ResponseMetadata"]["RequestId"]
+    response, body = invoke(lam, deploy_ric("app.fails"))
+    assert response["FunctionError"] == "Unhandled"
+    assert body["errorType"] == "TypeError" and body["errorMessage"] == "ric says no"
+    response, body = invoke(lam, deploy_ric("nope.handler"))
+    assert body["errorType"] == "Runtime.ImportModuleError"
