@@ -47,11 +47,21 @@ def install_node_ric() -> Path | None:
     """aws-lambda-ric installed with npm (its native addon built here) into a cache dir kept
     across runs; the directory holding node_modules, or None if npm could not build it."""
     target = ric_cache()
-    if (target / "node_modules" / "aws-lambda-ric" / "bin" / "index.mjs").exists():
+    if (target / "node_modules" / "aws-lambda-ric" / "build" / "Release").is_dir():
         return target
     target.mkdir(parents=True, exist_ok=True)
     done = subprocess.run(
-        ["npm", "install", "--no-audit", "--no-fund", "--prefix", str(target), "aws-lambda-ric"],
+        # npm 11 runs no dependency's install scripts unless allowed: the addon's build is one.
+        [
+            "npm",
+            "install",
+            "--no-audit",
+            "--no-fund",
+            "--allow-scripts=aws-lambda-ric",
+            "--prefix",
+            str(target),
+            "aws-lambda-ric",
+        ],  # fmt: skip
         capture_output=True,
         text=True,
         timeout=900,

@@ -70,10 +70,9 @@ class FunctionProvisioner:
             account=env.account_id
         )
         runtime = params.get("Runtime")
-        # A runtime without its interpreter (python3.14 in current templates) runs on the
-        # nearest installed Python 3 (sandbox/interpreters.py): one warning naming both.
-        python = isinstance(runtime, str) and runtime.startswith("python3.")
-        fallback = fallback_warning(str(runtime)) if python else None
+        # A runtime without its interpreter (python3.14, nodejs24.x in current templates)
+        # runs on the nearest installed Python 3 or Node.js: one warning naming both.
+        fallback = fallback_warning(runtime) if isinstance(runtime, str) else None
         if fallback is not None:
             env.warn(f"{request.logical_id}: {fallback}")
         layers = [str(arn) for arn in request.properties.get("Layers") or []]
