@@ -4,6 +4,7 @@ and AWS's Node.js runtime interface client (aws-lambda-ric) built once into a ca
 from __future__ import annotations
 
 import io
+import json
 import os
 import shutil
 import subprocess
@@ -50,21 +51,16 @@ def install_node_ric() -> Path | None:
     if (target / "node_modules" / "aws-lambda-ric" / "build" / "Release").is_dir():
         return target
     target.mkdir(parents=True, exist_ok=True)
+    # npm 11 runs no dependency's install scripts unless the project allows them, and the
+    # addon's build is one; older npm runs them anyway and ignores the field.
+    manifest = {"name": "ric-cache", "private": True, "allowScripts": {"aws-lambda-ric": True}}
+    (target / "package.json").write_text(json.dumps(manifest))
     done = subprocess.run(
-        # npm 11 runs no dependency's install scripts unless allowed: the addon's build is one.
-        [
-            "npm",
-            "install",
-            "--no-audit",
-            "--no-fund",
-            "--allow-scripts=aws-lambda-ric",
-            "--prefix",
-            str(target),
-            "aws-lambda-ric",
-        ],  # fmt: skip
+        ["npm", "install", "--no-audit", "--no-fund", "aws-lambda-ric"],
+        cwd=target,
         capture_output=True,
         text=True,
-        timeout=900,
+        timeout=1200,
         check=False,
     )
     if done.returncode != 0:
