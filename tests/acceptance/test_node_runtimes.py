@@ -239,6 +239,12 @@ def test_console_records_in_json_format_filtered_by_level(server: Server, lam: A
     records = [json.loads(e) for e in log_events(server, info) if e.startswith("{")]
     messages = [r["message"] for r in records if "requestId" in r and r.get("level")]
     assert {"structured": True} in messages and "debugging" not in messages
+    failing = deploy(lam, {"index.js": ERRORS["thrown"]}, LoggingConfig={"LogFormat": "JSON"})
+    invoke(lam, failing)
+    records = [json.loads(e) for e in log_events(server, failing) if e.startswith("{")]
+    (logged,) = [r for r in records if r.get("message") == "Invoke Error"]
+    assert logged["level"] == "ERROR" and logged["errorType"] == "RangeError"
+    assert logged["errorMessage"] == "out of range"
 
 
 ERRORS = {

@@ -31,8 +31,9 @@ const JSON_FORMAT = process.env.AWS_LAMBDA_LOG_FORMAT === 'JSON';
 const MIN_LEVEL = JSON_FORMAT ? LEVELS[(process.env.AWS_LAMBDA_LOG_LEVEL || 'INFO').toUpperCase()] || 3 : 0;
 
 function errorFields(err) {
+  const own = err instanceof RuntimeError || err instanceof UnhandledPromiseRejection;
   return {
-    errorType: (err && err.constructor && err.constructor.name) || 'UnknownError',
+    errorType: (own ? err.name : err.constructor && err.constructor.name) || 'UnknownError',
     errorMessage: err.message,
     stackTrace: typeof err.stack === 'string' ? err.stack.split('\n') : [],
   };
@@ -121,7 +122,21 @@ function errorDocument(err) {
   }
 }
 
-/** How the error is logged: the document with the error's own enumerable fields. */
+/** How the runtime logs an error: in Text, the label then a tab and the error as JSON with
+ * its own enumerable fields; in JSON, a record with errorType, errorMessage, stackTrace. */
+function logError(label, err) {
+  if (LEVELS.ERROR < MIN_LEVEL) return;
+  if (!JSON_FORMAT) {
+    writeLine('ERROR', [label, formatted(err)]);
+    return;
+  }
+  const record = { timestamp: new Date().toISOString(), level: 'ERROR', requestId: currentId, message: label };
+  if (isErrorLike(err)) Object.assign(record, errorFields(err));
+  else Object.assign(record, { errorType: typeof err, errorMessage: String(err), stackTrace: [] });
+  process.stdout.write(JSON.stringify(record) + '\n');
+}
+
+/** The error as JSON with its own enumerable fields (Text format). */
 function formatted(err) {
   const replace = (_key, value) => {
     if (!isErrorLike(value)) return value;
@@ -426,7 +441,7 @@ function invoke(handler, event, context, requestId) {
       onDrained = null;
       let sent;
       if (err !== undefined && err !== null) {
-        console.error('Invoke Error', formatted(err));
+        logError('Invoke Error', err);
         sent = postError(`invocation/${requestId}/error`, err);
       } else {
         let body;
@@ -434,7 +449,7 @@ function invoke(handler, event, context, requestId) {
           body = JSON.stringify(result === undefined ? null : result);
         } catch (e) {
           const marshal = new RuntimeError('Runtime.MarshalError', `Unable to stringify response body as json: ${e.message}`);
-          console.error('Invoke Error', formatted(marshal));
+          logError('Invoke Error', marshal);
           sent = postError(`invocation/${requestId}/error`, marshal);
         }
         if (body !== undefined) sent = postJson(`invocation/${requestId}/response`, body);
@@ -470,7 +485,7 @@ function invokeStreaming(handler, event, context, requestId) {
     const fail = (err) => {
       if (failed) return;
       failed = true;
-      console.error('Invoke Error', formatted(err));
+      logError('Invoke Error', err);
       if (stream._req) {
         stream.fail(err);
         stream.answer.then(resolve, fatal);
@@ -526,7 +541,7 @@ function fatal(err) {
 
 // An error nobody catches ends the environment, reported as AWS reports it.
 function lastWords(label, err, code) {
-  console.error(label, formatted(err));
+  logError(label, err);
   const route = currentId ? `invocation/${currentId}/error` : 'init/error';
   postError(route, err).then(() => process.exit(code), () => process.exit(code));
 }
