@@ -48,7 +48,7 @@ def install_node_ric() -> Path | None:
     """aws-lambda-ric installed with npm (its native addon built here) into a cache dir kept
     across runs; the directory holding node_modules, or None if npm could not build it."""
     target = ric_cache()
-    if (target / "node_modules" / "aws-lambda-ric" / "build" / "Release").is_dir():
+    if (target / "node_modules" / "aws-lambda-ric" / "dist" / "rapid-client.node").is_file():
         return target
     target.mkdir(parents=True, exist_ok=True)
     # npm 11 runs no dependency's install scripts unless the project allows them, and the
