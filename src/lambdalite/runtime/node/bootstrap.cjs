@@ -4,20 +4,19 @@
 // _HANDLER (CommonJS or ES module), then loops: GET invocation/next, run the handler,
 // POST its response or error. Written for lambdalite; see sandbox/runtime_api/node.py.
 
-const http = require('node:http');
+// Only what every cold start needs is loaded up front: http, stream and url (streamed
+// responses, ES modules) are required when first used.
 const net = require('node:net');
 const fs = require('node:fs');
 const path = require('node:path');
 const util = require('node:util');
-const { Writable } = require('node:stream');
-const { pathToFileURL } = require('node:url');
 
 const API = process.env.AWS_LAMBDA_RUNTIME_API;
 const BASE = '/2018-06-01/runtime/';
 const [API_HOST, API_PORT] = API.split(':');
 // Streamed responses use Node's http client (chunked bodies, trailers) on a connection of
 // their own, kept alive (an idle socket does not hold the event loop open).
-const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+let agent = null;
 const RUNTIME = (process.env.AWS_EXECUTION_ENV || '').replace('AWS_Lambda_', '');
 const CALLBACKS_REMOVED = /^nodejs(\d+)/.test(RUNTIME) && Number(RUNTIME.slice(6).split('.')[0]) >= 24;
 
@@ -253,12 +252,16 @@ function typeModule(dir, root) {
   }
 }
 
+function importFile(file) {
+  return import(require('node:url').pathToFileURL(file).href);
+}
+
 async function loadFile(file, esm) {
-  if (esm) return import(pathToFileURL(file).href);
+  if (esm) return importFile(file);
   try {
     return require(file);
   } catch (err) {
-    if (err && err.code === 'ERR_REQUIRE_ESM') return import(pathToFileURL(file).href);
+    if (err && err.code === 'ERR_REQUIRE_ESM') return importFile(file);
     throw err;
   }
 }
@@ -331,59 +334,71 @@ const STREAMING = Symbol.for('aws.lambda.runtime.handler.streaming');
 const HTTP_INTEGRATION = 'application/vnd.awslambda.http-integration-response';
 const PRELUDE_END = Buffer.alloc(8); // eight NUL bytes end the metadata prelude
 
-class ResponseStream extends Writable {
-  constructor(requestId) {
-    super();
-    this._requestId = requestId;
-    this._contentType = 'application/octet-stream';
-    this._req = null;
-    this.answer = null; // the Runtime API's reply, once the stream is over
-  }
+let StreamClass = null;
 
-  setContentType(type) {
-    if (this._req) throw new Error('Content type cannot be set after the first write');
-    this._contentType = type;
-  }
+function responseStream(requestId) {
+  StreamClass = StreamClass || makeResponseStream();
+  return new StreamClass(requestId);
+}
 
-  _open() {
-    if (this._req) return this._req;
-    this.answer = new Promise((resolve, reject) => {
-      this._req = http.request(
-        {
-          host: API_HOST, port: API_PORT, method: 'POST', agent,
-          path: `${BASE}invocation/${this._requestId}/response`,
-          headers: {
-            'Content-Type': this._contentType,
-            'Lambda-Runtime-Function-Response-Mode': 'streaming',
-            'Transfer-Encoding': 'chunked',
-            Trailer: 'Lambda-Runtime-Function-Error-Type, Lambda-Runtime-Function-Error-Body',
+function makeResponseStream() {
+  class ResponseStream extends require('node:stream').Writable {
+    constructor(requestId) {
+      super();
+      this._requestId = requestId;
+      this._contentType = 'application/octet-stream';
+      this._req = null;
+      this.answer = null; // the Runtime API's reply, once the stream is over
+    }
+
+    setContentType(type) {
+      if (this._req) throw new Error('Content type cannot be set after the first write');
+      this._contentType = type;
+    }
+
+    _open() {
+      if (this._req) return this._req;
+      this.answer = new Promise((resolve, reject) => {
+        const http = require('node:http');
+        agent = agent || new http.Agent({ keepAlive: true, maxSockets: 1 });
+        this._req = http.request(
+          {
+            host: API_HOST, port: API_PORT, method: 'POST', agent,
+            path: `${BASE}invocation/${this._requestId}/response`,
+            headers: {
+              'Content-Type': this._contentType,
+              'Lambda-Runtime-Function-Response-Mode': 'streaming',
+              'Transfer-Encoding': 'chunked',
+              Trailer: 'Lambda-Runtime-Function-Error-Type, Lambda-Runtime-Function-Error-Body',
+            },
           },
-        },
-        (res) => { res.resume(); res.on('end', () => resolve(res.statusCode)); },
-      );
-      this._req.on('error', reject);
-    });
-    return this._req;
-  }
+          (res) => { res.resume(); res.on('end', () => resolve(res.statusCode)); },
+        );
+        this._req.on('error', reject);
+      });
+      return this._req;
+    }
 
-  _write(chunk, encoding, done) {
-    this._open().write(chunk, encoding, done);
-  }
+    _write(chunk, encoding, done) {
+      this._open().write(chunk, encoding, done);
+    }
 
-  _final(done) {
-    this._open().end(done);
-  }
+    _final(done) {
+      this._open().end(done);
+    }
 
-  /** Ends the body with the error in its trailers (AWS's mid-stream failure). */
-  fail(err) {
-    const req = this._open();
-    const doc = errorDocument(err);
-    req.addTrailers({
-      'Lambda-Runtime-Function-Error-Type': String(doc.errorType),
-      'Lambda-Runtime-Function-Error-Body': Buffer.from(JSON.stringify(doc)).toString('base64'),
-    });
-    req.end();
+    /** Ends the body with the error in its trailers (AWS's mid-stream failure). */
+    fail(err) {
+      const req = this._open();
+      const doc = errorDocument(err);
+      req.addTrailers({
+        'Lambda-Runtime-Function-Error-Type': String(doc.errorType),
+        'Lambda-Runtime-Function-Error-Body': Buffer.from(JSON.stringify(doc)).toString('base64'),
+      });
+      req.end();
+    }
   }
+  return ResponseStream;
 }
 
 const awslambda = {
@@ -479,7 +494,7 @@ function invoke(handler, event, context, requestId) {
 }
 
 function invokeStreaming(handler, event, context, requestId) {
-  const stream = new ResponseStream(requestId);
+  const stream = responseStream(requestId);
   return new Promise((resolve) => {
     let failed = false;
     const fail = (err) => {
