@@ -415,3 +415,18 @@ def test_aws_lambda_ric_entrypoint(lam: Any, node_ric: Path, tmp_path: Path) -> 
     assert body["errorType"] == "TypeError" and body["errorMessage"] == "ric says no"
     response, body = invoke(lam, deploy_ric("nope.handler"))
     assert body["errorType"] == "Runtime.ImportModuleError"
+
+
+def test_layer_node_modules_are_on_node_path(lam: Any) -> None:
+    layer = lam.publish_layer_version(
+        LayerName=f"greet-{os.getpid()}",
+        Content={
+            "ZipFile": node_zip(
+                {"nodejs/node_modules/greet/index.js": "module.exports = (n) => `hi ${n}`;"}
+            )
+        },
+        CompatibleRuntimes=["nodejs20.x"],
+    )
+    code = "const greet = require('greet');\nexports.handler = async (e) => greet(e.name);\n"
+    name = deploy(lam, {"index.js": code}, Layers=[layer["LayerVersionArn"]])
+    assert invoke(lam, name, {"name": "Ada"})[1] == "hi Ada"
