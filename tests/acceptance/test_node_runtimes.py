@@ -11,6 +11,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from lambdalite.sandbox.node_interpreters import installed
@@ -430,3 +431,26 @@ def test_layer_node_modules_are_on_node_path(lam: Any) -> None:
     code = "const greet = require('greet');\nexports.handler = async (e) => greet(e.name);\n"
     name = deploy(lam, {"index.js": code}, Layers=[layer["LayerVersionArn"]])
     assert invoke(lam, name, {"name": "Ada"})[1] == "hi Ada"
+
+
+def test_template_inline_node_code_is_index_js(server: Server, tmp_path: Path) -> None:
+    template = {
+        "Resources": {
+            "Greeter": {
+                "Type": "AWS::Lambda::Function",
+                "Properties": {
+                    "Runtime": "nodejs20.x",
+                    "Handler": "index.handler",
+                    "Code": {"ZipFile": "exports.handler = async (e) => ({ inline: e.n });"},
+                },
+            }
+        },
+        "Outputs": {"Name": {"Value": {"Ref": "Greeter"}}},
+    }
+    path = tmp_path / "template.json"
+    path.write_text(json.dumps(template))
+    body = {"Template": str(path), "StackName": f"node-inline-{os.getpid()}"}
+    response = httpx.post(f"{server.endpoint}/_lambdalite/stacks", json=body, timeout=120)
+    assert response.status_code == 200, response.text
+    name = response.json()["Outputs"]["Name"]
+    assert invoke(server.client("lambda"), name, {"n": 7})[1] == {"inline": 7}

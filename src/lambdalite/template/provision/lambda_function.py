@@ -103,10 +103,11 @@ def _code_for(request: Request) -> dict[str, Any]:
     """The Code a function is created with. Builds (dependencies from requirements.txt)
     plug in here: point the local directory at the built one."""
     code = dict(request.properties.get("Code") or {})
-    if "ZipFile" in code:  # CloudFormation's inline source: index.py, as AWS names it
+    if "ZipFile" in code:  # CloudFormation's inline source: index.py or index.js, as AWS
+        node = str(request.properties.get("Runtime", "")).startswith("nodejs")
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w") as archive:
-            archive.writestr("index.py", str(code["ZipFile"]))
+            archive.writestr("index.js" if node else "index.py", str(code["ZipFile"]))
         return {"ZipFile": buffer.getvalue()}
     directory = local_path(str(code.get("S3Bucket", "")), str(code.get("S3Key", "")))
     if directory is None:
