@@ -365,7 +365,9 @@ def test_streamified_handler_answers_buffered_invoke(lam: Any) -> None:
 @pytest.mark.skip(reason="the Runtime API's streaming side (trailers) lands on another branch")
 def test_streamed_error_trailers() -> None:
     """A streamified handler that fails mid-stream ends its chunked body with the
-    Lambda-Runtime-Function-Error-Type/-Body trailers; needs the streaming server side."""
+    Lambda-Runtime-Function-Error-Type/-Body trailers (the bootstrap's side is checked on
+    the wire in tests/integration/test_node_streaming.py); through InvokeWithResponseStream
+    it needs the streaming server side."""
 
 
 RIC_APP = """
