@@ -71,9 +71,8 @@ def test_init_start_names_node_versions_as_aws() -> None:
     assert runtime_version_name("python3.12") == "python:3.12.v1"
 
 
-def test_heap_flags_follow_memory_size() -> None:
-    assert node_flags(128)[-2:] == ["--max-semi-space-size=6", "--max-old-space-size=116"]
-    assert node_flags(1024)[-2:] == ["--max-semi-space-size=51", "--max-old-space-size=922"]
+def test_no_v8_flags_that_would_cost_the_code_cache() -> None:
+    assert node_flags() == ["--max-http-header-size=81920"]
 
 
 def test_node_path_puts_layers_before_the_code() -> None:

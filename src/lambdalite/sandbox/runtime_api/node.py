@@ -2,8 +2,7 @@
 project's own Node.js bootstrap (runtime/node/bootstrap.cjs) over the Runtime API.
 
 Node cannot be forked warm, so each environment is a fork of the fork server that execs
-`node` (node_interpreters.py picks which) with flags like AWS's launcher: the heap sized from
-MemorySize, its header limit, `global.gc`. Everything else (limits, logs, deadlines, the
+`node` (node_interpreters.py picks which). Everything else (limits, logs, deadlines, the
 REPORT line) is a Runtime API environment's.
 """
 
@@ -21,18 +20,12 @@ BOOTSTRAP = str(Path(__file__).resolve().parents[2] / "runtime" / "node" / "boot
 _SHOWN_NODE = "/var/lang/bin/node"  # how AWS names the interpreter in its errors
 
 
-def node_flags(memory_mb: int) -> list[str]:
-    """As AWS's launcher: V8's heap sized from MemorySize (a tenth for the young generation,
-    the rest for the old), so that V8 collects before the memory watchdog kills."""
-    new_space = memory_mb // 10
-    semi = max(1, new_space // 2)
-    old = max(16, memory_mb - new_space)
-    return [
-        "--expose-gc",
-        "--max-http-header-size=81920",
-        f"--max-semi-space-size={semi}",
-        f"--max-old-space-size={old}",
-    ]
+def node_flags() -> list[str]:
+    """Node's own options only. AWS's launcher also passes V8 flags (--expose-gc, a heap
+    sized from MemorySize), but any V8 flag makes node refuse its built-in code cache and
+    costs ~5 ms of every cold start here (bench/node.py): MemorySize is enforced by the RSS
+    watchdog, and a function that wants V8's limits sets NODE_OPTIONS."""
+    return ["--max-http-header-size=81920"]
 
 
 def node_path(code_dir: str, layer_dirs: tuple[str, ...], major: int) -> str:
@@ -72,5 +65,5 @@ class NodeEnvironment(RuntimeApiEnvironment):
     async def _spawn(self, cfg: dict[str, Any]) -> None:
         assert self._bootstrap is not None
         node = self._bootstrap[0]
-        cfg["argv"] = [node, *node_flags(self.spec.memory_mb), BOOTSTRAP]
+        cfg["argv"] = [node, *node_flags(), BOOTSTRAP]
         await super()._spawn(cfg)
