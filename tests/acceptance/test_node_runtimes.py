@@ -334,6 +334,8 @@ def test_missing_version_runs_on_nearest_node_with_one_warning(server: Server, l
         if f"function {name}: nodejs22.x is not installed here" in line
     ]
     assert len(warnings) == 1 and f"Node.js {nearest.version}" in warnings[0]
+    info = httpx.get(f"{server.endpoint}/_lambdalite/runtimes").json()["nodejs22.x"]
+    assert info == {"interpreter": nearest.path, "exact": False, "version": nearest.version}
 
 
 def test_nodejs24_refuses_callback_handlers(lam: Any) -> None:
