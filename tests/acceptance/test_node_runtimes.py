@@ -259,6 +259,7 @@ ERRORS = {
     "import": "require('not-installed-anywhere');\nexports.handler = async () => 1;",
     "init": "throw new Error('init failed');",
     "other": "exports.other = 1;",
+    "exit": "exports.handler = async () => { process.exit(2); };",
 }
 
 
@@ -293,6 +294,9 @@ def test_errors_rendered_as_aws_and_server_keeps_serving(server: Server, lam: An
     assert run("other", "index.other")[1]["errorMessage"] == "index.other is not a function"
     assert run("other", "missing.handler")[1]["errorType"] == "Runtime.ImportModuleError"
     assert run("other", "nodot")[1]["errorType"] == "Runtime.MalformedHandlerName"
+    _, body = run("exit")
+    assert body["errorType"] == "Runtime.ExitError"
+    assert body["errorMessage"].endswith("Error: Runtime exited with error: exit status 2")
     events = log_events(server, healthy)
     assert events  # the healthy function's log is intact
 
