@@ -249,7 +249,7 @@ def test_model_constraints_are_checked_by_the_server(
     ("overrides", "code"),
     [
         ({"Timeout": 901}, "InvalidParameterValueException"),
-        ({"Runtime": "nodejs20.x"}, "InvalidParameterValueException"),
+        ({"Runtime": "java21"}, "InvalidParameterValueException"),
         ({"Environment": {"Variables": {"AWS_REGION": "x"}}}, "InvalidParameterValueException"),
         ({"Code": {"ZipFile": b"not a zip"}}, "InvalidParameterValueException"),
     ],

@@ -26,7 +26,8 @@ def test_limits() -> None:
         rules.check_limits(3, 10_241)
 
 
-def test_only_python_runtimes() -> None:
+def test_only_runtimes_that_run_here() -> None:
     rules.check_runtime("python3.12")
+    rules.check_runtime("nodejs20.x")
     with pytest.raises(InvalidParameterValueException):
-        rules.check_runtime("nodejs20.x")
+        rules.check_runtime("java21")

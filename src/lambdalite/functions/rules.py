@@ -7,9 +7,10 @@ from typing import Any
 
 from lambdalite.errors import InvalidParameterValueException
 from lambdalite.sandbox.interpreters import SUPPORTED_RUNTIMES
+from lambdalite.sandbox.node_interpreters import NODE_RUNTIMES
 from lambdalite.sandbox.runtime_api.environment import RUNTIME_API_RUNTIMES
 
-RUNTIMES = SUPPORTED_RUNTIMES + RUNTIME_API_RUNTIMES
+RUNTIMES = SUPPORTED_RUNTIMES + NODE_RUNTIMES + RUNTIME_API_RUNTIMES
 
 MAX_TIMEOUT_S = 900
 MAX_MEMORY_MB = 10_240

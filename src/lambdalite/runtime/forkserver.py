@@ -171,7 +171,7 @@ class ForkServer:
             self._forget_parent()
             sys.modules[_PKG + ".isolation"].setup_process(cfg, log_fd)
             if cfg.get("exec"):  # a custom runtime: become its bootstrap
-                _exec(cfg["exec"], request_fd, answer_fd)  # never returns
+                _exec(cfg["exec"], request_fd, answer_fd, cfg.get("argv"))  # never returns
             framing = sys.modules[_PKG + ".framing"]
             return int(self.bootstrap.run(cfg, framing.Channel(request_fd, answer_fd)))
 
@@ -259,10 +259,11 @@ def _run_child(become: Any) -> None:
         os._exit(code)
 
 
-def _exec(path: str, unused_fd: int, status_fd: int) -> None:
-    """Become the runtime's own executable (a custom runtime's bootstrap). `status_fd`
-    closes on a successful exec; if exec fails, it gets the reason (the server reports it
-    as Runtime.InvalidEntrypoint) and the process exits."""
+def _exec(path: str, unused_fd: int, status_fd: int, argv: list[str] | None = None) -> None:
+    """Become the runtime's own executable (a custom runtime's bootstrap, or node with the
+    project's Node.js bootstrap as `argv`). `status_fd` closes on a successful exec; if exec
+    fails, it gets the reason (the server reports it as Runtime.InvalidEntrypoint) and the
+    process exits."""
     os.close(unused_fd)
     os.set_inheritable(status_fd, False)
     # Python ignores these; a program it starts expects the defaults (as subprocess does).
@@ -270,7 +271,7 @@ def _exec(path: str, unused_fd: int, status_fd: int) -> None:
         if hasattr(signal, name):
             signal.signal(getattr(signal, name), signal.SIG_DFL)
     try:
-        os.execve(path, [path], os.environ)
+        os.execve(path, argv or [path], os.environ)
     except OSError as e:
         os.write(status_fd, (e.strerror or str(e)).encode())
         os._exit(127)

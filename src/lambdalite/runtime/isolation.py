@@ -55,8 +55,8 @@ def as_limit(memory_mb: int) -> int:
     return max(2 * memory_mb, memory_mb + 1024) * _MIB
 
 
-def _set_limits(memory_mb: int) -> None:
-    limit = as_limit(memory_mb)
+def _set_limits(memory_mb: int, address_space: bool = True) -> None:
+    limit = as_limit(memory_mb) if address_space else resource.RLIM_INFINITY
     for res, value in (
         (resource.RLIMIT_AS, limit),
         (resource.RLIMIT_NOFILE, 1024),  # spec 8.1: 1,024 file descriptors
@@ -149,4 +149,6 @@ def setup_process(cfg: dict[str, Any], log_fd: int) -> None:
     os.chdir(cfg["cwd"])
     extra = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
     sys.path[:0] = [cfg["cwd"], *paths, *extra]
-    _set_limits(int(cfg["memory_mb"]))
+    # V8 reserves address space far beyond what it uses (its heap cage, WebAssembly guard
+    # regions): a Node.js environment relies on the RSS watchdog alone.
+    _set_limits(int(cfg["memory_mb"]), not cfg.get("no_address_limit"))

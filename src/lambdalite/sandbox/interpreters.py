@@ -16,6 +16,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from lambdalite.sandbox import node_interpreters
+
 SUPPORTED_RUNTIMES = (
     "python3.9",
     "python3.10",
@@ -73,7 +75,12 @@ def interpreter_for(runtime: str) -> Interpreter:
 
 
 def fallback_warning(runtime: str) -> str | None:
-    """One line naming both versions when `runtime` runs on another Python; else None."""
+    """One line naming both versions when `runtime` runs on another Python (or Node.js,
+    node_interpreters.py); else None."""
+    if node_interpreters.is_node(runtime):
+        return node_interpreters.fallback_warning(runtime)
+    if not runtime.startswith("python"):
+        return None
     interpreter = interpreter_for(runtime)
     if interpreter.exact:
         return None
@@ -106,9 +113,12 @@ def _candidates(runtime: str, version: str) -> list[str]:
 def describe_runtimes() -> dict[str, dict[str, object]]:
     """What each supported runtime runs on here (for `GET /_lambdalite/runtimes`)."""
     return {
-        runtime: {"interpreter": i.path, "exact": i.exact, "version": i.version}
-        for runtime in SUPPORTED_RUNTIMES
-        for i in (interpreter_for(runtime),)
+        **{
+            runtime: {"interpreter": i.path, "exact": i.exact, "version": i.version}
+            for runtime in SUPPORTED_RUNTIMES
+            for i in (interpreter_for(runtime),)
+        },
+        **node_interpreters.describe(),
     }
 
 

@@ -37,9 +37,12 @@ def stream_name(version: str, env_id: str, now: float | None = None) -> str:
 
 
 def runtime_version_name(runtime: str) -> str:
-    """`python:3.12.v1`, `provided:al2023.v1`: how INIT_START names a runtime version."""
+    """`python:3.12.v1`, `nodejs:20.v1`, `provided:al2023.v1`: how INIT_START names a
+    runtime version."""
     if runtime.startswith("python"):
         return runtime.replace("python", "python:", 1) + ".v1"
+    if runtime.startswith("nodejs"):
+        return "nodejs:" + runtime.removeprefix("nodejs").removesuffix(".x") + ".v1"
     return runtime.replace(".", ":", 1) + ".v1"
 
 

@@ -22,7 +22,9 @@ from pathlib import Path
 from lambdalite.clock import Clock, SystemClock
 from lambdalite.sandbox.environment import Environment, State
 from lambdalite.sandbox.forkserver import ForkServerClient
+from lambdalite.sandbox.node_interpreters import is_node
 from lambdalite.sandbox.runtime_api.environment import RuntimeApiEnvironment, uses_runtime_api
+from lambdalite.sandbox.runtime_api.node import NodeEnvironment
 from lambdalite.sandbox.runtime_packages import RuntimePackages
 from lambdalite.sandbox.scaling import Backlog, GrowthBucket, ScalingPolicy, Waiter
 from lambdalite.sandbox.snapshot import Snapshots
@@ -354,7 +356,11 @@ class SandboxPool:
         if restores:  # forked from the version's snapshot (made again if it died)
             forkserver = (await self.snapshots.ensure(spec, forkserver, self._tmp_root)).client
             init_type = "snap-start"
-        kind = RuntimeApiEnvironment if uses_runtime_api(spec.runtime) else Environment
+        kind: type[Environment] = Environment
+        if is_node(spec.runtime):
+            kind = NodeEnvironment
+        elif uses_runtime_api(spec.runtime):
+            kind = RuntimeApiEnvironment
         env = kind(
             spec,
             forkserver,

@@ -70,10 +70,9 @@ class FunctionProvisioner:
             account=env.account_id
         )
         runtime = params.get("Runtime")
-        # A runtime without its interpreter (python3.14 in current templates) runs on the
-        # nearest installed Python 3 (sandbox/interpreters.py): one warning naming both.
-        python = isinstance(runtime, str) and runtime.startswith("python3.")
-        fallback = fallback_warning(str(runtime)) if python else None
+        # A runtime without its interpreter (python3.14, nodejs24.x in current templates)
+        # runs on the nearest installed Python 3 or Node.js: one warning naming both.
+        fallback = fallback_warning(runtime) if isinstance(runtime, str) else None
         if fallback is not None:
             env.warn(f"{request.logical_id}: {fallback}")
         layers = [str(arn) for arn in request.properties.get("Layers") or []]
@@ -104,10 +103,11 @@ def _code_for(request: Request) -> dict[str, Any]:
     """The Code a function is created with. Builds (dependencies from requirements.txt)
     plug in here: point the local directory at the built one."""
     code = dict(request.properties.get("Code") or {})
-    if "ZipFile" in code:  # CloudFormation's inline source: index.py, as AWS names it
+    if "ZipFile" in code:  # CloudFormation's inline source: index.py or index.js, as AWS
+        node = str(request.properties.get("Runtime", "")).startswith("nodejs")
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w") as archive:
-            archive.writestr("index.py", str(code["ZipFile"]))
+            archive.writestr("index.js" if node else "index.py", str(code["ZipFile"]))
         return {"ZipFile": buffer.getvalue()}
     directory = local_path(str(code.get("S3Bucket", "")), str(code.get("S3Key", "")))
     if directory is None:
