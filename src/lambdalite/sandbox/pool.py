@@ -25,7 +25,8 @@ from lambdalite.sandbox.forkserver import ForkServerClient
 from lambdalite.sandbox.runtime_api.environment import RuntimeApiEnvironment, uses_runtime_api
 from lambdalite.sandbox.runtime_packages import RuntimePackages
 from lambdalite.sandbox.scaling import Backlog, GrowthBucket, ScalingPolicy, Waiter
-from lambdalite.sandbox.snapshot import Snapshots
+from lambdalite.sandbox.snapshot import Snapshot, Snapshots
+from lambdalite.sandbox.spares import DEFAULT_SPARES, SpareRestores
 from lambdalite.sandbox.types import (
     EnvironmentSpec,
     InvocationRequest,
@@ -86,6 +87,7 @@ class SandboxPool:
         interpreter: str = sys.executable,
         clock: Clock | None = None,
         scaling: ScalingPolicy | None = None,
+        snapstart_spares: int = DEFAULT_SPARES,
     ) -> None:
         self.sink = sink
         self.idle_ttl_s = idle_ttl_s
@@ -113,6 +115,8 @@ class SandboxPool:
             sink, self.clock, private_tmp=private_tmp, platform_env=self.platform_env,
             default_env=self.default_env,
         )  # fmt: skip
+        # SnapStart: environments restored ahead of need, per snapshot (spares.py).
+        self.spares = SpareRestores(self._make_spare, snapstart_spares)
         # Provisioned concurrency: pre-initialised environments per (spec key, qualifier),
         # outside the warm lists, so never reaped, retired or taken by other invocations.
         self._provisioned: dict[tuple[str, str], list[Environment]] = {}
@@ -152,6 +156,10 @@ class SandboxPool:
                     self._release(env)
         backlog = self._backlogs.get(spec.key) or self._new_backlog(spec.key)
         env = self._take_warm(spec.key)
+        if spec.snap_start:
+            if env is None:
+                env = self.spares.take(spec.key)
+            self.spares.refill(spec)  # for the next cold start (if there is no spare yet)
         if env is None and queued_since is not None and backlog.running:
             env = await self._wait_turn(backlog, queued_since)  # counted when handed over
         else:
@@ -180,17 +188,25 @@ class SandboxPool:
         assert self._tmp_root is not None
         forkserver = await self._forkserver(spec.interpreter)
         snap = await self.snapshots.ensure(spec, forkserver, self._tmp_root)
+        self.spares.refill(spec)
         return snap.init_ms
 
     async def drop_snapshots(self, function_name: str, version: str | None = None) -> int:
         """Stop the snapshots of a deleted version (every version if None), and with them
         the environments forked from them."""
-        return await self.snapshots.discard(
-            lambda s: (
-                s.function_name == function_name
-                and (version is None or s.function_version == version)
-            )
-        )
+        keys: list[str] = []
+
+        def match(snap: Snapshot) -> bool:
+            if snap.function_name == function_name and version in (None, snap.function_version):
+                keys.append(snap.key)
+                return True
+            return False
+
+        dropped = await self.snapshots.discard(match)
+        for env in self.spares.discard(keys):
+            env.discard()
+            self._envs.discard(env)
+        return dropped
 
     async def provision(self, spec: EnvironmentSpec, qualifier: str, count: int) -> Provisioned:
         """Keep `count` initialised environments of `spec` for invocations of `qualifier`:
@@ -242,6 +258,16 @@ class SandboxPool:
             return failure
         return env
 
+    async def _make_spare(self, spec: EnvironmentSpec) -> Environment | None:
+        """A spare restore for spares.py: None if it failed or its snapshot is gone."""
+        if self._stopped or self.snapshots.get(spec.key) is None:
+            return None
+        env = await self._start_environment(spec)
+        if await env.prepare(spare=True) is not None:
+            self._envs.discard(env)
+            return None
+        return env
+
     def _take_provisioned(self, group: tuple[str, str]) -> Environment | None:
         for env in self._provisioned.get(group, ()):
             if env.state is State.IDLE and not env.proc.exited:
@@ -255,7 +281,7 @@ class SandboxPool:
         for env in list(self._envs):
             if env.spec.function_name != function_name or (key and env.spec.key != key):
                 continue
-            if env in self._group_of:
+            if env in self._group_of or env in self.spares:
                 continue  # a published version's: unchanged until its config goes (provision)
             count += 1
             env.retired = True
@@ -276,6 +302,7 @@ class SandboxPool:
         if self._reaper is not None:
             self._reaper.cancel()
         await self._stop_backlogs()
+        await self.spares.stop()
         envs = list(self._envs)
         for env in envs:
             env.proc.signal(signal.SIGTERM)
@@ -306,6 +333,7 @@ class SandboxPool:
         for env in list(self._envs):
             if env.extensions is not None:
                 await env.extensions.telemetry.flush_due()
+        await self.spares.settle()
         while self._closing:
             await asyncio.gather(*list(self._closing), return_exceptions=True)
 
