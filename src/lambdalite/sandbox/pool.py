@@ -121,6 +121,9 @@ class SandboxPool:
         # outside the warm lists, so never reaped, retired or taken by other invocations.
         self._provisioned: dict[tuple[str, str], list[Environment]] = {}
         self._group_of: dict[Environment, tuple[str, str]] = {}
+        # What each group should hold, so that a crashed or timed-out one is replaced.
+        self._targets: dict[tuple[str, str], tuple[EnvironmentSpec, int]] = {}
+        self._replacing: set[asyncio.Task[None]] = set()
         # Environments' Shutdown phases still running (their extensions get SHUTDOWN).
         self._closing: set[asyncio.Task[None]] = set()
 
@@ -213,6 +216,10 @@ class SandboxPool:
         start what is missing (concurrently, each running init now) or stop what is over.
         Stops at the first init failure, keeping what did start."""
         group = (spec.key, qualifier)
+        if count > 0:
+            self._targets[group] = (spec, count)
+        else:
+            self._targets.pop(group, None)
         envs = self._provisioned.setdefault(group, [])
         envs[:] = [e for e in envs if e.state is not State.DEAD and not e.proc.exited]
         while len(envs) > count:
@@ -245,6 +252,52 @@ class SandboxPool:
             self._provisioned.pop(group, None)
         return Provisioned(len(envs), failure)
 
+    def release_provisioned(self, function_name: str, qualifier: str | None) -> int:
+        """Stop the provisioned environments of `function_name` kept for `qualifier` (all
+        of its qualifiers when None): its config, version or alias was deleted."""
+        released = 0
+        for group, envs in list(self._provisioned.items()):
+            if qualifier not in (None, group[1]) or envs[:1] == []:
+                continue
+            if envs[0].spec.function_name != function_name:
+                continue
+            del self._provisioned[group]
+            self._targets.pop(group, None)
+            for env in envs:
+                self._group_of.pop(env, None)
+                env.retired = True  # a busy one stops after its invocation (_release)
+                if env.state is State.IDLE:
+                    env.shutdown()
+                    self._envs.discard(env)
+                released += 1
+        for group in [g for g, (s, _) in self._targets.items() if s.function_name == function_name]:
+            if qualifier in (None, group[1]):
+                del self._targets[group]  # none started yet: a replacement in flight stops
+        return released
+
+    def _replace(self, group: tuple[str, str]) -> None:
+        """A provisioned environment crashed, timed out or died idle: start another, so the
+        allocation recovers without a new Put."""
+        target = self._targets.get(group)
+        if target is None or self._stopped:
+            return
+        task = asyncio.get_running_loop().create_task(self._replacement(group, *target))
+        self._replacing.add(task)
+        task.add_done_callback(self._replacing.discard)
+
+    async def _replacement(self, group: tuple[str, str], spec: EnvironmentSpec, count: int) -> None:
+        result = await self._prepare(spec)
+        if not isinstance(result, Environment):
+            log.warning("provisioned %s: replacement init failed", group)
+            return
+        envs = self._provisioned.setdefault(group, [])
+        if self._targets.get(group) is None or self._stopped or len(envs) >= count:
+            result.shutdown()
+            self._envs.discard(result)
+            return
+        envs.append(result)
+        self._group_of[result] = group
+
     def provisioned_count(self, key: str, qualifier: str) -> int:
         envs = self._provisioned.get((key, qualifier), [])
         return sum(1 for e in envs if e.state is not State.DEAD and not e.proc.exited)
@@ -269,9 +322,16 @@ class SandboxPool:
         return env
 
     def _take_provisioned(self, group: tuple[str, str]) -> Environment | None:
-        for env in self._provisioned.get(group, ()):
+        envs = self._provisioned.get(group, [])
+        for env in list(envs):
             if env.state is State.IDLE and not env.proc.exited:
                 return env
+            if env.proc.exited:  # died while idle (killed from outside): replace it
+                envs.remove(env)
+                self._group_of.pop(env, None)
+                env.discard()
+                self._envs.discard(env)
+                self._replace(group)
         return None
 
     def retire(self, function_name: str, *, key: str | None = None) -> int:
@@ -303,6 +363,9 @@ class SandboxPool:
             self._reaper.cancel()
         await self._stop_backlogs()
         await self.spares.stop()
+        for task in list(self._replacing):
+            task.cancel()
+        await asyncio.gather(*list(self._replacing), return_exceptions=True)
         envs = list(self._envs)
         for env in envs:
             env.proc.signal(signal.SIGTERM)
@@ -334,6 +397,8 @@ class SandboxPool:
             if env.extensions is not None:
                 await env.extensions.telemetry.flush_due()
         await self.spares.settle()
+        while self._replacing:
+            await asyncio.gather(*list(self._replacing), return_exceptions=True)
         while self._closing:
             await asyncio.gather(*list(self._closing), return_exceptions=True)
 
@@ -485,7 +550,9 @@ class SandboxPool:
             self._group_of.pop(env, None)
             envs = self._provisioned.get(group)
             if envs is not None and env in envs:
-                envs.remove(env)  # the provisioning's owner starts a replacement
+                envs.remove(env)
+                if not self._stopped:
+                    self._replace(group)
         if env.state is State.IDLE and not env.retired and not self._stopped:
             self._idle.setdefault(env.spec.key, []).append(env)
             return
