@@ -211,6 +211,7 @@ class Platform:
             self.backend.provisioned, self.functions, self.store,
             PoolAllocator(self.pool, self.invoker), self.ledger,
         )  # fmt: skip
+        self.functions.on_delete.append(self.provisioned.forget)  # configs go with their target
         self.permissions = PermissionService(
             self.backend.policies, self.store, settings.region, settings.account_id
         )

@@ -109,6 +109,8 @@ class AliasService:
     async def delete(self, function_name: str, name: str) -> None:
         await self._functions.record(function_name)
         await self._store.delete_alias(function_name, name)
+        for listener in self._functions.on_delete:  # an alias is a qualifier too
+            await listener(function_name, name)
 
     async def list(
         self, function_name: str, version: str | None, marker: str | None, limit: int

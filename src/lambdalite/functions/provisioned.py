@@ -4,18 +4,21 @@ initialised by an Allocator (the sandbox pool, wired in platform.py).
 A Put answers 202 IN_PROGRESS at once; the environments are initialised in the background
 and the config turns READY (Allocated = Available = Requested), or FAILED with a
 StatusReason when an init fails. Configs are durable; allocation is made again on start.
+An environment that crashes or times out is replaced by the allocator on its own; a config
+goes with its function, version or alias (forget).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from lambdalite.errors import (
     InvalidParameterValueException,
     ProvisionedConcurrencyConfigNotFoundException,
+    ResourceConflictException,
     ResourceNotFoundException,
     ValidationException,
 )
@@ -31,6 +34,12 @@ OVER_RESERVED = (
     "Requested Provisioned Concurrency should not be greater than the "
     "reservedConcurrentExecution for function"
 )
+# spec 7.3: PC on an alias and on the version it points to exclude each other.
+VERSION_PROVISIONED = (
+    "Alias can't be used for Provisioned Concurrency configuration on an already "
+    "Provisioned version"
+)
+ALIAS_PROVISIONED = "Version is pointed by a Provisioned Concurrency alias"
 
 
 class ProvisionedStore(Protocol):
@@ -49,6 +58,11 @@ class Allocator(Protocol):
         ...
 
     def allocated(self, config: FunctionConfig, qualifier: str) -> int: ...
+
+    def release(self, function_name: str, qualifier: str | None) -> None:
+        """Stop the environments kept for `qualifier` (every qualifier when None), whose
+        version may be gone already."""
+        ...
 
 
 class ProvisionedLedger(Protocol):
@@ -110,7 +124,9 @@ class ProvisionedConcurrencyService:
         if qualifier is None or qualifier == LATEST:
             raise InvalidParameterValueException(UNPUBLISHED)
         version = await self._version_of(name, qualifier)
-        others = sum(c.requested for c in await self._store.list(name) if c.qualifier != qualifier)
+        configs = [c for c in await self._store.list(name) if c.qualifier != qualifier]
+        await self._check_exclusive(name, qualifier, version, configs)
+        others = sum(c.requested for c in configs)
         if record.reserved_concurrency is not None:
             if others + requested > record.reserved_concurrency:
                 raise InvalidParameterValueException(OVER_RESERVED)
@@ -158,6 +174,17 @@ class ProvisionedConcurrencyService:
                 continue  # its version or alias is gone
         return views
 
+    async def forget(self, name: str, qualifier: str | None) -> None:
+        """The function (qualifier None), a version or an alias was deleted: its configs go,
+        and the environments kept for them."""
+        if not await self._store.delete(name, qualifier):
+            return
+        for key in [k for k in self._status if k[0] == name and qualifier in (None, k[1])]:
+            del self._status[key]
+            self._ledger.set_provisioned(name, key[1], 0)
+        await self._count_requested(name)
+        self._allocator.release(name, qualifier)
+
     async def wait_settled(self) -> None:
         while self._background:
             await asyncio.gather(*list(self._background))
@@ -175,6 +202,24 @@ class ProvisionedConcurrencyService:
         if alias.function_version == LATEST:
             raise InvalidParameterValueException(NOT_ALIAS_OR_VERSION)
         return await self._functions.version(name, alias.function_version)
+
+    async def _check_exclusive(
+        self,
+        name: str,
+        qualifier: str,
+        version: FunctionConfig,
+        others: Sequence[ProvisionedConfig],
+    ) -> None:
+        """409 when the alias's version, or an alias pointing at the version, has PC."""
+        provisioned = {c.qualifier for c in others}
+        if not qualifier.isdigit():
+            if version.version in provisioned:
+                raise ResourceConflictException(VERSION_PROVISIONED)
+            return
+        for alias in provisioned - {q for q in provisioned if q.isdigit()}:
+            target = await self._function_store.get_alias(name, alias)
+            if target is not None and target.function_version == qualifier:
+                raise ResourceConflictException(ALIAS_PROVISIONED)
 
     async def _count_requested(self, name: str) -> None:
         total = sum(c.requested for c in await self._store.list(name))
@@ -194,8 +239,11 @@ class ProvisionedConcurrencyService:
             version, config.qualifier, config.requested
         )
         current = await self._store.get(*key)
+        if current is None:  # deleted meanwhile: what this allocation started goes too
+            self._allocator.release(*key)
+            return
         if current != config:
-            return  # replaced or deleted meanwhile: its own allocation decides
+            return  # replaced meanwhile: its own allocation decides
         self._ledger.set_provisioned(config.function_name, config.qualifier, allocated)
         status = self._status.setdefault(key, Status())
         if allocated >= config.requested:

@@ -15,6 +15,7 @@ from lambdalite.sandbox.types import EnvironmentSpec
 class ProvisioningPool(Protocol):
     async def provision(self, spec: EnvironmentSpec, qualifier: str, count: int) -> Provisioned: ...
     def provisioned_count(self, key: str, qualifier: str) -> int: ...
+    def release_provisioned(self, function_name: str, qualifier: str | None) -> int: ...
 
 
 class PoolAllocator:
@@ -30,6 +31,9 @@ class PoolAllocator:
 
     def allocated(self, config: FunctionConfig, qualifier: str) -> int:
         return self._pool.provisioned_count(self._specs.spec_for(config).key, qualifier)
+
+    def release(self, function_name: str, qualifier: str | None) -> None:
+        self._pool.release_provisioned(function_name, qualifier)
 
 
 def _error_type(failure: bytes | None) -> str | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
@@ -93,6 +93,9 @@ class FunctionService:
         self._layers = layers
         self._snapshots = snapshots  # SnapStart (functions/snapstart.py); None: not applied
         self._background: set[asyncio.Task[None]] = set()
+        # Told of each deleted function (qualifier None) or version, after the deletion:
+        # what hangs off them elsewhere (provisioned concurrency configs) goes too.
+        self.on_delete: list[Callable[[str, str | None], Awaitable[None]]] = []
 
     def arn(self, name: str, qualifier: str | None = None) -> str:
         return function_arn(self._settings.region, self._settings.account_id, name, qualifier)
@@ -334,6 +337,7 @@ class FunctionService:
             self._on_change(name)
             if self._snapshots is not None:
                 await self._snapshots.drop(name, None)
+            await self._deleted(name, None)
             return
         if qualifier == LATEST:
             raise InvalidParameterValueException(
@@ -350,6 +354,11 @@ class FunctionService:
         self._on_change(name)
         if self._snapshots is not None:
             await self._snapshots.drop(name, qualifier)
+        await self._deleted(name, qualifier)
+
+    async def _deleted(self, name: str, qualifier: str | None) -> None:
+        for listener in self.on_delete:
+            await listener(name, qualifier)
 
     async def account_usage(self) -> tuple[int, int]:
         """(total code size, function count) over every function and version."""

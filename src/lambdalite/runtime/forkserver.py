@@ -132,7 +132,11 @@ class ForkServer:
             if pid == 0:
                 return
             self.children.discard(pid)
-            _send(self.ctl, {"op": "exit", "pid": pid, "code": os.waitstatus_to_exitcode(status)})
+            code = os.waitstatus_to_exitcode(status)
+            try:
+                _send(self.ctl, {"op": "exit", "pid": pid, "code": code})
+            except OSError:
+                return  # the server closed the channel: the next read sees EOF and shuts down
 
     def spawn(self, msg: dict[str, Any], fds: list[int], child: Any) -> None:
         try:

@@ -137,6 +137,9 @@ class Environment:
         self.init_type = init_type
         self.restores = restores
         self.prepared = False  # initialised ahead of any invocation (provisioned)
+        # A spare restore (sandbox/spares.py): restored ahead of need, its first invocation
+        # reports the Restore Duration it took then.
+        self.spare_restore_ms: float | None = None
         self.clock = clock or SystemClock()
         self.id = uuid.uuid4().hex
         self.state = State.NEW
@@ -186,7 +189,7 @@ class Environment:
             failure: bytes | None = None
             if cold:
                 init_ms, failure = await self._init(request.request_id)
-            restore_ms = None
+            restore_ms, self.spare_restore_ms = self.spare_restore_ms, None
             if self.restores and init_ms is not None:
                 restore_ms, init_ms = init_ms, None  # REPORT says Restore Duration instead
             return await self._run(request, init_ms, failure, linger, restore_ms)
@@ -197,15 +200,18 @@ class Environment:
             self.invocations += 1
             self.last_used = time.monotonic()
 
-    async def prepare(self) -> bytes | None:
+    async def prepare(self, spare: bool = False) -> bytes | None:
         """Initialise now, ahead of any invocation (provisioned concurrency): None when the
         environment is ready (its first invocation then reports no init), else the init
-        failure's error document (the environment is discarded)."""
+        failure's error document (the environment is discarded). `spare`: a SnapStart
+        restore made ahead of need; its lines are held (see hand_over) and its first
+        invocation reports the restore."""
         if self.state is not State.NEW:
             raise RuntimeError(f"environment {self.id} is {self.state.value}")
         self.state = State.BUSY
+        self.log.held = spare
         try:
-            _ms, failure = await self._init("")
+            ms, failure = await self._init("")
         except BaseException:
             self.discard()
             raise
@@ -214,9 +220,16 @@ class Environment:
             self.discard()
             return failure or outcomes.exit_error("", self.proc.exit_code)
         self.state = State.IDLE
-        self.prepared = True
+        self.prepared = not spare
+        if spare:
+            self.spare_restore_ms = ms
         self.last_used = time.monotonic()
         return None
+
+    def hand_over(self) -> None:
+        """A spare restore goes to its first invocation: its held lines are its own now."""
+        self.log.held = False
+        self.log.flush()
 
     async def _init(self, request_id: str) -> tuple[float, bytes | None]:
         spec = self.spec

@@ -96,6 +96,9 @@ class LogStream:
         self._partial = bytearray()
         self._pending: list[LogRow] = []
         self._tail: bytearray | None = None
+        # A spare SnapStart restore (sandbox/spares.py) holds its lines until it is handed to
+        # an invocation: a restore nobody used leaves no log stream.
+        self.held = False
         # Each line of the function's own output (extensions' Telemetry API), if set.
         self.tap: Callable[[str], None] | None = None
 
@@ -139,7 +142,7 @@ class LogStream:
                 self._append_tail(text.encode())
 
     def flush(self) -> None:
-        if not self._pending:
+        if self.held or not self._pending:
             return
         rows, self._pending = self._pending, []
         try:

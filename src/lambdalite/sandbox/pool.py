@@ -27,7 +27,8 @@ from lambdalite.sandbox.runtime_api.environment import RuntimeApiEnvironment, us
 from lambdalite.sandbox.runtime_api.node import NodeEnvironment
 from lambdalite.sandbox.runtime_packages import RuntimePackages
 from lambdalite.sandbox.scaling import Backlog, GrowthBucket, ScalingPolicy, Waiter
-from lambdalite.sandbox.snapshot import Snapshots
+from lambdalite.sandbox.snapshot import Snapshot, Snapshots
+from lambdalite.sandbox.spares import DEFAULT_SPARES, SpareRestores
 from lambdalite.sandbox.types import (
     EnvironmentSpec,
     InvocationRequest,
@@ -88,6 +89,7 @@ class SandboxPool:
         interpreter: str = sys.executable,
         clock: Clock | None = None,
         scaling: ScalingPolicy | None = None,
+        snapstart_spares: int = DEFAULT_SPARES,
     ) -> None:
         self.sink = sink
         self.idle_ttl_s = idle_ttl_s
@@ -115,10 +117,15 @@ class SandboxPool:
             sink, self.clock, private_tmp=private_tmp, platform_env=self.platform_env,
             default_env=self.default_env,
         )  # fmt: skip
+        # SnapStart: environments restored ahead of need, per snapshot (spares.py).
+        self.spares = SpareRestores(self._make_spare, snapstart_spares)
         # Provisioned concurrency: pre-initialised environments per (spec key, qualifier),
         # outside the warm lists, so never reaped, retired or taken by other invocations.
         self._provisioned: dict[tuple[str, str], list[Environment]] = {}
         self._group_of: dict[Environment, tuple[str, str]] = {}
+        # What each group should hold, so that a crashed or timed-out one is replaced.
+        self._targets: dict[tuple[str, str], tuple[EnvironmentSpec, int]] = {}
+        self._replacing: set[asyncio.Task[None]] = set()
         # Environments' Shutdown phases still running (their extensions get SHUTDOWN).
         self._closing: set[asyncio.Task[None]] = set()
 
@@ -154,6 +161,10 @@ class SandboxPool:
                     self._release(env)
         backlog = self._backlogs.get(spec.key) or self._new_backlog(spec.key)
         env = self._take_warm(spec.key)
+        if spec.snap_start:
+            if env is None:
+                env = self.spares.take(spec.key)
+            self.spares.refill(spec)  # for the next cold start (if there is no spare yet)
         if env is None and queued_since is not None and backlog.running:
             env = await self._wait_turn(backlog, queued_since)  # counted when handed over
         else:
@@ -182,23 +193,35 @@ class SandboxPool:
         assert self._tmp_root is not None
         forkserver = await self._forkserver(spec.interpreter)
         snap = await self.snapshots.ensure(spec, forkserver, self._tmp_root)
+        self.spares.refill(spec)
         return snap.init_ms
 
     async def drop_snapshots(self, function_name: str, version: str | None = None) -> int:
         """Stop the snapshots of a deleted version (every version if None), and with them
         the environments forked from them."""
-        return await self.snapshots.discard(
-            lambda s: (
-                s.function_name == function_name
-                and (version is None or s.function_version == version)
-            )
-        )
+        keys: list[str] = []
+
+        def match(snap: Snapshot) -> bool:
+            if snap.function_name == function_name and version in (None, snap.function_version):
+                keys.append(snap.key)
+                return True
+            return False
+
+        dropped = await self.snapshots.discard(match)
+        for env in self.spares.discard(keys):
+            env.discard()
+            self._envs.discard(env)
+        return dropped
 
     async def provision(self, spec: EnvironmentSpec, qualifier: str, count: int) -> Provisioned:
         """Keep `count` initialised environments of `spec` for invocations of `qualifier`:
         start what is missing (concurrently, each running init now) or stop what is over.
         Stops at the first init failure, keeping what did start."""
         group = (spec.key, qualifier)
+        if count > 0:
+            self._targets[group] = (spec, count)
+        else:
+            self._targets.pop(group, None)
         envs = self._provisioned.setdefault(group, [])
         envs[:] = [e for e in envs if e.state is not State.DEAD and not e.proc.exited]
         while len(envs) > count:
@@ -231,6 +254,52 @@ class SandboxPool:
             self._provisioned.pop(group, None)
         return Provisioned(len(envs), failure)
 
+    def release_provisioned(self, function_name: str, qualifier: str | None) -> int:
+        """Stop the provisioned environments of `function_name` kept for `qualifier` (all
+        of its qualifiers when None): its config, version or alias was deleted."""
+        released = 0
+        for group, envs in list(self._provisioned.items()):
+            if qualifier not in (None, group[1]) or envs[:1] == []:
+                continue
+            if envs[0].spec.function_name != function_name:
+                continue
+            del self._provisioned[group]
+            self._targets.pop(group, None)
+            for env in envs:
+                self._group_of.pop(env, None)
+                env.retired = True  # a busy one stops after its invocation (_release)
+                if env.state is State.IDLE:
+                    env.shutdown()
+                    self._envs.discard(env)
+                released += 1
+        for group in [g for g, (s, _) in self._targets.items() if s.function_name == function_name]:
+            if qualifier in (None, group[1]):
+                del self._targets[group]  # none started yet: a replacement in flight stops
+        return released
+
+    def _replace(self, group: tuple[str, str]) -> None:
+        """A provisioned environment crashed, timed out or died idle: start another, so the
+        allocation recovers without a new Put."""
+        target = self._targets.get(group)
+        if target is None or self._stopped:
+            return
+        task = asyncio.get_running_loop().create_task(self._replacement(group, *target))
+        self._replacing.add(task)
+        task.add_done_callback(self._replacing.discard)
+
+    async def _replacement(self, group: tuple[str, str], spec: EnvironmentSpec, count: int) -> None:
+        result = await self._prepare(spec)
+        if not isinstance(result, Environment):
+            log.warning("provisioned %s: replacement init failed", group)
+            return
+        envs = self._provisioned.setdefault(group, [])
+        if self._targets.get(group) is None or self._stopped or len(envs) >= count:
+            result.shutdown()
+            self._envs.discard(result)
+            return
+        envs.append(result)
+        self._group_of[result] = group
+
     def provisioned_count(self, key: str, qualifier: str) -> int:
         envs = self._provisioned.get((key, qualifier), [])
         return sum(1 for e in envs if e.state is not State.DEAD and not e.proc.exited)
@@ -244,10 +313,27 @@ class SandboxPool:
             return failure
         return env
 
+    async def _make_spare(self, spec: EnvironmentSpec) -> Environment | None:
+        """A spare restore for spares.py: None if it failed or its snapshot is gone."""
+        if self._stopped or self.snapshots.get(spec.key) is None:
+            return None
+        env = await self._start_environment(spec)
+        if await env.prepare(spare=True) is not None:
+            self._envs.discard(env)
+            return None
+        return env
+
     def _take_provisioned(self, group: tuple[str, str]) -> Environment | None:
-        for env in self._provisioned.get(group, ()):
+        envs = self._provisioned.get(group, [])
+        for env in list(envs):
             if env.state is State.IDLE and not env.proc.exited:
                 return env
+            if env.proc.exited:  # died while idle (killed from outside): replace it
+                envs.remove(env)
+                self._group_of.pop(env, None)
+                env.discard()
+                self._envs.discard(env)
+                self._replace(group)
         return None
 
     def retire(self, function_name: str, *, key: str | None = None) -> int:
@@ -257,7 +343,7 @@ class SandboxPool:
         for env in list(self._envs):
             if env.spec.function_name != function_name or (key and env.spec.key != key):
                 continue
-            if env in self._group_of:
+            if env in self._group_of or env in self.spares:
                 continue  # a published version's: unchanged until its config goes (provision)
             count += 1
             env.retired = True
@@ -278,6 +364,10 @@ class SandboxPool:
         if self._reaper is not None:
             self._reaper.cancel()
         await self._stop_backlogs()
+        await self.spares.stop()
+        for task in list(self._replacing):
+            task.cancel()
+        await asyncio.gather(*list(self._replacing), return_exceptions=True)
         envs = list(self._envs)
         for env in envs:
             env.proc.signal(signal.SIGTERM)
@@ -308,6 +398,9 @@ class SandboxPool:
         for env in list(self._envs):
             if env.extensions is not None:
                 await env.extensions.telemetry.flush_due()
+        await self.spares.settle()
+        while self._replacing:
+            await asyncio.gather(*list(self._replacing), return_exceptions=True)
         while self._closing:
             await asyncio.gather(*list(self._closing), return_exceptions=True)
 
@@ -463,7 +556,9 @@ class SandboxPool:
             self._group_of.pop(env, None)
             envs = self._provisioned.get(group)
             if envs is not None and env in envs:
-                envs.remove(env)  # the provisioning's owner starts a replacement
+                envs.remove(env)
+                if not self._stopped:
+                    self._replace(group)
         if env.state is State.IDLE and not env.retired and not self._stopped:
             self._idle.setdefault(env.spec.key, []).append(env)
             return
