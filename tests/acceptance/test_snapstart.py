@@ -33,8 +33,11 @@ def marks(path: Path) -> list[tuple[str, int]]:
     return [(w, int(p)) for w, p in (line.split() for line in lines)]
 
 
-def invoke(lam: Any, name: str, qualifier: str) -> tuple[dict[str, Any], str]:
-    out = lam.invoke(FunctionName=name, Qualifier=qualifier, LogType="Tail")
+def invoke(
+    lam: Any, name: str, qualifier: str, event: dict[str, Any] | None = None
+) -> tuple[dict[str, Any], str]:
+    payload = json.dumps(event or {})
+    out = lam.invoke(FunctionName=name, Qualifier=qualifier, LogType="Tail", Payload=payload)
     return json.loads(out["Payload"].read()), base64.b64decode(out["LogResult"]).decode()
 
 
@@ -61,8 +64,12 @@ def test_snapstart_config_and_hooks(lam: Any, tmp_path: Path) -> None:
     assert [w for w, p in seen if p == snap_pid] == ["init", "before-2", "before-1"]
     # Two new environments at once: each restored from the snapshot, none re-runs init.
     results: list[Any] = []
+    meet = tmp_path / "meet"
+    meet.mkdir()
+    both = {"meet": str(meet), "count": 2}  # each holds until the other is in: two environments
     threads = [
-        threading.Thread(target=lambda: results.append(invoke(lam, name, "1"))) for _ in range(2)
+        threading.Thread(target=lambda: results.append(invoke(lam, name, "1", both)))
+        for _ in range(2)
     ]
     for t in threads:
         t.start()
