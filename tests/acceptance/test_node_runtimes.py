@@ -368,12 +368,35 @@ def test_streamified_handler_answers_buffered_invoke(lam: Any) -> None:
     assert response["Payload"].read() == b"hello stream"
 
 
-@pytest.mark.skip(reason="the Runtime API's streaming side (trailers) lands on another branch")
-def test_streamed_error_trailers() -> None:
-    """A streamified handler that fails mid-stream ends its chunked body with the
-    Lambda-Runtime-Function-Error-Type/-Body trailers (the bootstrap's side is checked on
-    the wire in tests/integration/test_node_streaming.py); through InvokeWithResponseStream
-    it needs the streaming server side."""
+STREAM_THEN_FAIL = """
+exports.handler = awslambda.streamifyResponse(async (event, responseStream) => {
+  responseStream.write('partial ');
+  await new Promise((r) => setTimeout(r, 10));
+  throw new RangeError('gave up mid-stream');
+});
+"""
+
+
+def _streamed(lam: Any, name: str) -> tuple[bytes, dict[str, Any]]:
+    events = list(lam.invoke_with_response_stream(FunctionName=name)["EventStream"])
+    body = b"".join(e["PayloadChunk"]["Payload"] for e in events if "PayloadChunk" in e)
+    assert "InvokeComplete" in events[-1]
+    return body, events[-1]["InvokeComplete"]
+
+
+def test_streamified_handler_streams_through_invoke_with_response_stream(lam: Any) -> None:
+    body, complete = _streamed(lam, deploy(lam, {"index.js": STREAMING}))
+    assert body == b"hello stream" and "ErrorCode" not in complete
+
+
+def test_streamed_error_trailers_end_the_stream_with_the_error(lam: Any) -> None:
+    """The bootstrap ends its chunked body with the Lambda-Runtime-Function-Error-Type/-Body
+    trailers (checked on the wire in tests/integration/test_node_streaming.py); the caller
+    gets what was sent before, then the error in InvokeComplete."""
+    body, complete = _streamed(lam, deploy(lam, {"index.js": STREAM_THEN_FAIL}))
+    assert body == b"partial "
+    assert complete["ErrorCode"] == "RangeError"
+    assert "gave up mid-stream" in complete["ErrorDetails"]
 
 
 RIC_APP = """
