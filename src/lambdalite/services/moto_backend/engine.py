@@ -80,9 +80,12 @@ class MotoEngine:
         headers = HeadersDict(request.headers)
         headers["x-moto-account-id"] = self.account_id  # moto's state is per account
         prepared = AWSPreparedRequest(request.method, request.url, headers, request.body, False)
+        # As moto's own botocore stubber does: its handlers act on its normalized request
+        # (a werkzeug one; moto >= 5.2.6 reads attributes botocore's request lacks).
+        normalized = self._import("moto.core.request").normalize_request(prepared)
         handler = self._handler(request.service, request.region, request.url.split("?", 1)[0])
         try:
-            status, out_headers, body = handler(prepared, request.url, headers)
+            status, out_headers, body = handler(normalized, request.url, headers)
         except http_exception as exc:
             status, out_headers, body = exc.code, exc.get_headers(), exc.get_body()
         raw = body.encode() if isinstance(body, str) else bytes(body or b"")
