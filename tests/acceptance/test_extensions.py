@@ -66,6 +66,7 @@ def function(
     mode: str = "ok",
     runtime: str = "python3.11",
     timeout: int = 5,
+    **config: Any,
 ) -> str:
     name = f"ext-{os.getpid()}-{next(_names)}"
     if runtime.startswith("provided"):
@@ -83,6 +84,7 @@ def function(
         Layers=[layer_arn],
         Timeout=timeout,
         Environment={"Variables": {"EXT_RECORD": str(record), "EXT_MODE": mode}},
+        **config,
     )
     lam.get_waiter("function_active_v2").wait(
         FunctionName=name, WaiterConfig={"Delay": 0.05, "MaxAttempts": 400}
@@ -185,6 +187,25 @@ def test_telemetry_subscription_gets_platform_and_function_events(
     assert "TELEMETRY\tName: recorder\tState: Subscribed\tTypes: [Function, Platform]" in (
         log_text(server, name)
     )
+
+
+def test_json_log_format_writes_extension_and_subscription_records(
+    server: Server, lam: Any, tmp_path: Path
+) -> None:
+    record = tmp_path / "record.jsonl"
+    json_logs = {"LoggingConfig": {"LogFormat": "JSON"}}
+    name = function(lam, layer(lam, tmp_path), record, mode="telemetry", **json_logs)
+    invoke(lam, name)
+    text = log_text(server, name)
+    assert "EXTENSION\t" not in text and "TELEMETRY\t" not in text
+    found = [json.loads(line) for line in text.splitlines() if line.startswith("{")]
+    by_type = {r["type"]: r["record"] for r in found}
+    assert by_type["platform.extension"] == {
+        "name": "recorder", "state": "Ready", "events": ["INVOKE", "SHUTDOWN"]
+    }  # fmt: skip
+    assert by_type["platform.telemetrySubscription"] == {
+        "name": "recorder", "state": "Subscribed", "types": ["function", "platform"]
+    }  # fmt: skip
 
 
 @pytest.mark.parametrize(

@@ -295,9 +295,7 @@ class Environment:
     ) -> tuple[bytes, str] | None:
         """Extension init: start them, wait until each registered (else the failure)."""
         spec = self.spec
-        host = ExtensionHost(
-            spec, found, self.log, self.clock, self._mount, text_log=spec.log_format != "JSON"
-        )
+        host = ExtensionHost(spec, found, self.log, self.clock, self._mount, self.lines)
         host.on_failure = self._extension_failed
         self.extensions = host
         self.log.tap = host.function_line
