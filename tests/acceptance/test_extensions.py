@@ -300,3 +300,32 @@ def test_extension_missing_the_deadline_after_invoke_times_it_out(
     assert response["FunctionError"] == "Unhandled"
     assert body["errorType"] == "Sandbox.Timedout"
     assert "Status: timeout" in log_text(server, name) or "Task timed out" in log_text(server, name)
+
+
+def test_snapstart_restores_start_the_extensions(server: Server, lam: Any, tmp_path: Path) -> None:
+    """AWS snapshots the extensions with the runtime; here each restore starts them anew,
+    with AWS_LAMBDA_INITIALIZATION_TYPE=snap-start, and they get INVOKE and restore events."""
+    record = tmp_path / "record.jsonl"
+    snap_start = {"SnapStart": {"ApplyOn": "PublishedVersions"}}
+    arn = layer(lam, tmp_path)
+    name = function(lam, arn, record, mode="telemetry", runtime="python3.12", **snap_start)
+    version = lam.publish_version(FunctionName=name)["Version"]
+    lam.get_waiter("published_version_active").wait(
+        FunctionName=name, Qualifier=version, WaiterConfig={"Delay": 0.05, "MaxAttempts": 600}
+    )
+    response = lam.invoke(FunctionName=name, Qualifier=version, Payload=b"{}")
+    assert "FunctionError" not in response, response["Payload"].read()
+    registered = [r for r in records(record) if "register" in r]
+    assert registered and {r["init_type"] for r in registered} == {"snap-start"}
+    assert registered[0]["body"]["functionVersion"] == version
+    (invoked,) = events(record)
+    assert invoked["requestId"] == response["ResponseMetadata"]["RequestId"]
+    assert invoked["invokedFunctionArn"].endswith(f":function:{name}:{version}")
+    advance(server.endpoint, 1.0)
+    drain(server.endpoint)
+    delivered = [e for r in records(record) if "telemetry" in r for e in r["telemetry"]]
+    kinds = {e["type"] for e in delivered}
+    assert {"platform.restoreStart", "platform.restoreReport", "platform.report"} <= kinds
+    assert "platform.initStart" not in kinds
+    report = next(e for e in delivered if e["type"] == "platform.restoreReport")
+    assert report["record"]["status"] == "success"
