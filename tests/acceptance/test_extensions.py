@@ -329,3 +329,34 @@ def test_snapstart_restores_start_the_extensions(server: Server, lam: Any, tmp_p
     assert "platform.initStart" not in kinds
     report = next(e for e in delivered if e["type"] == "platform.restoreReport")
     assert report["record"]["status"] == "success"
+
+
+INTERNAL = RUNTIME_FIXTURES / "internal_extension.py"
+
+
+def test_custom_runtime_internal_extension_without_layers(
+    server: Server, lam: Any, tmp_path: Path
+) -> None:
+    """A custom runtime's in-process extension gets the Extensions and Telemetry APIs on the
+    runtime's own host:port, though the function has no external extensions."""
+    record = tmp_path / "record.jsonl"
+    name = f"ext-{os.getpid()}-{next(_names)}"
+    bootstrap = f"#!{sys.executable}\n" + INTERNAL.read_text()
+    lam.create_function(
+        FunctionName=name, Runtime="provided.al2023", Role=ROLE, Handler="x",
+        Code={"ZipFile": package({"bootstrap": bootstrap.encode()})},
+        Environment={"Variables": {"EXT_RECORD": str(record)}},
+    )  # fmt: skip
+    lam.get_waiter("function_active_v2").wait(FunctionName=name, WaiterConfig={"Delay": 0.05})
+    response, body = invoke(lam, name, b'{"a": 1}')
+    assert body == {"echo": {"a": 1}}
+    assert records(record)[:2] == [{"register": 200}, {"subscribe": 200}]
+    (invoked,) = events(record)
+    assert invoked["eventType"] == "INVOKE"
+    assert invoked["requestId"] == response["ResponseMetadata"]["RequestId"]
+    advance(server.endpoint, 1.0)
+    drain(server.endpoint)
+    delivered = [e for r in records(record) if "telemetry" in r for e in r["telemetry"]]
+    kinds = {e["type"] for e in delivered}
+    assert {"platform.initStart", "platform.start", "platform.report", "function"} <= kinds
+    assert "EXTENSION\tName: inproc\tState: Ready\tEvents: [INVOKE]" in log_text(server, name)

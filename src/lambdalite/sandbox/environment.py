@@ -167,8 +167,9 @@ class Environment:
         self._timed_out = False
         self._discarded = False
         self._loop = asyncio.get_running_loop()  # retire() may be called from sync code
-        # External extensions (sandbox/extensions/): None for functions without any, which
-        # then pay nothing, not even a listener for the Python runtimes.
+        # Extensions (sandbox/extensions/): None for Python functions without external ones,
+        # which then pay nothing, not even a listener; Runtime API environments always have
+        # one (for internal extensions, which register from the runtime's process).
         self.extensions: ExtensionHost | None = None
         self._apis: MountedApis | None = None
         self._shutdown_reason = "spindown"  # what SHUTDOWN tells the extensions
@@ -255,7 +256,7 @@ class Environment:
         # SnapStart: AWS snapshots the extensions with the runtime; here they start afresh
         # with every restore (AWS_LAMBDA_INITIALIZATION_TYPE=snap-start), before it.
         found = find_extensions(spec.layer_dirs) if spec.layer_dirs else []
-        if found:
+        if found or self._serves_extensions():
             failed = await self._start_extensions(found, cfg, deadline, request_id)
             if failed is not None:
                 return self._init_failed(started, *failed)
@@ -388,6 +389,11 @@ class Environment:
             private_tmp=self._private_tmp, platform_env=self._platform_env,
             default_env=self._default_env, init_type=self.init_type,
         )  # fmt: skip
+
+    def _serves_extensions(self) -> bool:
+        """Whether the Extensions and Telemetry APIs are served without external extensions
+        (for internal ones): not here, where they would cost a listener per environment."""
+        return False
 
     def _entrypoint_error(self, request_id: str) -> bytes | None:
         """An error document when the environment cannot even be started (None: it can)."""
@@ -544,7 +550,8 @@ class Environment:
             return
         self.proc.signal(signal.SIGTERM)
         # With external extensions the runtime gets only its share of the window (spec 8.2).
-        window = _SHUTDOWN_S if self.extensions is None else RUNTIME_SHUTDOWN_S
+        external = self.extensions is not None and self.extensions.count > 0
+        window = RUNTIME_SHUTDOWN_S if external else _SHUTDOWN_S
         self._loop.call_later(window, self.proc.kill)
         self.discard(kill=False)
 
