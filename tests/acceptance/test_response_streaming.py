@@ -240,11 +240,19 @@ def test_url_stream_failing_before_its_prelude(url: str) -> None:
     assert response.json() == {"Message": "Internal Server Error"}
 
 
-def test_url_mid_stream_error_ends_the_body(url: str) -> None:
+def test_url_mid_stream_error_cuts_the_body_short(url: str) -> None:
     error = {"type": "Error", "body": {"errorType": "Error", "errorMessage": "late"}}
     event = {"chunks": [prelude(200, {}, []) + "part"], "content_type": HTTP_INTEGRATION}
-    response = httpx.post(url, json={**event, "error": error}, timeout=30)
-    assert response.status_code == 200 and response.content == b"part"
+    with httpx.stream("POST", url, json={**event, "error": error}, timeout=30) as response:
+        assert response.status_code == 200
+        received = b""
+        # The connection ends without the chunked body's end: the client sees the error.
+        with pytest.raises(httpx.RemoteProtocolError, match="incomplete chunked read"):
+            for piece in response.iter_raw():
+                received += piece
+        assert received == b"part"
+    ok = {"chunks": [prelude(200, {}, []) + "whole"], "content_type": HTTP_INTEGRATION}
+    assert httpx.post(url, json=ok, timeout=30).content == b"whole"  # ends as it should
 
 
 def test_url_client_disconnecting_mid_stream(server: Server, url: str, fifo: Path) -> None:
