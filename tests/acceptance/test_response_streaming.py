@@ -151,6 +151,15 @@ def test_bootstrap_dying_mid_stream(lam: Any, fn: str, fifo: Path) -> None:
     assert split(list(events(lam, fn, {"chunks": ["again"]})))[0] == b"again"
 
 
+def test_runtime_hanging_up_mid_stream_fails_at_once(lam: Any) -> None:
+    name = deploy(lam, Timeout=3)  # unseen, the hang-up would end in Sandbox.Timedout
+    body, complete = split(list(events(lam, name, {"chunks": ["half"], "hang_up": True})))
+    assert body == b"half"
+    assert complete["ErrorCode"] == "Runtime.TruncatedResponse"
+    # The runtime carried on (back in invocation/next): its environment serves the next.
+    assert split(list(events(lam, name, {"chunks": ["again"]})))[0] == b"again"
+
+
 def test_client_disconnecting_mid_stream(server: Server, lam: Any, fn: str, fifo: Path) -> None:
     response = lam.invoke_with_response_stream(
         FunctionName=fn, Payload=json.dumps({"chunks": ["one", "two"], "wait": str(fifo)})
