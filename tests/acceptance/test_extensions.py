@@ -66,6 +66,7 @@ def function(
     mode: str = "ok",
     runtime: str = "python3.11",
     timeout: int = 5,
+    **config: Any,
 ) -> str:
     name = f"ext-{os.getpid()}-{next(_names)}"
     if runtime.startswith("provided"):
@@ -83,6 +84,7 @@ def function(
         Layers=[layer_arn],
         Timeout=timeout,
         Environment={"Variables": {"EXT_RECORD": str(record), "EXT_MODE": mode}},
+        **config,
     )
     lam.get_waiter("function_active_v2").wait(
         FunctionName=name, WaiterConfig={"Delay": 0.05, "MaxAttempts": 400}
@@ -187,6 +189,25 @@ def test_telemetry_subscription_gets_platform_and_function_events(
     )
 
 
+def test_json_log_format_writes_extension_and_subscription_records(
+    server: Server, lam: Any, tmp_path: Path
+) -> None:
+    record = tmp_path / "record.jsonl"
+    json_logs = {"LoggingConfig": {"LogFormat": "JSON"}}
+    name = function(lam, layer(lam, tmp_path), record, mode="telemetry", **json_logs)
+    invoke(lam, name)
+    text = log_text(server, name)
+    assert "EXTENSION\t" not in text and "TELEMETRY\t" not in text
+    found = [json.loads(line) for line in text.splitlines() if line.startswith("{")]
+    by_type = {r["type"]: r["record"] for r in found}
+    assert by_type["platform.extension"] == {
+        "name": "recorder", "state": "Ready", "events": ["INVOKE", "SHUTDOWN"]
+    }  # fmt: skip
+    assert by_type["platform.telemetrySubscription"] == {
+        "name": "recorder", "state": "Subscribed", "types": ["function", "platform"]
+    }  # fmt: skip
+
+
 @pytest.mark.parametrize(
     ("mode", "error_type"),
     [
@@ -279,3 +300,63 @@ def test_extension_missing_the_deadline_after_invoke_times_it_out(
     assert response["FunctionError"] == "Unhandled"
     assert body["errorType"] == "Sandbox.Timedout"
     assert "Status: timeout" in log_text(server, name) or "Task timed out" in log_text(server, name)
+
+
+def test_snapstart_restores_start_the_extensions(server: Server, lam: Any, tmp_path: Path) -> None:
+    """AWS snapshots the extensions with the runtime; here each restore starts them anew,
+    with AWS_LAMBDA_INITIALIZATION_TYPE=snap-start, and they get INVOKE and restore events."""
+    record = tmp_path / "record.jsonl"
+    snap_start = {"SnapStart": {"ApplyOn": "PublishedVersions"}}
+    arn = layer(lam, tmp_path)
+    name = function(lam, arn, record, mode="telemetry", runtime="python3.12", **snap_start)
+    version = lam.publish_version(FunctionName=name)["Version"]
+    lam.get_waiter("published_version_active").wait(
+        FunctionName=name, Qualifier=version, WaiterConfig={"Delay": 0.05, "MaxAttempts": 600}
+    )
+    response = lam.invoke(FunctionName=name, Qualifier=version, Payload=b"{}")
+    assert "FunctionError" not in response, response["Payload"].read()
+    registered = [r for r in records(record) if "register" in r]
+    assert registered and {r["init_type"] for r in registered} == {"snap-start"}
+    assert registered[0]["body"]["functionVersion"] == version
+    (invoked,) = events(record)
+    assert invoked["requestId"] == response["ResponseMetadata"]["RequestId"]
+    assert invoked["invokedFunctionArn"].endswith(f":function:{name}:{version}")
+    advance(server.endpoint, 1.0)
+    drain(server.endpoint)
+    delivered = [e for r in records(record) if "telemetry" in r for e in r["telemetry"]]
+    kinds = {e["type"] for e in delivered}
+    assert {"platform.restoreStart", "platform.restoreReport", "platform.report"} <= kinds
+    assert "platform.initStart" not in kinds
+    report = next(e for e in delivered if e["type"] == "platform.restoreReport")
+    assert report["record"]["status"] == "success"
+
+
+INTERNAL = RUNTIME_FIXTURES / "internal_extension.py"
+
+
+def test_custom_runtime_internal_extension_without_layers(
+    server: Server, lam: Any, tmp_path: Path
+) -> None:
+    """A custom runtime's in-process extension gets the Extensions and Telemetry APIs on the
+    runtime's own host:port, though the function has no external extensions."""
+    record = tmp_path / "record.jsonl"
+    name = f"ext-{os.getpid()}-{next(_names)}"
+    bootstrap = f"#!{sys.executable}\n" + INTERNAL.read_text()
+    lam.create_function(
+        FunctionName=name, Runtime="provided.al2023", Role=ROLE, Handler="x",
+        Code={"ZipFile": package({"bootstrap": bootstrap.encode()})},
+        Environment={"Variables": {"EXT_RECORD": str(record)}},
+    )  # fmt: skip
+    lam.get_waiter("function_active_v2").wait(FunctionName=name, WaiterConfig={"Delay": 0.05})
+    response, body = invoke(lam, name, b'{"a": 1}')
+    assert body == {"echo": {"a": 1}}
+    assert records(record)[:2] == [{"register": 200}, {"subscribe": 200}]
+    (invoked,) = events(record)
+    assert invoked["eventType"] == "INVOKE"
+    assert invoked["requestId"] == response["ResponseMetadata"]["RequestId"]
+    advance(server.endpoint, 1.0)
+    drain(server.endpoint)
+    delivered = [e for r in records(record) if "telemetry" in r for e in r["telemetry"]]
+    kinds = {e["type"] for e in delivered}
+    assert {"platform.initStart", "platform.start", "platform.report", "function"} <= kinds
+    assert "EXTENSION\tName: inproc\tState: Ready\tEvents: [INVOKE]" in log_text(server, name)

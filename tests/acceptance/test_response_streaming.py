@@ -151,6 +151,15 @@ def test_bootstrap_dying_mid_stream(lam: Any, fn: str, fifo: Path) -> None:
     assert split(list(events(lam, fn, {"chunks": ["again"]})))[0] == b"again"
 
 
+def test_runtime_hanging_up_mid_stream_fails_at_once(lam: Any) -> None:
+    name = deploy(lam, Timeout=3)  # unseen, the hang-up would end in Sandbox.Timedout
+    body, complete = split(list(events(lam, name, {"chunks": ["half"], "hang_up": True})))
+    assert body == b"half"
+    assert complete["ErrorCode"] == "Runtime.TruncatedResponse"
+    # The runtime carried on (back in invocation/next): its environment serves the next.
+    assert split(list(events(lam, name, {"chunks": ["again"]})))[0] == b"again"
+
+
 def test_client_disconnecting_mid_stream(server: Server, lam: Any, fn: str, fifo: Path) -> None:
     response = lam.invoke_with_response_stream(
         FunctionName=fn, Payload=json.dumps({"chunks": ["one", "two"], "wait": str(fifo)})
@@ -240,11 +249,19 @@ def test_url_stream_failing_before_its_prelude(url: str) -> None:
     assert response.json() == {"Message": "Internal Server Error"}
 
 
-def test_url_mid_stream_error_ends_the_body(url: str) -> None:
+def test_url_mid_stream_error_cuts_the_body_short(url: str) -> None:
     error = {"type": "Error", "body": {"errorType": "Error", "errorMessage": "late"}}
     event = {"chunks": [prelude(200, {}, []) + "part"], "content_type": HTTP_INTEGRATION}
-    response = httpx.post(url, json={**event, "error": error}, timeout=30)
-    assert response.status_code == 200 and response.content == b"part"
+    with httpx.stream("POST", url, json={**event, "error": error}, timeout=30) as response:
+        assert response.status_code == 200
+        received = b""
+        # The connection ends without the chunked body's end: the client sees the error.
+        with pytest.raises(httpx.RemoteProtocolError, match="incomplete chunked read"):
+            for piece in response.iter_raw():
+                received += piece
+        assert received == b"part"
+    ok = {"chunks": [prelude(200, {}, []) + "whole"], "content_type": HTTP_INTEGRATION}
+    assert httpx.post(url, json=ok, timeout=30).content == b"whole"  # ends as it should
 
 
 def test_url_client_disconnecting_mid_stream(server: Server, url: str, fifo: Path) -> None:

@@ -45,6 +45,7 @@ class Echo(GatewayApp):
     async def answer(
         self, method: str, raw_path: str, query_string: str, headers: list[tuple[str, str]],
         body: bytes, client: tuple[str, int] | None, http_version: str, send: Any = None,
+        cut: Any = None,
     ) -> HttpResponse:  # fmt: skip
         self.answered.append(raw_path)
         await asyncio.sleep(0)  # answered on a later turn, as after an invoke

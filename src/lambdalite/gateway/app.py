@@ -16,6 +16,8 @@ from lambdalite.gateway.urls import FunctionUrls
 log = logging.getLogger(__name__)
 # Where the HTTP protocol leaves each request's header names as the client cased them.
 RAW_NAMES = "lambdalite.raw_header_names"
+# Where it leaves a callable that cuts the connection short (gateway/streaming.py's Cut).
+CUT = "lambdalite.cut"
 # The largest body read: API Gateway's 10 MB quota, and one byte to see it passed.
 READ_LIMIT = 10 * 1024 * 1024 + 1
 _JSON = [("content-type", "application/json")]
@@ -50,6 +52,7 @@ class GatewayApp:
             scope.get("client"),
             scope.get("http_version", "1.1"),
             send,
+            scope.get(CUT),
         )
         if response is not None:  # None: already streamed (gateway/streaming.py)
             await send_response(response, send)
@@ -63,6 +66,7 @@ class GatewayApp:
     async def answer(
         self, method: str, raw_path: str, query_string: str, headers: list[tuple[str, str]],
         body: bytes, client: tuple[str, int] | None, http_version: str, send: Any = None,
+        cut: Any = None,
     ) -> HttpResponse | None:  # fmt: skip
         """The answer to one request; a failure of ours is API Gateway's bare 500."""
         try:
@@ -78,7 +82,7 @@ class GatewayApp:
                 protocol=f"HTTP/{http_version}",
             )
             if isinstance(target, UrlTarget):
-                return await self._handler.url(target, req, send)
+                return await self._handler.url(target, req, send, cut)
             if isinstance(target, ApiTarget):
                 return await self._handler.api(target, req)
             if raw_path.startswith("/lambda-url/"):

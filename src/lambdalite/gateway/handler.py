@@ -23,7 +23,7 @@ from lambdalite.gateway.responses import (
     v1_response,
     v2_response,
 )
-from lambdalite.gateway.streaming import Decorate, Send, stream_url
+from lambdalite.gateway.streaming import Cut, Decorate, Send, stream_url
 from lambdalite.gateway.urls import FunctionUrls
 from lambdalite.invoke.invoker import Invoker, new_request_id
 from lambdalite.invoke.resolve import FunctionReader, Target, resolve_target
@@ -163,7 +163,11 @@ class GatewayHandler:
     # Function URLs ----------------------------------------------------------------------
 
     async def url(
-        self, target: UrlTarget, req: GatewayRequest, send: Send | None = None
+        self,
+        target: UrlTarget,
+        req: GatewayRequest,
+        send: Send | None = None,
+        cut: Cut | None = None,
     ) -> HttpResponse | None:
         """`send`: the client can take a streamed answer (RESPONSE_STREAM mode, which then
         answers through it and returns None; gateway/streaming.py)."""
@@ -203,7 +207,7 @@ class GatewayHandler:
         try:
             fn = await self._resolve(config.function_name, config.qualifier or None)
             if send is not None and config.invoke_mode == "RESPONSE_STREAM":
-                result = await self._stream(fn, event, trace_id, send, decorate, failure)
+                result = await self._stream(fn, event, trace_id, send, decorate, failure, cut)
                 if result is None:
                     return None  # answered through `send`
             else:
@@ -219,7 +223,7 @@ class GatewayHandler:
 
     async def _stream(
         self, fn: Target, event: dict[str, Any], trace_id: str | None, send: Send,
-        decorate: Decorate, failure: Callable[[], HttpResponse],
+        decorate: Decorate, failure: Callable[[], HttpResponse], cut: Cut | None,
     ) -> InvocationResult | None:  # fmt: skip
         payload = encode(event)
         if len(payload) > SYNC_PAYLOAD_LIMIT:
@@ -228,7 +232,7 @@ class GatewayHandler:
         call = self._invoker.invoke(
             fn, payload, trigger=Trigger.URL, trace_id=trace_id, stream=stream
         )
-        return await stream_url(StreamedRun(call, stream), send, decorate, failure)
+        return await stream_url(StreamedRun(call, stream), send, decorate, failure, cut)
 
 
 class _Refused(Exception):

@@ -31,7 +31,7 @@ from uvicorn.protocols.http.httptools_impl import (
 
 from lambdalite.api.eager import start_eagerly
 from lambdalite.api.write_coalescing import CoalescingTransport
-from lambdalite.gateway.app import RAW_NAMES, READ_LIMIT, GatewayApp, send_response
+from lambdalite.gateway.app import CUT, RAW_NAMES, READ_LIMIT, GatewayApp, send_response
 from lambdalite.gateway.responses import HttpResponse
 
 log = logging.getLogger(__name__)
@@ -163,6 +163,7 @@ class GatewayHttpProtocol(CasePreservingProtocol):
     def on_headers_complete(self) -> None:
         exchange = self._direct_exchange()
         if exchange is None:
+            self.scope[CUT] = self._cut  # type: ignore[literal-required]
             super().on_headers_complete()
         else:
             self.cycle = exchange  # type: ignore[assignment]
@@ -185,6 +186,13 @@ class GatewayHttpProtocol(CasePreservingProtocol):
                 self.tasks.add(run)
         else:
             super().on_message_complete()
+
+    def _cut(self) -> None:
+        """End the connection mid-response: what was sent goes out, the end never does.
+        The cycle counts as disconnected, so uvicorn neither writes more nor complains."""
+        if self.cycle is not None:
+            self.cycle.disconnected = True
+        self.transport.close()
 
     def _direct_exchange(self) -> GatewayExchange | None:
         if not isinstance(self.app, GatewayApp) or self.expect_100_continue:

@@ -23,6 +23,9 @@ PRELUDE_LIMIT = 1024 * 1024  # more than this before the delimiter is not a prel
 
 Send = Callable[[dict[str, Any]], Awaitable[None]]
 Decorate = Callable[[HttpResponse], None]
+# Ends the connection with the response unfinished (no terminating chunk): what a client
+# sees of a stream the function failed mid-way (gateway/protocol.py puts it in the scope).
+Cut = Callable[[], None]
 
 
 def parse_prelude(prelude: bytes) -> HttpResponse:
@@ -60,7 +63,11 @@ async def _split_prelude(chunks: AsyncIterator[bytes]) -> tuple[bytes, bytes] | 
 
 
 async def stream_url(
-    run: StreamedRun, send: Send, decorate: Decorate, failure: Callable[[], HttpResponse]
+    run: StreamedRun,
+    send: Send,
+    decorate: Decorate,
+    failure: Callable[[], HttpResponse],
+    cut: Cut | None = None,
 ) -> InvocationResult | None:
     """Answer with the run's stream. Returns the result instead when the function did not
     stream (nothing sent: the caller maps it); raises only before anything was sent."""
@@ -82,6 +89,13 @@ async def stream_url(
                 await _respond(send, head, decorate)
                 return None
         await _stream(send, head, decorate, first, chunks)
+        if await _failed(run):
+            # A mid-stream failure cannot change what was sent; as on AWS the connection
+            # ends without the body's end, so the client sees the response cut short.
+            if cut is not None:
+                cut()
+            return None  # (elsewhere the ASGI server closes a response left unfinished)
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
         return None
     finally:
         run.abandon()  # no-op once the run is over; else it finishes unread
@@ -109,8 +123,13 @@ async def _stream(
         await send({"type": "http.response.body", "body": first, "more_body": True})
     async for chunk in chunks:
         await send({"type": "http.response.body", "body": chunk, "more_body": True})
-    # A mid-stream failure cannot change what was sent: the body just ends there.
-    await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+
+async def _failed(run: StreamedRun) -> bool:
+    try:
+        return (await run.result()).function_error is not None
+    except Exception:
+        return True
 
 
 def _wire(headers: list[tuple[str, str]]) -> list[tuple[bytes, bytes]]:

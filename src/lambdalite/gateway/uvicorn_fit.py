@@ -62,6 +62,9 @@ def mismatch(module: ModuleType = httptools_impl, version: str | None = None) ->
         return "no RequestResponseCycle.run_asgi"
     if tuple(inspect.signature(cycle).parameters) != CYCLE_PARAMETERS:
         return "RequestResponseCycle takes other parameters"
+    run_asgi: Any = getattr(cycle, "run_asgi", None)  # a coroutine function: checked above
+    if "disconnected" not in run_asgi.__code__.co_names:
+        return "RequestResponseCycle.run_asgi no longer reads disconnected (a cut stream)"
     if not all(hasattr(module, name) for name in ("HEADER_RE", "HEADER_VALUE_RE")):
         return "no HEADER_RE or HEADER_VALUE_RE"
     return None

@@ -130,6 +130,7 @@ class Environment:
         clock: Clock | None = None,
         init_type: str = "on-demand",
         restores: bool = False,
+        launcher: ForkServerClient | None = None,
     ) -> None:
         self.spec = spec
         # AWS_LAMBDA_INITIALIZATION_TYPE; `restores`: `forkserver` is a SnapStart snapshot,
@@ -156,6 +157,9 @@ class Environment:
         # Only code run in place needs bytecode of its own (see runtime/isolation.py).
         self.pycache_dir = tmp_root / f"{self.id}.pycache" if spec.code_is_local else None
         self._forkserver = forkserver
+        # What starts the external extensions: a SnapStart snapshot serves only forks of
+        # itself, so restores get theirs from the interpreter's fork server.
+        self._launcher = launcher or forkserver
         self._private_tmp = private_tmp
         self._platform_env = platform_env
         self._default_env = default_env
@@ -163,8 +167,9 @@ class Environment:
         self._timed_out = False
         self._discarded = False
         self._loop = asyncio.get_running_loop()  # retire() may be called from sync code
-        # External extensions (sandbox/extensions/): None for functions without any, which
-        # then pay nothing, not even a listener for the Python runtimes.
+        # Extensions (sandbox/extensions/): None for Python functions without external ones,
+        # which then pay nothing, not even a listener; Runtime API environments always have
+        # one (for internal extensions, which register from the runtime's process).
         self.extensions: ExtensionHost | None = None
         self._apis: MountedApis | None = None
         self._shutdown_reason = "spindown"  # what SHUTDOWN tells the extensions
@@ -248,9 +253,10 @@ class Environment:
             self.log.line(*self.lines.init_report(init_ms, "error", error_type))
             return init_ms, refused
         deadline = self._loop.time() + self._init_timeout_s
-        # SnapStart restores fork from the version's snapshot, which cannot start them.
-        found = find_extensions(spec.layer_dirs) if spec.layer_dirs and not self.restores else []
-        if found:
+        # SnapStart: AWS snapshots the extensions with the runtime; here they start afresh
+        # with every restore (AWS_LAMBDA_INITIALIZATION_TYPE=snap-start), before it.
+        found = find_extensions(spec.layer_dirs) if spec.layer_dirs else []
+        if found or self._serves_extensions():
             failed = await self._start_extensions(found, cfg, deadline, request_id)
             if failed is not None:
                 return self._init_failed(started, *failed)
@@ -261,11 +267,11 @@ class Environment:
         if outcome.frame is not None and outcome.frame.kind == READY:
             host = self.extensions
             if host is not None:
-                self._publish_init("platform.initRuntimeDone", "success")
+                self._publish_init(self._phase_event("RuntimeDone"), "success")
                 if not await host.init_done(deadline):
                     return self._init_failed(started, *self._extensions_failure(request_id))
                 init_ms = (time.perf_counter() - started) * 1000
-                self._publish_init("platform.initReport", "success", init_ms)
+                self._publish_init(self._phase_event("Report"), "success", init_ms)
             if self.restores:
                 self.log.line(*self.lines.restore_report(init_ms, "success", None))
             return init_ms, None
@@ -285,7 +291,7 @@ class Environment:
             self.log.line(*self.lines.restore_report(init_ms, status, error_type))
         else:
             self.log.line(*self.lines.init_report(init_ms, status, error_type, self.init_type))
-        self._publish_init("platform.initReport", status, init_ms, error_type)
+        self._publish_init(self._phase_event("Report"), status, init_ms, error_type)
         return init_ms, failure
 
     # -- extensions (sandbox/extensions/) ----------------------------------------------------
@@ -295,20 +301,18 @@ class Environment:
     ) -> tuple[bytes, str] | None:
         """Extension init: start them, wait until each registered (else the failure)."""
         spec = self.spec
-        host = ExtensionHost(
-            spec, found, self.log, self.clock, self._mount, text_log=spec.log_format != "JSON"
-        )
+        host = ExtensionHost(spec, found, self.log, self.clock, self._mount, self.lines)
         host.on_failure = self._extension_failed
         self.extensions = host
         self.log.tap = host.function_line
         cfg["env"]["AWS_LAMBDA_RUNTIME_API"] = await self._api_address()
         version, digest = runtime_version(spec.runtime)
         self._publish_init(
-            "platform.initStart", None, runtimeVersion=version,
+            self._phase_event("Start"), None, runtimeVersion=version,
             runtimeVersionArn=f"arn:aws:lambda:{spec.region}::runtime:{digest}",
             functionName=spec.function_name, functionVersion=spec.function_version,
         )  # fmt: skip
-        await host.launch(self._forkserver, cfg)
+        await host.launch(self._launcher, cfg)
         if await host.registered(deadline):
             return None
         return self._extensions_failure(rid)
@@ -332,6 +336,10 @@ class Environment:
         if self.state is State.IDLE:
             self.discard()
 
+    def _phase_event(self, suffix: str) -> str:
+        """platform.initStart and the like, or for a SnapStart restore platform.restore*."""
+        return f"platform.{'restore' if self.restores else 'init'}{suffix}"
+
     def _publish(self, event_type: str, record: dict[str, Any]) -> None:
         if self.extensions is not None:
             self.extensions.publish(event_type, record)
@@ -346,7 +354,9 @@ class Environment:
     ) -> None:
         if self.extensions is None:
             return
-        record: dict[str, Any] = {"initializationType": self.init_type, "phase": "init", **more}
+        record: dict[str, Any] = dict(more)
+        if not self.restores:  # the restore* records have neither (Telemetry API schema)
+            record = {"initializationType": self.init_type, "phase": "init", **more}
         if status is not None:
             record["status"] = status
         if error_type:
@@ -379,6 +389,11 @@ class Environment:
             private_tmp=self._private_tmp, platform_env=self._platform_env,
             default_env=self._default_env, init_type=self.init_type,
         )  # fmt: skip
+
+    def _serves_extensions(self) -> bool:
+        """Whether the Extensions and Telemetry APIs are served without external extensions
+        (for internal ones): not here, where they would cost a listener per environment."""
+        return False
 
     def _entrypoint_error(self, request_id: str) -> bytes | None:
         """An error document when the environment cannot even be started (None: it can)."""
@@ -535,7 +550,8 @@ class Environment:
             return
         self.proc.signal(signal.SIGTERM)
         # With external extensions the runtime gets only its share of the window (spec 8.2).
-        window = _SHUTDOWN_S if self.extensions is None else RUNTIME_SHUTDOWN_S
+        external = self.extensions is not None and self.extensions.count > 0
+        window = RUNTIME_SHUTDOWN_S if external else _SHUTDOWN_S
         self._loop.call_later(window, self.proc.kill)
         self.discard(kill=False)
 

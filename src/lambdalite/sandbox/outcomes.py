@@ -68,6 +68,18 @@ def timed_out(request_id: str, timeout_s: float) -> bytes:
     )
 
 
+def truncated_response(request_id: str) -> bytes:
+    """A streamed response whose connection the runtime closed before its end (spec 8.8;
+    the message is ours)."""
+    return _doc(
+        {
+            "errorType": "Runtime.TruncatedResponse",
+            "errorMessage": f"RequestId: {request_id} Error: the runtime closed the response "
+            "stream before its end",
+        }
+    )
+
+
 def too_large(limit: int = MAX_RESPONSE) -> bytes:
     """`limit`: a buffered answer's (6 MB), or a streamed one's (sandbox/streaming.py)."""
     return _doc(

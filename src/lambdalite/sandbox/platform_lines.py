@@ -66,6 +66,16 @@ class TextLines:
             ),
         ]  # fmt: skip
 
+    def extension(
+        self, name: str, state: str, events: list[str], error_type: str | None
+    ) -> list[str]:
+        line = f"EXTENSION\tName: {name}\tState: {state}\tEvents: [{','.join(events)}]"
+        return [line + (f"\tError Type: {error_type}" if error_type else "") + "\n"]
+
+    def telemetry_subscription(self, name: str, types: list[str]) -> list[str]:
+        shown = ", ".join(t.capitalize() for t in types)
+        return [f"TELEMETRY\tName: {name}\tState: Subscribed\tTypes: [{shown}]\n"]
+
 
 class JsonLines:
     def __init__(self, system_level: str | None, now: Callable[[], float]) -> None:
@@ -157,6 +167,20 @@ class JsonLines:
         return self._record("platform.runtimeDone", "DEBUG" if ok else "WARN", done) + self._record(
             "platform.report", "INFO" if ok else "WARN", report
         )
+
+    # The records that replace EXTENSION and TELEMETRY lines (their Telemetry API shapes).
+    # INFO, as their text lines show by default; a failed extension's at WARN (unconfirmed).
+    def extension(
+        self, name: str, state: str, events: list[str], error_type: str | None
+    ) -> list[str]:
+        record: dict[str, Any] = {"name": name, "state": state, "events": events}
+        if error_type:
+            record["errorType"] = error_type
+        return self._record("platform.extension", "WARN" if error_type else "INFO", record)
+
+    def telemetry_subscription(self, name: str, types: list[str]) -> list[str]:
+        record = {"name": name, "state": "Subscribed", "types": types}
+        return self._record("platform.telemetrySubscription", "INFO", record)
 
 
 PlatformLines = TextLines | JsonLines

@@ -444,7 +444,7 @@ class SandboxPool:
         self, spec: EnvironmentSpec, init_type: str = "on-demand"
     ) -> Environment:
         assert self._tmp_root is not None
-        forkserver = await self._forkserver(spec.interpreter)
+        forkserver = launcher = await self._forkserver(spec.interpreter)
         restores = spec.snap_start
         if restores:  # forked from the version's snapshot (made again if it died)
             forkserver = (await self.snapshots.ensure(spec, forkserver, self._tmp_root)).client
@@ -466,6 +466,7 @@ class SandboxPool:
             clock=self.clock,
             init_type=init_type,
             restores=restores,
+            launcher=launcher,
         )
         env.on_closing = self._track_closing
         self._envs.add(env)

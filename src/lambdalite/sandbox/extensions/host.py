@@ -30,6 +30,7 @@ from lambdalite.sandbox.extensions.telemetry import LOGS_PREFIX, Subscription, T
 from lambdalite.sandbox.extensions.telemetry import PREFIX as TELEMETRY_PREFIX
 from lambdalite.sandbox.forkserver import ForkServerClient
 from lambdalite.sandbox.logstream import LogStream, iso_now
+from lambdalite.sandbox.platform_lines import PlatformLines
 from lambdalite.sandbox.process import EnvProcess
 from lambdalite.sandbox.runtime_api.http import Routes
 from lambdalite.sandbox.types import EnvironmentSpec, InvocationRequest
@@ -68,13 +69,13 @@ class ExtensionHost:
         log: LogStream,
         clock: Clock,
         mount: Mount,
-        text_log: bool = True,
+        lines: PlatformLines,
     ) -> None:
         self._spec = spec
         self._found = list(found)
         self._log = log
         self._clock = clock
-        self._text_log = text_log
+        self._lines = lines  # EXTENSION and TELEMETRY in the function's log format
         identity = {
             "functionName": spec.function_name,
             "functionVersion": spec.function_version,
@@ -256,20 +257,15 @@ class ExtensionHost:
             self.on_failure()
 
     def _extension_line(self, ext: Extension, state: str, error_type: str | None = None) -> None:
-        events = ",".join(sorted(ext.events))
         record: dict[str, Any] = {"name": ext.name, "state": state, "events": sorted(ext.events)}
         if error_type:
             record["errorType"] = error_type
-        if self._text_log:
-            line = f"EXTENSION\tName: {ext.name}\tState: {state}\tEvents: [{events}]"
-            self._log.line(line + (f"\tError Type: {error_type}" if error_type else "") + "\n")
+        self._log.line(*self._lines.extension(ext.name, state, sorted(ext.events), error_type))
         self.publish("platform.extension", record)
 
     def _subscribed(self, sub: Subscription) -> None:
         types = sorted(sub.types)
-        if self._text_log:
-            shown = ", ".join(t.capitalize() for t in types)
-            self._log.line(f"TELEMETRY\tName: {sub.name}\tState: Subscribed\tTypes: [{shown}]\n")
+        self._log.line(*self._lines.telemetry_subscription(sub.name, types))
         for event_type, record, at in self._history or []:  # what happened since init began
             self.telemetry.publish_to(sub, event_type, record, at)
         record = {"name": sub.name, "state": "Subscribed", "types": types}

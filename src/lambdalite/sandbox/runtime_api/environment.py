@@ -97,6 +97,9 @@ class RuntimeApiEnvironment(Environment):
         reason = failed[:1].lower() + failed[1:]  # Go's wording of the errno
         return self._refuse(request_id, f"fork/exec {self._bootstrap[1]}: {reason}")
 
+    def _serves_extensions(self) -> bool:
+        return True  # the runtime's listener serves them at no extra cost
+
     # The Extensions and Telemetry APIs share the runtime's host:port.
     async def _api_address(self) -> str:
         if self._address is None:

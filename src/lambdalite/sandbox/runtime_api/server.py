@@ -14,6 +14,8 @@ one body (up to the buffered limit) when it cannot: a plain Invoke of a streamin
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import json
 from collections.abc import Callable
 from enum import Enum
@@ -33,6 +35,7 @@ _INVOCATION = _PREFIX + b"invocation/"
 _ERROR_CAUSE = b"application/vnd.aws.lambda.error.cause+json"
 _ACCEPTED = b'{"status":"OK"}'
 _NOT_ALLOWED = "State transition is not allowed"
+HANG_UP_GRACE_S = 0.1  # see RuntimeApi._hung_up
 
 Deliver = Callable[[Frame], None]
 
@@ -106,6 +109,7 @@ class RuntimeApi:
         self._event: tuple[InvocationRequest, int] | None = None  # not yet handed out
         self._current: str | None = None  # request id handed out and not yet answered
         self._stream: ResponseStream | None = None  # the current caller's, if it streams
+        self._truncation: object | None = None  # a hang-up mid-stream not yet failed on
 
     async def start(self, host: str = "127.0.0.1") -> str:
         """Listen; returns the AWS_LAMBDA_RUNTIME_API value."""
@@ -127,6 +131,7 @@ class RuntimeApi:
         next call."""
         self._event = (request, deadline_ms)
         self._current = None
+        self._truncation = None
         self._stream = request.stream
         waiting = self._waiting
         if waiting is not None and waiting.open:
@@ -254,7 +259,8 @@ class RuntimeApi:
         ):
             return MAX_RESPONSE  # taken whole (a buffered caller) or refused at its end
         self._current = None  # answered: nothing else may answer it meanwhile
-        request.sink = StreamedBody(stream, self._overflowed)
+        hung_up = functools.partial(self._hung_up, request_id.decode("latin-1"))
+        request.sink = StreamedBody(stream, self._overflowed, hung_up)
         stream.start(request.header(b"content-type"))
         return 0
 
@@ -264,6 +270,23 @@ class RuntimeApi:
         limit = stream.limit if stream is not None else MAX_RESPONSE
         error = outcomes.too_large(limit)
         self._answered(ERROR, error, len(error))
+
+    def _hung_up(self, request_id: str) -> None:
+        """The runtime closed its streamed response's connection before the body ended.
+        If it died, its exit is the outcome (Runtime.ExitError); else, as on AWS, the
+        invocation fails at once with Runtime.TruncatedResponse rather than waiting for
+        its deadline. The grace lets a death be seen first: the kernel closes a dying
+        process's sockets just before its exit can be observed."""
+        token = self._truncation = object()
+        loop = asyncio.get_running_loop()
+        loop.call_later(HANG_UP_GRACE_S, self._truncated, token, request_id)
+
+    def _truncated(self, token: object, request_id: str) -> None:
+        if token is not self._truncation or self.state is not State.RUNNING:
+            return
+        error = outcomes.truncated_response(request_id)
+        # The state stays the runtime's: it may be back in invocation/next already.
+        self._deliver(Frame(ERROR, {"rss_kb": self._peak_rss_kb()}, error, len(error)))
 
     def _end_stream(self, request: Request, reply: Reply, body: StreamedBody) -> None:
         body.stream.end()

@@ -49,10 +49,16 @@ class StreamedBody:
     """The BodySink of one streamed response: chunks go to the caller at once; past the
     stream's limit the rest is dropped and `on_overflow` is told once."""
 
-    def __init__(self, stream: ResponseStream, on_overflow: Callable[[], None]) -> None:
+    def __init__(
+        self,
+        stream: ResponseStream,
+        on_overflow: Callable[[], None],
+        on_hang_up: Callable[[], None] = lambda: None,
+    ) -> None:
         self.stream = stream
         self.overflowed = False
         self._on_overflow = on_overflow
+        self._on_hang_up = on_hang_up
 
     def feed(self, data: bytes) -> None:
         if self.overflowed:
@@ -62,5 +68,7 @@ class StreamedBody:
             self._on_overflow()
 
     def abort(self) -> None:
-        # The runtime hung up mid-body: its death or the deadline ends the invocation.
+        # The runtime hung up mid-body: the response is cut short (or already failed).
         self.stream.end()
+        if not self.overflowed:
+            self._on_hang_up()
