@@ -22,9 +22,10 @@ from pathlib import Path
 import httpx
 
 from lambdalite.observe.journal import JournalEntry
+from lambdalite.store.sqlite.backend import JOURNAL_FILE
 from lambdalite.store.sqlite.database import SqliteDatabase
 from lambdalite.store.sqlite.journal import SqliteJournalStore
-from lambdalite.store.sqlite.migrations import MAIN
+from lambdalite.store.sqlite.migrations import JOURNAL
 from lambdalite.testing import ROLE, Server, clock_now, start_server, stop_server, zip_source
 
 PAGES = ("/_lambdalite/ui/", "/_lambdalite/ui/functions/big", "/_lambdalite/api/overview",
@@ -35,7 +36,7 @@ def seed(path: Path, rows: int, now: float) -> None:
     """`rows` journal rows (95% for `big`), started in the last five minutes."""
 
     async def write() -> None:
-        database = SqliteDatabase(path, MAIN)
+        database = SqliteDatabase(path, JOURNAL)
         database.open()
         try:
             store = SqliteJournalStore(database)
@@ -73,7 +74,7 @@ def prepare(tmp: Path, rows: int) -> Server:
             FunctionName=name, Runtime="python3.11", Role=ROLE, Handler="app.handler",
             Code={"ZipFile": zip_source("def handler(e, c):\n    return e\n")},
         )  # fmt: skip
-    seed(server.data_dir / "lambdalite.sqlite3", rows, clock_now(server.endpoint))
+    seed(server.data_dir / JOURNAL_FILE, rows, clock_now(server.endpoint))
     return server
 
 
