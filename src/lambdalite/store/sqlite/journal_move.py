@@ -11,8 +11,8 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-# The main versions whose file holds the journal's tables as version 10 made them.
-_HELD_BY = range(10, 12)
+from lambdalite.errors import StorageError
+
 _COLUMNS = (
     "id, request_id, function_name, executed_version, invoked_arn, trigger, started_at, "
     "ended_at, logged_ms, duration_ms, billed_ms, init_ms, max_memory_mb, outcome, "
@@ -26,9 +26,19 @@ def move_journal(main_path: Path, journal: sqlite3.Connection) -> int:
     returns how many rows were copied. Leaves the main file as it was."""
     if not main_path.exists():
         return 0  # ATTACH would create it
+    try:
+        return _copy(main_path, journal)
+    except sqlite3.Error as exc:
+        raise StorageError(f"moving the journal out of {main_path.name}: {exc}") from exc
+
+
+def _copy(main_path: Path, journal: sqlite3.Connection) -> int:
     journal.execute("ATTACH DATABASE ? AS old", (str(main_path),))
     try:
-        if journal.execute("PRAGMA old.user_version").fetchone()[0] not in _HELD_BY:
+        # Whether the tables are there, not the file's version: the one that drops them may
+        # be renumbered, and they are as version 10 made them until it runs.
+        held = "SELECT 1 FROM old.sqlite_master WHERE type = 'table' AND name = 'invocations'"
+        if journal.execute(held).fetchone() is None:
             return 0
         journal.execute("BEGIN IMMEDIATE")
         try:
