@@ -7,11 +7,13 @@
 Alternates servers with recording on and off in the same run: `--switch observe` (the
 default) turns off every sink of the outcome boundary (`LAMBDALITE_OBSERVE`: metrics, the
 journal, the live feed), `--switch metrics` the metrics alone (`LAMBDALITE_METRICS`),
-`--switch journal` the invocation journal alone (`LAMBDALITE_JOURNAL`). It
-prints each round and, per mode, the median over rounds of (1) the single-client warm
-invoke p50 over HTTP keep-alive and (2) the end-to-end rate of Event invocations
-(bench/async_invoke.py's lambdalite run), with the overhead of "on" against "off" and the
-spread of the rounds. The target is at most 5 %.
+`--switch journal` the invocation journal alone (`LAMBDALITE_JOURNAL`). It prints each
+round and, per mode, the median over rounds of (1) the single-client warm invoke p50 over
+HTTP keep-alive, (2) the end-to-end rate of Event invocations (bench/async_invoke.py's
+lambdalite run) and (3) the server process's CPU time per Event invocation in that run,
+with the overhead of "on" against "off" and the spread of the rounds. The target is at most
+5 %. On a machine others share, rates and p50s swing by more than that from run to run;
+the CPU time per event swings least, so read the overhead there first.
 """
 
 from __future__ import annotations
