@@ -1,9 +1,10 @@
 """The invocation journal (observe/journal.py) in a SQLite file of its own, journal.sqlite3.
 
-In the main file its rows made the main file's WAL half as big again, so its checkpoints
-(which must keep pace with the async queue's group commits) had half as much more to copy
-and fsync, and each batch sat in the same write lock. In its own file the journal commits
-and checkpoints apart, at `synchronous=OFF`: it is a diagnostic record, not accepted work.
+In the main file its rows gave the main file's checkpointer about half as much work again
+under bench/async_invoke.py (py-spy samples: copies and fsyncs beside the async queue's
+group commits). In its own file the journal commits and checkpoints apart (once a second,
+its newest pages copied once rather than at every batch), at `synchronous=OFF`: it is a
+diagnostic record, not accepted work.
 The trade: kill -9 loses nothing committed (the WAL is in the OS cache), and the writer
 commits every ~0.1 s, so at most the outcomes recorded since the last batch go (never an
 accepted event: those are in the main file); a power cut may lose more of the journal, or,
