@@ -154,10 +154,15 @@ def bench_lambdalite(events: int, clients: int, tmp: Path) -> dict[str, float]:
         warm_total = warm_up_events(per) * clients
         wait_until(lambda: _done(database) >= warm_total, 120, "warm-up events to finish")
         before = _done(database)
+        cpu_before = _cpu_s(server.pid)
         accept_wall, accept_p50, start = drive(clients, _post_loop, event_args)
         total = per * clients
         wait_until(lambda: _done(database) - before >= total, 300, "events to finish")
         e2e_wall = time.perf_counter() - start
+        # The server's own CPU per event (not its environments'), with the deferred work
+        # (the journal's 0.1 s flush) included: on a shared machine it varies less than rates.
+        time.sleep(0.3)
+        cpu_per_event_us = (_cpu_s(server.pid) - cpu_before) / total * 1e6
         # The accept path alone: with reserved concurrency 0 each event ends at once (no run).
         _lambda(port).put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=0)
         only_wall, only_p50, _ = drive(clients, _post_loop, event_args)
@@ -169,11 +174,18 @@ def bench_lambdalite(events: int, clients: int, tmp: Path) -> dict[str, float]:
             "accept/s": total / accept_wall,
             "accept p50 ms": accept_p50,
             "end-to-end/s": total / e2e_wall,
+            "server CPU us/event": cpu_per_event_us,
         }
     finally:
         server.terminate()
         server.wait(timeout=30)
         log.close()
+
+
+def _cpu_s(pid: int) -> float:
+    """User plus system CPU seconds of one process, all its threads (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _health(port: int) -> bool:

@@ -21,10 +21,12 @@ from pathlib import Path
 
 import httpx
 
-from lambdalite.observe.journal import JournalEntry
+from lambdalite.observe.journal import Recorded
+from lambdalite.observe.outcome import InvocationOutcome, Trigger
+from lambdalite.store.sqlite.backend import JOURNAL_FILE
 from lambdalite.store.sqlite.database import SqliteDatabase
 from lambdalite.store.sqlite.journal import SqliteJournalStore
-from lambdalite.store.sqlite.migrations import MAIN
+from lambdalite.store.sqlite.migrations import JOURNAL
 from lambdalite.testing import ROLE, Server, clock_now, start_server, stop_server, zip_source
 
 PAGES = ("/_lambdalite/ui/", "/_lambdalite/ui/functions/big", "/_lambdalite/api/overview",
@@ -35,25 +37,22 @@ def seed(path: Path, rows: int, now: float) -> None:
     """`rows` journal rows (95% for `big`), started in the last five minutes."""
 
     async def write() -> None:
-        database = SqliteDatabase(path, MAIN)
+        database = SqliteDatabase(path, JOURNAL)
         database.open()
         try:
             store = SqliteJournalStore(database)
-            batch = []
+            batch: list[Recorded] = []
             for n in range(rows):
                 name = "big" if n % 20 else "small"
                 at = now - 290 + 290 * n / rows
-                batch.append(
-                    JournalEntry(
-                        request_id=f"seed-{n:08d}", function_name=name, executed_version="$LATEST",
-                        invoked_arn=f"arn:aws:lambda:us-east-1:000000000000:function:{name}",
-                        trigger="sync", started_at=at, ended_at=at + 0.002, logged_ms=0,
-                        duration_ms=2.0, billed_ms=2, init_ms=None, max_memory_mb=20,
-                        outcome="Error" if n % 50 == 0 else "Success", error_type=None,
-                        payload=b'{"n": %d}' % n, payload_size=9, response=b"null",
-                        response_size=4, trace_id=None, source_id="",
-                    )
+                outcome = InvocationOutcome(
+                    request_id=f"seed-{n:08d}", function_name=name, executed_version="$LATEST",
+                    invoked_arn=f"arn:aws:lambda:us-east-1:000000000000:function:{name}",
+                    trigger=Trigger.SYNC, started_at=at, duration_ms=2.0, billed_duration_ms=2,
+                    max_memory_used_mb=20, function_error="Unhandled" if n % 50 == 0 else None,
+                    payload=b'{"n": %d}' % n, response=b"null",
                 )  # fmt: skip
+                batch.append((outcome, 0))
                 if len(batch) == 10_000:
                     await store.append(batch)
                     batch = []
@@ -73,7 +72,7 @@ def prepare(tmp: Path, rows: int) -> Server:
             FunctionName=name, Runtime="python3.11", Role=ROLE, Handler="app.handler",
             Code={"ZipFile": zip_source("def handler(e, c):\n    return e\n")},
         )  # fmt: skip
-    seed(server.data_dir / "lambdalite.sqlite3", rows, clock_now(server.endpoint))
+    seed(server.data_dir / JOURNAL_FILE, rows, clock_now(server.endpoint))
     return server
 
 

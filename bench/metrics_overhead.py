@@ -1,16 +1,19 @@
 #!/usr/bin/env python3
 """What recording outcomes costs (run by hand):
 
-    python bench/metrics_overhead.py [--switch observe|metrics] [--rounds 3] [--n 2000]
+    python bench/metrics_overhead.py [--switch observe|metrics|journal] [--rounds 3] [--n 2000]
                                      [--events 8000] [--clients 4]
 
 Alternates servers with recording on and off in the same run: `--switch observe` (the
 default) turns off every sink of the outcome boundary (`LAMBDALITE_OBSERVE`: metrics, the
-journal, the live feed), `--switch metrics` the metrics alone (`LAMBDALITE_METRICS`). It
-prints each round and, per mode, the median over rounds of (1) the single-client warm
-invoke p50 over HTTP keep-alive and (2) the end-to-end rate of Event invocations
-(bench/async_invoke.py's lambdalite run), with the overhead of "on" against "off" and the
-spread of the rounds. The target is at most 5 %.
+journal, the live feed), `--switch metrics` the metrics alone (`LAMBDALITE_METRICS`),
+`--switch journal` the invocation journal alone (`LAMBDALITE_JOURNAL`). It prints each
+round and, per mode, the median over rounds of (1) the single-client warm invoke p50 over
+HTTP keep-alive, (2) the end-to-end rate of Event invocations (bench/async_invoke.py's
+lambdalite run) and (3) the server process's CPU time per Event invocation in that run,
+with the overhead of "on" against "off" and the spread of the rounds. The target is at most
+5 %. On a machine others share, rates and p50s swing by more than that from run to run;
+the CPU time per event swings least, so read the overhead there first.
 """
 
 from __future__ import annotations
@@ -30,7 +33,11 @@ from lambdalite.testing import ROLE, start_server, stop_server, zip_source
 
 NOOP = "def handler(event, context):\n    return None\n"
 MODES = {"off": "0", "on": "1"}
-SWITCHES = {"observe": "LAMBDALITE_OBSERVE", "metrics": "LAMBDALITE_METRICS"}
+SWITCHES = {
+    "observe": "LAMBDALITE_OBSERVE",
+    "metrics": "LAMBDALITE_METRICS",
+    "journal": "LAMBDALITE_JOURNAL",
+}
 
 
 def warm_p50_us(n: int, tmp: Path, env: dict[str, str]) -> float:
@@ -77,6 +84,7 @@ def main() -> None:
     variable = SWITCHES[args.switch]
     p50: dict[str, list[float]] = {m: [] for m in MODES}
     e2e: dict[str, list[float]] = {m: [] for m in MODES}
+    cpu: dict[str, list[float]] = {m: [] for m in MODES}
     for r in range(args.rounds):
         order = list(MODES) if r % 2 == 0 else list(reversed(MODES))
         for mode in order:
@@ -84,11 +92,12 @@ def main() -> None:
                 p50[mode].append(warm_p50_us(args.n, Path(tmp), {variable: MODES[mode]}))
             os.environ[variable] = MODES[mode]  # bench_lambdalite's server env
             with tempfile.TemporaryDirectory() as tmp:
-                e2e[mode].append(
-                    bench_lambdalite(args.events, args.clients, Path(tmp))["end-to-end/s"]
-                )
+                result = bench_lambdalite(args.events, args.clients, Path(tmp))
+            e2e[mode].append(result["end-to-end/s"])
+            cpu[mode].append(result["server CPU us/event"])
             print(f"round {r + 1} {args.switch} {mode:3}: warm p50 {p50[mode][-1]:6.0f} us, "
-                  f"Event end-to-end {e2e[mode][-1]:6.0f}/s", flush=True)  # fmt: skip
+                  f"Event end-to-end {e2e[mode][-1]:6.0f}/s, server CPU {cpu[mode][-1]:5.1f} "
+                  "us/event", flush=True)  # fmt: skip
     off50, on50 = statistics.median(p50["off"]), statistics.median(p50["on"])
     offe, one = statistics.median(e2e["off"]), statistics.median(e2e["on"])
     print(f"warm invoke p50   off {off50:6.0f} us  on {on50:6.0f} us  "
@@ -97,10 +106,14 @@ def main() -> None:
     print(f"Event end-to-end  off {offe:6.0f}/s   on {one:6.0f}/s   "
           f"overhead {100 * (offe / one - 1):+.1f} %  "
           f"(rounds off {_span(e2e['off'])}, on {_span(e2e['on'])})")  # fmt: skip
+    offc, onc = statistics.median(cpu["off"]), statistics.median(cpu["on"])
+    print(f"server CPU/event  off {offc:6.1f} us  on {onc:6.1f} us  "
+          f"overhead {100 * (onc / offc - 1):+.1f} %  "
+          f"(rounds off {_span(cpu['off'], 1)}, on {_span(cpu['on'], 1)})")  # fmt: skip
 
 
-def _span(values: list[float]) -> str:
-    return f"{min(values):.0f}-{max(values):.0f}"
+def _span(values: list[float], digits: int = 0) -> str:
+    return f"{min(values):.{digits}f}-{max(values):.{digits}f}"
 
 
 if __name__ == "__main__":

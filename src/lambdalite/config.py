@@ -41,6 +41,8 @@ class Settings:
     metrics: bool = True  # record metrics at the outcome boundary (off only to measure it)
     # Record outcomes at all: metrics, journal, live feed (off only to measure their cost).
     observe: bool = True
+    # Keep the invocation journal (off only to measure its cost; the console's lists are empty).
+    journal: bool = True
     cache_dir: Path = field(default_factory=default_cache_dir)
     # The HTTP gateway's port (API routes, function URLs, ALB targets); 0: not served.
     # 0 here so that in-process platforms never bind; `serve` defaults to 3000.

@@ -177,7 +177,8 @@ class Platform:
         self.components.append(self.journal)
         self.feed = LiveFeed()
         if settings.observe:
-            self.outcomes.add(self.journal)
+            if settings.journal:
+                self.outcomes.add(self.journal)
             self.outcomes.add(FeedOutcomes(self.feed))
             self.logs.emit_listeners.append(FeedLogs(self.feed))
         # Second component: it starts before anything invokes and stores what all recorded.

@@ -1,5 +1,6 @@
 """`serve --no-observe` (LAMBDALITE_OBSERVE=0), the bench's "without": invocations run as
-usual and nothing is recorded, neither metrics nor the journal; the default records both."""
+usual and nothing is recorded, neither metrics nor the journal; the default records both.
+`--no-journal` (LAMBDALITE_JOURNAL=0) leaves out the journal alone."""
 
 from __future__ import annotations
 
@@ -36,13 +37,18 @@ def recorded(srv: Server) -> tuple[int, float]:
     return len(listed.json()["invocations"]), sum(p["Sum"] for p in r["Datapoints"])
 
 
-@pytest.mark.parametrize(("observe", "expected"), [("0", (0, 0.0)), ("1", (1, 1.0))])
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({"LAMBDALITE_OBSERVE": "0"}, (0, 0.0)),
+        ({"LAMBDALITE_OBSERVE": "1"}, (1, 1.0)),
+        ({"LAMBDALITE_JOURNAL": "0"}, (0, 1.0)),
+    ],
+)
 def test_no_observe_records_nothing(
-    tmp_path: Path, observe: str, expected: tuple[int, float]
+    tmp_path: Path, env: dict[str, str], expected: tuple[int, float]
 ) -> None:
-    srv = start_server(
-        tmp_path, "--no-example", "--clock", "virtual", env={"LAMBDALITE_OBSERVE": observe}
-    )
+    srv = start_server(tmp_path, "--no-example", "--clock", "virtual", env=env)
     try:
         assert recorded(srv) == expected
     finally:

@@ -21,7 +21,8 @@ from lambdalite.services.sns.delivery import SnsCourier
 from lambdalite.services.sns.model import OUTBOX_KIND as SNS_KIND
 from lambdalite.store.sqlite.backend import SqliteBackend
 from lambdalite.store.sqlite.database import SqliteDatabase
-from lambdalite.store.sqlite.migrations import LOGS, MAIN, Migration, migrate
+from lambdalite.store.sqlite.journal_move import move_journal
+from lambdalite.store.sqlite.migrations import JOURNAL, LOGS, MAIN, Migration, migrate
 from tests.contract.backends import opened
 
 DUMPS = Path(__file__).parent.parent / "fixtures" / "datadir"
@@ -82,11 +83,16 @@ def test_a_failing_migration_leaves_the_file_at_its_version(tmp_path: Path) -> N
         assert ("table", "half_done") not in _schema(db)
 
 
-def test_the_backend_opens_both_files_migrated(tmp_path: Path, backend_kind: str) -> None:
+def test_the_backend_opens_every_file_migrated(tmp_path: Path, backend_kind: str) -> None:
     async def scenario() -> None:
         async with opened(backend_kind, tmp_path) as backend:
             assert backend.database.applied == [m.version for m in MAIN]
             assert backend.log_database.applied == [m.version for m in LOGS]
+            assert backend.journal_database.applied == [m.version for m in JOURNAL]
+            # The journal, a diagnostic record, is the one file written without fsync.
+            synchronous = "PRAGMA synchronous"
+            assert backend.database.connection.execute(synchronous).fetchone() == (1,)
+            assert backend.journal_database.connection.execute(synchronous).fetchone() == (0,)
 
     asyncio.run(scenario())
 
@@ -180,3 +186,68 @@ def test_pending_rows_of_every_old_delivery_table_move_to_the_outbox_and_are_del
         await backend.close()
 
     asyncio.run(scenario())
+
+
+# migration 12: the invocation journal moves to a file of its own ------------------------------
+
+_JOURNAL_ROW = (
+    "INSERT INTO invocations (id, request_id, function_name, executed_version, invoked_arn,"
+    " trigger, started_at, ended_at, logged_ms, duration_ms, billed_ms, init_ms, max_memory_mb,"
+    " outcome, error_type, payload, payload_size, response, response_size, trace_id, source_id)"
+    " VALUES (?, ?, 'fn', '$LATEST', 'arn:aws:lambda:us-east-1:000000000000:function:fn',"
+    " 'sync', ?, ?, 0, 2.0, 2, NULL, 20, 'Success', NULL, X'7B7D', 2, X'6E756C6C', 4, NULL, '')"
+)
+
+
+def _journal_rows(db: sqlite3.Connection) -> list[tuple[int, str]]:
+    return list(db.execute("SELECT id, request_id FROM invocations ORDER BY id"))
+
+
+def test_the_journal_rows_of_an_older_main_file_move_to_the_journal_file(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "lambdalite.sqlite3"
+    with closing(sqlite3.connect(path, isolation_level=None)) as old:
+        migrate(old, MAIN[:11])  # the release that kept the journal in the main file
+        for n, at in ((4, 100.0), (9, 160.0)):
+            old.execute(_JOURNAL_ROW, (n, f"req-{n}", at, at + 0.002))
+        old.execute(
+            "INSERT INTO invocation_minutes VALUES ('fn', 1, 1, 0, 0, 2.0, 100.0),"
+            " ('fn', 2, 1, 0, 0, 2.0, 160.0)"
+        )
+
+    async def scenario() -> None:
+        backend = SqliteBackend(path)
+        await backend.open()
+        try:
+            assert backend.database.applied == [12]
+            assert ("table", "invocations") not in _schema(backend.database.connection)
+            listed = await backend.journal.recent("fn", 10)
+            assert [(e.id, e.request_id) for e in listed] == [(9, "req-9"), (4, "req-4")]
+            (whole,) = await backend.journal.by_request("req-4")
+            assert (whole.payload, whole.response) == (b"{}", b"null")
+            assert (await backend.journal.counts(60.0))["fn"].invocations == 2
+        finally:
+            await backend.close()
+
+    asyncio.run(scenario())
+
+
+def test_moving_the_journal_twice_copies_nothing_twice(tmp_path: Path) -> None:
+    """A crash after the copy and before the main file's migration copies again on the next
+    open: the ids keep it from duplicating anything."""
+    with (
+        closing(sqlite3.connect(tmp_path / "main.sqlite3", isolation_level=None)) as old,
+        closing(sqlite3.connect(tmp_path / "journal.sqlite3", isolation_level=None)) as journal,
+    ):
+        migrate(old, MAIN[:10])
+        old.execute(_JOURNAL_ROW, (1, "req-1", 5.0, 5.1))
+        migrate(journal, JOURNAL)
+        assert move_journal(tmp_path / "main.sqlite3", journal) == 1
+        assert move_journal(tmp_path / "main.sqlite3", journal) == 0
+        assert _journal_rows(journal) == [(1, "req-1")]
+        migrate(old, MAIN)  # version 12 drops the old tables: nothing more to move
+        assert move_journal(tmp_path / "main.sqlite3", journal) == 0
+        assert move_journal(tmp_path / "absent.sqlite3", journal) == 0
+        assert not (tmp_path / "absent.sqlite3").exists()
+        assert _journal_rows(journal) == [(1, "req-1")]

@@ -113,6 +113,14 @@ from lambdalite.cli.options import region_option
     "live feed (off: only to measure what recording costs).",
 )
 @click.option(
+    "--journal/--no-journal",
+    envvar="LAMBDALITE_JOURNAL",
+    default=True,
+    show_default=True,
+    show_envvar=True,
+    help="Keep the invocation journal the console reads (off: only to measure its cost).",
+)
+@click.option(
     "--cache-dir",
     envvar="LAMBDALITE_CACHE_DIR",
     default=None,
@@ -172,6 +180,7 @@ def serve(
     extensions: bool,
     metrics: bool,
     observe: bool,
+    journal: bool,
     cache_dir: Path | None,
     gateway_port: int,
     logs_retention_days: int | None,
@@ -202,6 +211,7 @@ def serve(
             extensions=extensions,
             metrics=metrics,
             observe=observe,
+            journal=journal,
             cache_dir=(cache_dir or defaults.default_cache_dir()).resolve(),
             gateway_port=gateway_port,
             logs_retention_days=logs_retention_days,

@@ -1,9 +1,9 @@
 """Writes outcomes to the journal in batches, off the invoke path.
 
 `record` (an OutcomeSink, on the invoke path) only appends the outcome and its log mark to a
-bounded buffer and arms a wall-clock timer; a DueLoop pass turns the buffer into entries
-and writes them in one transaction about every
-FLUSH_S, or at once when the platform drains, and prunes by retention every PRUNE_EVERY_S.
+bounded buffer and arms a wall-clock timer; a DueLoop pass hands the buffer to the store,
+which writes it in one transaction about every FLUSH_S, or at once when the platform
+drains, and prunes by retention every PRUNE_EVERY_S.
 The buffer holds at most MAX_PENDING entries: if the store stalls for that long, the oldest
 are dropped and counted rather than the server's memory growing.
 """
@@ -18,7 +18,7 @@ from collections.abc import Sequence
 
 from lambdalite.clock import Clock
 from lambdalite.duework import DueLoop
-from lambdalite.observe.journal import JournalEntry, JournalStore, Retention, entry_from
+from lambdalite.observe.journal import JournalStore, Recorded, Retention
 from lambdalite.observe.outcome import InvocationOutcome
 
 log = logging.getLogger(__name__)
@@ -36,7 +36,7 @@ class JournalWriter(DueLoop):
         self.store = store
         self.retention = retention
         self.dropped = 0
-        self._pending: deque[tuple[InvocationOutcome, int]] = deque()
+        self._pending: deque[Recorded] = deque()
         self._timer: asyncio.TimerHandle | None = None
         self._touched: set[str] = set()  # functions written since the last prune
         self._next_prune = time.monotonic() + PRUNE_EVERY_S
@@ -70,13 +70,12 @@ class JournalWriter(DueLoop):
             return
         pending = list(self._pending)
         self._pending.clear()
-        batch: list[JournalEntry] = [entry_from(o, mark) for o, mark in pending]
         try:
-            await self.store.append(batch)
+            await self.store.append(pending)
         except Exception:
             self._pending.extendleft(reversed(pending))  # kept for the next pass
             raise
-        self._touched.update(e.function_name for e in batch)
+        self._touched.update({o.function_name for o, _ in pending})
 
     async def prune(self) -> int:
         touched: Sequence[str] = sorted(self._touched)

@@ -16,11 +16,12 @@ from lambdalite.store.sqlite.events import SqliteEventsStore
 from lambdalite.store.sqlite.functions import SqliteFunctionStore
 from lambdalite.store.sqlite.gateway import SqliteGatewayStore
 from lambdalite.store.sqlite.journal import SqliteJournalStore
+from lambdalite.store.sqlite.journal_move import move_journal
 from lambdalite.store.sqlite.kinesis import SqliteKinesisStore
 from lambdalite.store.sqlite.layers import SqliteLayerStore
 from lambdalite.store.sqlite.logs import SqliteLogStore
 from lambdalite.store.sqlite.metrics import SqliteMetricStore
-from lambdalite.store.sqlite.migrations import LOGS, MAIN
+from lambdalite.store.sqlite.migrations import JOURNAL, LOGS, MAIN
 from lambdalite.store.sqlite.outbox import SqliteOutboxStore
 from lambdalite.store.sqlite.policies import SqlitePolicyStore
 from lambdalite.store.sqlite.provisioned import SqliteProvisionedStore
@@ -29,14 +30,26 @@ from lambdalite.store.sqlite.sqs import SqliteSqsStore
 from lambdalite.store.sqlite.stacks import SqliteStackStore
 
 LOG_FILE = "logs.sqlite3"
+JOURNAL_FILE = "journal.sqlite3"
+# The journal's file checkpoints less often than the others: its newest pages, rewritten by
+# every batch, are copied back once a second instead of at each batch.
+JOURNAL_CHECKPOINT_S = 1.0
 
 
 class SqliteBackend:
     def __init__(self, path: Path) -> None:
-        """`path` is the main file; function logs live in a file of their own beside it."""
+        """`path` is the main file; function logs and the invocation journal live in files
+        of their own beside it."""
         self.database = SqliteDatabase(path, MAIN)
         self.log_database = SqliteDatabase(path.with_name(LOG_FILE), LOGS)
         self.logs = SqliteLogStore(self.log_database)
+        # A diagnostic record, not accepted work: synchronous=OFF (store/sqlite/journal.py).
+        self.journal_database = SqliteDatabase(
+            path.with_name(JOURNAL_FILE),
+            JOURNAL,
+            synchronous="OFF",
+            checkpoint_interval_s=JOURNAL_CHECKPOINT_S,
+        )
         self.functions = SqliteFunctionStore(self.database)
         self.policies = SqlitePolicyStore(self.database)
         # Each subsystem's store, built on self.database.
@@ -50,19 +63,27 @@ class SqliteBackend:
         self.gateway = SqliteGatewayStore(self.database)
         self.layers = SqliteLayerStore(self.database)
         self.metrics = SqliteMetricStore(self.database)
-        self.journal = SqliteJournalStore(self.database)
+        self.journal = SqliteJournalStore(self.journal_database)
         self.provisioned = SqliteProvisionedStore(self.database)
         # Every kind's deliveries; an async delivery's notes go on its event's journey.
         self.outbox = SqliteOutboxStore(self.database, notes={ASYNC_KIND: append_journal})
 
     async def open(self) -> None:
-        self.database.open()
+        # The journal first: the rows an older main file holds move there before the main
+        # file's migrations drop them.
+        opened: list[SqliteDatabase] = []
         try:
-            self.log_database.open()
+            for database in (self.journal_database, self.database, self.log_database):
+                database.open()
+                opened.append(database)
+                if database is self.journal_database:
+                    move_journal(self.database.path, database.connection)
         except BaseException:
-            self.database.close()
+            for database in reversed(opened):
+                database.close()
             raise
 
     async def close(self) -> None:
         self.log_database.close()
         self.database.close()
+        self.journal_database.close()

@@ -24,9 +24,13 @@ BACKSTOP_PAGES = 16_000  # ~64 MB of WAL before the loop's connection checkpoint
 
 
 class Checkpointer:
-    def __init__(self, path: Path, interval_s: float = INTERVAL_S) -> None:
+    def __init__(
+        self, path: Path, interval_s: float = INTERVAL_S, synchronous: str = "NORMAL"
+    ) -> None:
         self._path = path
         self._interval_s = interval_s
+        # A checkpoint fsyncs as the connection that runs it is set: the file's own setting.
+        self._synchronous = synchronous
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.checkpoints = 0
@@ -48,6 +52,7 @@ class Checkpointer:
         seen: tuple[int, int] = (-1, -1)
         try:
             db.execute("PRAGMA busy_timeout=5000")
+            db.execute(f"PRAGMA synchronous={self._synchronous}")
             while not self._stop.wait(interval):
                 try:
                     row = db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()

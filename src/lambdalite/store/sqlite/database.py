@@ -12,34 +12,47 @@ import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Literal
 
 from lambdalite.errors import StorageError
-from lambdalite.store.sqlite.checkpointer import Checkpointer
+from lambdalite.store.sqlite.checkpointer import INTERVAL_S, Checkpointer
 from lambdalite.store.sqlite.migrations import Migration, migrate
 
+Synchronous = Literal["NORMAL", "OFF"]  # the two a file of ours may ask for
 
-def connect(path: Path) -> sqlite3.Connection:
+
+def connect(path: Path, synchronous: Synchronous = "NORMAL") -> sqlite3.Connection:
     path.parent.mkdir(parents=True, exist_ok=True)
     db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
     db.execute("PRAGMA journal_mode=WAL")
     # NORMAL survives kill -9 (the WAL is in the OS cache); only power loss can cost the
-    # last commits, which is the trade SQLite documents for WAL mode.
-    db.execute("PRAGMA synchronous=NORMAL")
+    # last commits, which is the trade SQLite documents for WAL mode. OFF (a diagnostic
+    # file's choice) also skips the checkpoints' fsyncs: power loss may cost more, or the
+    # file; kill -9 still costs nothing that was committed.
+    db.execute(f"PRAGMA synchronous={synchronous}")
     db.execute("PRAGMA foreign_keys=ON")
     db.execute("PRAGMA busy_timeout=5000")
     return db
 
 
 class SqliteDatabase:
-    def __init__(self, path: Path, migrations: Sequence[Migration]) -> None:
+    def __init__(
+        self,
+        path: Path,
+        migrations: Sequence[Migration],
+        *,
+        synchronous: Synchronous = "NORMAL",
+        checkpoint_interval_s: float = INTERVAL_S,
+    ) -> None:
         self.path = path
         self._migrations = migrations
+        self._synchronous = synchronous
         self._db: sqlite3.Connection | None = None
-        self._checkpointer = Checkpointer(path)
+        self._checkpointer = Checkpointer(path, checkpoint_interval_s, self._synchronous)
         self.applied: list[int] = []  # migrations the last open applied
 
     def open(self) -> None:
-        db = connect(self.path)
+        db = connect(self.path, self._synchronous)
         try:
             self.applied = migrate(db, self._migrations)
         except BaseException:

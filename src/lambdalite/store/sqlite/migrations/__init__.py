@@ -5,7 +5,7 @@ Python step, and runs in one transaction together with the version bump, so a cr
 the file at the version before or after it, never between. Opening a file applies whatever
 is newer than its version; a file newer than this release is refused rather than guessed at.
 
-Add a migration by appending to MAIN or LOGS; never edit one that has shipped.
+Add a migration by appending to MAIN, LOGS or JOURNAL; never edit one that has shipped.
 """
 
 from __future__ import annotations
@@ -82,11 +82,14 @@ MAIN: Sequence[Migration] = (
     Migration(9, "metrics", (sql("main_0009_metrics.sql"),)),
     Migration(10, "journal", (sql("main_0010_journal.sql"),)),
     Migration(11, "provisioned-concurrency", (sql("main_0011_provisioned_concurrency.sql"),)),
+    # The invocation journal moved to a file of its own (JOURNAL below).
+    Migration(12, "journal-moved", (sql("main_0012_journal_moved.sql"),)),
 )
 LOGS: Sequence[Migration] = (
     Migration(1, "baseline", (sql("logs_0001_baseline.sql"),)),
     Migration(2, "groups-streams", (sql("logs_0002_groups_streams.sql"),)),
 )
+JOURNAL: Sequence[Migration] = (Migration(1, "baseline", (sql("journal_0001_baseline.sql"),)),)
 
 
 def current_version(db: sqlite3.Connection) -> int:
