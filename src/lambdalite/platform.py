@@ -283,6 +283,7 @@ class Platform:
             self.backend.stacks, self.local_url, settings.region, settings.account_id,
             gateway=self.gateway,
             import_check=HandlerImportCheck(settings, self.store, self.invoker, self.pool),
+            cache_dir=settings.cache_dir,
         )  # fmt: skip
 
     @property

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from lambdalite.template import loader, parameters
@@ -71,3 +73,37 @@ def test_parameter_overrides_parse_both_forms() -> None:
         "B": "2",
         "C": "x=y",
     }
+
+
+def test_a_sam_expansion_is_kept_and_reused_until_something_it_depends_on_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from lambdalite.template import sam
+
+    (tmp_path / "src").mkdir()
+    template = {
+        "Transform": "AWS::Serverless-2016-10-31",
+        "Resources": {
+            "Fn": {
+                "Type": "AWS::Serverless::Function",
+                "Properties": {
+                    "CodeUri": "src/",
+                    "Handler": "app.handler",
+                    "Runtime": "python3.12",
+                },
+            }
+        },
+    }
+    params = {"AWS::Region": "us-east-1", "AWS::AccountId": "000000000000"}
+    cache = tmp_path / "cache"
+    first = sam.expand(template, tmp_path, params, cache)
+    assert first["Resources"]["Fn"]["Type"] == "AWS::Lambda::Function"
+    assert len(list((cache / "sam").glob("*.json"))) == 1
+
+    def no_translator(*_: object) -> None:
+        raise AssertionError("translated again")
+
+    monkeypatch.setattr(sam, "_translate", no_translator)
+    assert sam.expand(template, tmp_path, params, cache) == first  # from the cache
+    with pytest.raises(AssertionError, match="translated again"):
+        sam.expand(template, tmp_path, {**params, "AWS::Region": "eu-west-1"}, cache)

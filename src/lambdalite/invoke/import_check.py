@@ -4,14 +4,19 @@ import path (code, built dependencies, layers, the runtime's boto3) and variable
 the module and looks the handler up. `lambdalite up` uses it so that a handler which
 cannot import is an error of the deploy, not of the first invoke.
 
-The module's top-level code runs, as it would at a cold start; nothing is invoked.
+The module's top-level code runs, as it would at a cold start; nothing is invoked. A pass is
+remembered under the cache dir by everything the import depends on (the code's hash, the
+handler, the interpreter, the import path, the variables), so a second `up` of unchanged
+code does not import it again.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import subprocess
+from pathlib import Path
 
 from lambdalite.config import Settings
 from lambdalite.invoke.invoker import Invoker
@@ -49,6 +54,7 @@ class HandlerImportCheck:
         self._functions = functions
         self._invoker = invoker
         self._pool = pool
+        self._passes = settings.cache_dir / "import-checks"
 
     async def __call__(self, function_name: str) -> str | None:
         """Why the $LATEST handler of `function_name` cannot import (None: it imports, or
@@ -61,7 +67,22 @@ class HandlerImportCheck:
         paths = [str(spec.code_dir), *spec.paths, *([str(boto)] if boto is not None else [])]
         env = build_env(spec, "import-check", self._pool.platform_env, self._pool.default_env)
         command = [spec.interpreter, "-I", "-S", "-c", _SCRIPT, spec.handler, json.dumps(paths)]
-        return await asyncio.to_thread(_run, command, env, str(spec.code_dir))
+        key = json.dumps([target.config.code.sha256, command, sorted(env.items())])
+        passed = self._passes / hashlib.sha256(key.encode()).hexdigest()
+        if passed.exists():
+            return None
+        verdict = await asyncio.to_thread(_run, command, env, str(spec.code_dir))
+        if verdict is None:
+            await asyncio.to_thread(_remember, passed)
+        return verdict
+
+
+def _remember(passed: Path) -> None:
+    try:
+        passed.parent.mkdir(parents=True, exist_ok=True)
+        passed.touch()
+    except OSError:
+        pass  # not remembered: the next deploy checks again
 
 
 def _run(command: list[str], env: dict[str, str], cwd: str) -> str | None:

@@ -39,6 +39,7 @@ class StackDeployer:
     gateway: Any = None
     responses: CustomResponses = dataclasses.field(default_factory=CustomResponses)
     import_check: ImportCheck | None = None
+    cache_dir: Path | None = None  # SAM expansions are kept under it (template/sam.py)
 
     def env(self, stack_name: str, progress: Progress) -> Env:
         return Env(
@@ -58,7 +59,9 @@ class StackDeployer:
         pseudo = parameters.pseudo(self.region, self.account_id, stack_name)
         if sam.is_sam(template):
             progress(f"Expanding SAM template {path.name} ...")
-        cfn = await asyncio.to_thread(sam.expand, template, path.parent, {**values, **pseudo})
+        cfn = await asyncio.to_thread(
+            sam.expand, template, path.parent, {**values, **pseudo}, self.cache_dir
+        )
         old = await self.store.get(stack_name)
         exports = {
             k: v for k, (owner, v) in (await self.store.exports()).items() if owner != stack_name

@@ -9,6 +9,10 @@ so it never calls AWS (IAM is not enforced here).
 from __future__ import annotations
 
 import copy
+import hashlib
+import importlib.metadata
+import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -33,12 +37,58 @@ def local_path(bucket: str, key: str) -> str | None:
     return "/" + key.lstrip("/") if bucket == LOCAL_BUCKET else None
 
 
-def expand(template: dict[str, Any], base: Path, parameters: dict[str, Any]) -> dict[str, Any]:
-    """The CloudFormation template a SAM template stands for (a copy; CFN passes through)."""
+def expand(
+    template: dict[str, Any],
+    base: Path,
+    parameters: dict[str, Any],
+    cache_dir: Path | None = None,
+) -> dict[str, Any]:
+    """The CloudFormation template a SAM template stands for (a copy; CFN passes through).
+
+    With `cache_dir`, an expansion is kept under a key of everything it depends on (the
+    localized template, the parameters, the translator's version): a second `up` of an
+    unchanged template skips importing the translator, most of a warm deploy's time."""
     if not is_sam(template):
         return template
     template = copy.deepcopy(template)
     _localize(template, base)
+    cached = _cache_path(cache_dir, template, parameters)
+    if cached is not None and cached.exists():
+        try:
+            found: dict[str, Any] = json.loads(cached.read_text())
+            return found
+        except (OSError, ValueError):
+            pass  # unreadable: translate again, and write it anew
+    expanded = _translate(template, parameters)
+    if cached is not None:
+        _write(cached, expanded)
+    return expanded
+
+
+def _cache_path(
+    cache_dir: Path | None, template: dict[str, Any], parameters: dict[str, Any]
+) -> Path | None:
+    if cache_dir is None:
+        return None
+    try:
+        version = importlib.metadata.version("aws-sam-translator")
+    except importlib.metadata.PackageNotFoundError:
+        return None  # _translate says what to install
+    text = json.dumps([template, parameters, version], sort_keys=True, default=str)
+    return cache_dir / "sam" / f"{hashlib.sha256(text.encode()).hexdigest()}.json"
+
+
+def _write(path: Path, expanded: dict[str, Any]) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(f".{os.getpid()}.tmp")
+        partial.write_text(json.dumps(expanded))
+        partial.replace(path)  # whole or not there: a crash leaves no half file
+    except OSError:
+        pass  # a cache: failing to keep it costs the next deploy time, nothing else
+
+
+def _translate(template: dict[str, Any], parameters: dict[str, Any]) -> dict[str, Any]:
     try:
         from samtranslator.model.exceptions import InvalidDocumentException
         from samtranslator.parser.parser import Parser
