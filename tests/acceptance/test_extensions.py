@@ -231,8 +231,9 @@ def test_extension_failing_init_fails_the_invocation(
         (answer,) = records(record)
         assert answer["register"] == 403
         assert answer["body"]["errorType"] == "Extension.InvalidEventType"
-    if mode == "init-error":
-        assert records(record)[1]["init_error"] == 202
+    # (init-error: the Extension.InitError above is the server acting on the extension's
+    # init/error; its 202 is checked in tests/integration/test_extensions_api.py, since the
+    # extension may be killed with the environment before it can note the answer.)
     assert "INIT_REPORT" in log_text(server, name) and f"Error Type: {error_type}" in (
         log_text(server, name)
     )

@@ -266,7 +266,8 @@ def test_url_mid_stream_error_cuts_the_body_short(url: str) -> None:
 
 def test_url_client_disconnecting_mid_stream(server: Server, url: str, fifo: Path) -> None:
     event = {"chunks": ["one", "two"], "wait": str(fifo)}
-    with httpx.stream("POST", url, json=event, timeout=30) as response:
+    # A client of its own, closed here: it closes the socket the unread stream leaves behind.
+    with httpx.Client(timeout=30) as client, client.stream("POST", url, json=event) as response:
         assert next(response.iter_raw()) == b"one"
     release(fifo)  # the client is gone; the function finishes all the same
     drain(server.endpoint)

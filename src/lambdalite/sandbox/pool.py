@@ -399,10 +399,8 @@ class SandboxPool:
             if env.extensions is not None:
                 await env.extensions.telemetry.flush_due()
         await self.spares.settle()
-        while self._replacing:
-            await asyncio.gather(*list(self._replacing), return_exceptions=True)
-        while self._closing:
-            await asyncio.gather(*list(self._closing), return_exceptions=True)
+        await _until_done(self._replacing)
+        await _until_done(self._closing)
 
     def _track_closing(self, task: asyncio.Task[None]) -> None:
         self._closing.add(task)
@@ -624,3 +622,12 @@ class SandboxPool:
             raise
         finally:
             del self._starting[interpreter]
+
+
+async def _until_done(tasks: set[asyncio.Task[None]]) -> None:
+    """Wait for every task of a set that tasks join while we wait. Judged by `done()`, not
+    by the set emptying: a finished task leaves it only by a done callback, which runs a
+    loop turn later (and, for a task of a loop that has stopped, never)."""
+    while pending := [t for t in tasks if not t.done()]:
+        await asyncio.gather(*pending, return_exceptions=True)
+    tasks.difference_update([t for t in tasks if t.done()])
