@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import logging
 from collections.abc import Sequence
 from typing import Protocol
 
@@ -65,6 +66,7 @@ from lambdalite.services.sqs.moves import MessageMoves
 from lambdalite.store.sqlite.backend import SqliteBackend
 from lambdalite.template.deploy import StackDeployer
 
+log = logging.getLogger(__name__)
 DRAIN_TIMEOUT_S = 60.0
 
 
@@ -86,6 +88,7 @@ class Platform:
         if not settings.observe:  # nothing recorded: no metrics either
             settings = dataclasses.replace(settings, metrics=False)
         self.settings = settings
+        self.drain_waited_on = ""  # the drain step a timed-out drain was still waiting on
         self.clock: Clock = make_clock(settings.clock)
         self.directory = ServiceDirectory()
         self.components: list[Component] = []  # services add their background loops here
@@ -321,20 +324,32 @@ class Platform:
     async def drain(self, timeout_s: float = DRAIN_TIMEOUT_S) -> bool:
         """Return once everything due by the clock's present (async events, deliveries,
         schedules, retention) is settled, following work from loop to loop; False if it was
-        not within `timeout_s` of wall time (work keeps coming, or a handler is slow)."""
-        await self.code_watcher.scan()  # edits made before the drain count as made
-        await self.functions.wait_settled()  # state transitions: SnapStart snapshots, ...
-        await self.provisioned.wait_settled()  # provisioned environments being initialised
-        await self.pool.settle()  # extensions: Shutdown phases, Telemetry API batches due
-        loops = [loop for component in self.components for loop in component.due_loops()]
+        not within `timeout_s` of wall time (work keeps coming, or a handler is slow). The
+        step still waiting then is logged, to tell a slow handler from a stuck component."""
+        steps: list[str] = []
         # asyncio.wait, not asyncio.timeout: no server module relies on a current task.
-        drained = asyncio.ensure_future(drain_all(loops))
+        drained = asyncio.ensure_future(self._settle_everything(steps))
         done, _ = await asyncio.wait({drained}, timeout=timeout_s)
         if not done:
             drained.cancel()
+            self.drain_waited_on = steps[-1]
+            log.warning("drain: not settled within %.1f s, waiting on %s", timeout_s, steps[-1])
             return False
         await self.logs.flush()  # what the drained work logged is readable once it answers
         return drained.result()
+
+    async def _settle_everything(self, steps: list[str]) -> bool:
+        steps.append("code changes")
+        await self.code_watcher.scan()  # edits made before the drain count as made
+        steps.append("function state transitions")  # SnapStart snapshots, ...
+        await self.functions.wait_settled()
+        steps.append("provisioned environments being initialised")
+        await self.provisioned.wait_settled()
+        steps.append("extensions (Shutdown phases, Telemetry API batches, spare restores)")
+        await self.pool.settle()
+        steps.append("due work")
+        loops = [loop for component in self.components for loop in component.due_loops()]
+        return await drain_all(loops)
 
     async def stop(self) -> None:
         for component in reversed(self.components):

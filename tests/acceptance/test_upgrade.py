@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
@@ -24,7 +25,21 @@ def _restore(data: Path) -> None:
     for name in ("lambdalite", "logs"):
         with closing(sqlite3.connect(data / f"{name}.sqlite3", isolation_level=None)) as db:
             db.executescript((FIXTURE / f"{name}.sql").read_text())
+    _rebase_async_events(data / "lambdalite.sqlite3")
     shutil.copytree(FIXTURE / "code", data / "code")
+
+
+def _rebase_async_events(path: Path) -> None:
+    """Move the queued events' times so the newest was received two minutes ago: the fixture
+    was written on one day, and after six hours its events would be past their maximum age."""
+    with closing(sqlite3.connect(path, isolation_level=None)) as db:
+        [(newest,)] = db.execute("SELECT max(enqueued_at) FROM async_events").fetchall()
+        shift = time.time() - 120 - newest
+        db.execute(
+            "UPDATE async_events SET enqueued_at = enqueued_at + ?, due_at = due_at + ?,"
+            " finished_at = finished_at + ?",
+            (shift, shift, shift),
+        )
 
 
 @pytest.fixture(scope="module")

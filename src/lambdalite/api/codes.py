@@ -101,7 +101,10 @@ async def _drain(p: Platform, request: Request) -> tuple[int, Headers, bytes]:
     except (ValueError, TypeError, AttributeError) as exc:
         raise InvalidParameterValueException(f"Cannot drain: {exc}") from None
     drained = await p.drain(timeout)
-    body = json.dumps({"drained": drained, "now": p.clock.now()}).encode()
+    doc: dict[str, object] = {"drained": drained, "now": p.clock.now()}
+    if not drained:
+        doc["waitingOn"] = p.drain_waited_on
+    body = json.dumps(doc).encode()
     return (200 if drained else 408), [(b"content-type", JSON)], body
 
 

@@ -32,6 +32,7 @@ from lambdalite.invoke.resolve import FunctionReader, split_function_name
 from lambdalite.model.arn import function_arn
 from lambdalite.model.function import LATEST
 from lambdalite.services.directory import ServiceDirectory
+from lambdalite.settling import until_done
 
 PAGE_LIMIT = 100  # ListEventSourceMappings returns at most 100 per page (spec 4.2)
 NOT_FOUND = "The resource you requested does not exist."
@@ -102,8 +103,7 @@ class EventSourceMappingService:
         await self.pollers.stop()
 
     async def wait_settled(self) -> None:
-        while self._landing:
-            await asyncio.gather(*list(self._landing.values()))
+        await until_done(self._landing.values)
 
     # API ---------------------------------------------------------------------------------
 

@@ -26,6 +26,7 @@ from lambdalite.functions.provisioned_model import ProvisionedConfig
 from lambdalite.functions.service import FunctionService, timestamp
 from lambdalite.functions.store import FunctionStore
 from lambdalite.model.function import LATEST, FunctionConfig
+from lambdalite.settling import until_done
 
 UNPUBLISHED = "Provisioned Concurrency Configs cannot be applied to unpublished function versions."
 NOT_ALIAS_OR_VERSION = "The function resource provided must be an alias or a published version."
@@ -186,8 +187,7 @@ class ProvisionedConcurrencyService:
         self._allocator.release(name, qualifier)
 
     async def wait_settled(self) -> None:
-        while self._background:
-            await asyncio.gather(*list(self._background))
+        await until_done(lambda: self._background)
 
     # -- internals -------------------------------------------------------------------------
 

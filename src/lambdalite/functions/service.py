@@ -31,6 +31,7 @@ from lambdalite.model.function import (
     State,
 )
 from lambdalite.sandbox.interpreters import fallback_warning
+from lambdalite.settling import until_done
 
 log = logging.getLogger(__name__)
 
@@ -273,8 +274,7 @@ class FunctionService:
 
     async def wait_settled(self) -> None:
         """For tests and shutdown: let pending state transitions land."""
-        while self._background:
-            await asyncio.gather(*list(self._background))
+        await until_done(lambda: self._background)
 
     # publish / delete --------------------------------------------------------------------
 

@@ -35,6 +35,7 @@ from lambdalite.sandbox.types import (
     InvocationResult,
     LogSink,
 )
+from lambdalite.settling import until_done
 
 log = logging.getLogger(__name__)
 
@@ -399,8 +400,9 @@ class SandboxPool:
             if env.extensions is not None:
                 await env.extensions.telemetry.flush_due()
         await self.spares.settle()
-        await _until_done(self._replacing)
-        await _until_done(self._closing)
+        await until_done(lambda: self._replacing)
+        await until_done(lambda: self._closing)
+        self._closing.difference_update([t for t in self._closing if t.done()])
 
     def _track_closing(self, task: asyncio.Task[None]) -> None:
         self._closing.add(task)
@@ -622,12 +624,3 @@ class SandboxPool:
             raise
         finally:
             del self._starting[interpreter]
-
-
-async def _until_done(tasks: set[asyncio.Task[None]]) -> None:
-    """Wait for every task of a set that tasks join while we wait. Judged by `done()`, not
-    by the set emptying: a finished task leaves it only by a done callback, which runs a
-    loop turn later (and, for a task of a loop that has stopped, never)."""
-    while pending := [t for t in tasks if not t.done()]:
-        await asyncio.gather(*pending, return_exceptions=True)
-    tasks.difference_update([t for t in tasks if t.done()])

@@ -21,6 +21,7 @@ from collections.abc import Awaitable, Callable, Iterable
 
 from lambdalite.sandbox.environment import Environment, State
 from lambdalite.sandbox.types import EnvironmentSpec
+from lambdalite.settling import until_done
 
 DEFAULT_SPARES = 1  # per snapshot
 
@@ -86,8 +87,7 @@ class SpareRestores:
 
     async def settle(self) -> None:
         """Wait for the restores in progress (the drain hook: deterministic tests)."""
-        while self._making:
-            await asyncio.gather(*list(self._making.values()), return_exceptions=True)
+        await until_done(self._making.values)
 
     async def stop(self) -> None:
         self._stopped = True

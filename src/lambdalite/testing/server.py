@@ -11,7 +11,7 @@ import subprocess
 import sys
 import time
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -33,13 +33,16 @@ class Server:
     data_dir: Path
     log_path: Path
     gateway: str = ""  # the HTTP gateway's base URL (API routes, function URLs)
+    # The clients made by client(), closed by stop_server: their pooled keep-alive sockets
+    # would otherwise be left for the garbage collector to close, with a ResourceWarning.
+    clients: list[Any] = field(default_factory=list, repr=False, compare=False)
 
     def client(self, service: str = "lambda", **config: Any) -> Any:
         """A boto3 client for this server (boto3 comes with the `test` extra, not the server)."""
         import boto3
         from botocore.config import Config
 
-        return boto3.client(
+        made = boto3.client(
             service,
             endpoint_url=self.endpoint,
             region_name="us-east-1",
@@ -47,6 +50,8 @@ class Server:
             aws_secret_access_key="test",
             config=Config(retries={"max_attempts": 1}, read_timeout=120, **config),
         )
+        self.clients.append(made)
+        return made
 
 
 def start_server(tmp: Path, *extra: str, env: dict[str, str] | None = None) -> Server:
@@ -91,6 +96,9 @@ def stop_server(server: Server) -> None:
             server.process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             server.process.kill()
+    for made in server.clients:
+        made.close()
+    server.clients.clear()
 
 
 def zip_source(source: str, name: str = "app.py") -> bytes:

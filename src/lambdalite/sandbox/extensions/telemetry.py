@@ -22,6 +22,7 @@ import httpx
 from lambdalite.clock import Clock
 from lambdalite.sandbox.extensions.api import IDENTIFIER, ExtensionsApi, error_body
 from lambdalite.sandbox.runtime_api.http import Reply, Request
+from lambdalite.settling import until_done
 
 log = logging.getLogger(__name__)
 
@@ -158,8 +159,7 @@ class TelemetryApi:
                 log.info("telemetry for extension %s not delivered: %s", sub.name, e)
 
     async def _settle(self) -> None:
-        while self._inflight:
-            await asyncio.gather(*list(self._inflight), return_exceptions=True)
+        await until_done(lambda: self._inflight)
 
     # -- Routes ----------------------------------------------------------------------------
 
