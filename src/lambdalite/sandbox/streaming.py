@@ -9,6 +9,11 @@ concurrency and the outcome boundary are those of buffered invokes. A runtime th
 in one piece never starts the stream; the caller then sends the result's payload.
 
 `StreamedRun` is the caller's side: the invocation runs as a task while its chunks are read.
+
+Backpressure: a stream given a `ReadFlow` (the runtime's connection) stops reading from the
+runtime once more than HIGH_WATER bytes wait for a slow caller, and reads again when the
+caller has taken them; so a slow client holds the runtime's writes, not the server's memory.
+The caller's own writes wait for its socket to drain (the ASGI server's flow control).
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable
-from typing import Any
+from typing import Any, Protocol
 
 from lambdalite.sandbox.types import InvocationResult
 
@@ -27,6 +32,17 @@ STREAM_LIMIT = 20 * 1024 * 1024
 # AWS's HttpResponseStream: a JSON prelude (statusCode, headers, cookies), 8 NUL bytes, body.
 HTTP_INTEGRATION = "application/vnd.awslambda.http-integration-response"
 DEFAULT_CONTENT_TYPE = "application/octet-stream"
+# Unread bytes above which the runtime's connection stops being read (a few socket buffers:
+# enough that a reader keeping up never stalls the writer).
+HIGH_WATER = 1024 * 1024
+
+
+class ReadFlow(Protocol):
+    """The runtime's side of a stream, whose reading can be paused."""
+
+    def pause_body(self) -> None: ...
+
+    def resume_body(self) -> None: ...
 
 
 class ResponseStream:
@@ -39,9 +55,16 @@ class ResponseStream:
         self.overflowed = False  # more than `limit` bytes were streamed (the rest dropped)
         self.content_type = DEFAULT_CONTENT_TYPE
         self.size = 0
+        self.unread = 0  # bytes fed and not yet taken by the caller
         self._chunks: list[bytes] = []
         self._abandoned = False
         self._wakeup: asyncio.Future[None] | None = None
+        self._flow: ReadFlow | None = None
+        self._paused = False
+
+    def attach(self, flow: ReadFlow) -> None:
+        """Pause `flow` while the caller lags more than HIGH_WATER bytes behind."""
+        self._flow = flow
 
     # -- the runtime's side ------------------------------------------------------------
 
@@ -62,6 +85,10 @@ class ResponseStream:
             return False
         if data and not self._abandoned:
             self._chunks.append(data)
+            self.unread += len(data)
+            if self.unread > HIGH_WATER and self._flow is not None and not self._paused:
+                self._paused = True
+                self._flow.pause_body()
             self._wake()
         return True
 
@@ -70,6 +97,12 @@ class ResponseStream:
         if not self.ended:
             self.ended = True
             self._wake()
+        self._resume()  # whatever still comes (trailers, the rest past a cut) is read
+
+    def _resume(self) -> None:
+        if self._paused and self._flow is not None:
+            self._paused = False
+            self._flow.resume_body()
 
     # -- the caller's side -------------------------------------------------------------
 
@@ -77,6 +110,8 @@ class ResponseStream:
         """Nobody reads any more (the client went away): drop chunks as they come."""
         self._abandoned = True
         self._chunks.clear()
+        self.unread = 0
+        self._resume()
 
     async def ready(self) -> None:
         """Until the runtime starts streaming or the stream ends, whichever is first."""
@@ -89,6 +124,8 @@ class ResponseStream:
             if self._chunks:
                 data = b"".join(self._chunks) if len(self._chunks) > 1 else self._chunks[0]
                 self._chunks.clear()
+                self.unread = 0
+                self._resume()
                 yield data
             elif self.ended:
                 return

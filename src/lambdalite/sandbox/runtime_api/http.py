@@ -42,7 +42,7 @@ class BodySink(Protocol):
 
 
 class Request:
-    __slots__ = ("body", "headers", "method", "path", "size", "limit", "sink", "trailers")
+    __slots__ = ("body", "flow", "headers", "method", "path", "size", "limit", "sink", "trailers")
 
     def __init__(self) -> None:
         self.method = b""
@@ -53,6 +53,7 @@ class Request:
         self.limit = 0  # body bytes kept
         self.sink: BodySink | None = None  # set by the route: the body goes there instead
         self.trailers: dict[bytes, bytes] | None = None  # lower-cased; set once headers are in
+        self.flow: Connection | None = None  # its connection, to pause reading its body
 
     def header(self, name: bytes) -> str | None:
         value = self.headers.get(name)
@@ -123,7 +124,9 @@ class Connection(asyncio.Protocol):
         self._request = Request()
         self._name = b""
         self._pending: deque[tuple[Reply, bool]] = deque()  # (reply, keep-alive after it)
-        self._paused = False
+        self._paused = False  # too many replies owed
+        self._body_paused = False  # a sink's reader lags behind (pause_body)
+        self._reading = True
         self._closing = False
 
     # -- asyncio.Protocol --------------------------------------------------------------
@@ -175,6 +178,7 @@ class Connection(asyncio.Protocol):
         request = self._request
         request.method = self._parser.get_method()
         request.trailers = {}
+        request.flow = self
         request.limit = self._routes.body_limit(request)
 
     def on_body(self, body: bytes) -> None:
@@ -191,9 +195,9 @@ class Connection(asyncio.Protocol):
     def on_message_complete(self) -> None:
         reply = Reply(self)
         self._pending.append((reply, self._parser.should_keep_alive()))
-        if len(self._pending) >= _MAX_PENDING and self._transport is not None:
-            self._transport.pause_reading()
+        if len(self._pending) >= _MAX_PENDING:
             self._paused = True
+            self._sync_reading()
         request, self._request = self._request, Request()
         request.path = request.path.split(b"?", 1)[0]
         self._routes.handle(request, reply)
@@ -213,9 +217,30 @@ class Connection(asyncio.Protocol):
                 self._closing = True
                 transport.close()
                 return
-        if self._paused and len(self._pending) < _MAX_PENDING and transport is not None:
+        if self._paused and len(self._pending) < _MAX_PENDING:
             self._paused = False
+            self._sync_reading()
+
+    # -- flow control: reading stops while replies are owed or a body's reader lags --------
+
+    def pause_body(self) -> None:
+        self._body_paused = True
+        self._sync_reading()
+
+    def resume_body(self) -> None:
+        self._body_paused = False
+        self._sync_reading()
+
+    def _sync_reading(self) -> None:
+        transport = self._transport
+        wanted = not (self._paused or self._body_paused)
+        if transport is None or wanted == self._reading or transport.is_closing():
+            return
+        self._reading = wanted
+        if wanted:
             transport.resume_reading()
+        else:
+            transport.pause_reading()
 
     def close(self) -> None:
         if self._transport is not None:

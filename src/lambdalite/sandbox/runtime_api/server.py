@@ -261,6 +261,8 @@ class RuntimeApi:
         self._current = None  # answered: nothing else may answer it meanwhile
         hung_up = functools.partial(self._hung_up, request_id.decode("latin-1"))
         request.sink = StreamedBody(stream, self._overflowed, hung_up)
+        if request.flow is not None:
+            stream.attach(request.flow)  # a slow caller pauses the runtime, not our memory
         stream.start(request.header(b"content-type"))
         return 0
 
