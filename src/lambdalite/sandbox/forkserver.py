@@ -6,6 +6,8 @@ import array
 import asyncio
 import json
 import logging
+import os
+import signal
 import socket
 import subprocess
 from collections.abc import Callable
@@ -163,10 +165,13 @@ class ForkServerClient:
                 callback(msg["code"])
         elif op in ("spawned", "failed"):
             fut, on_exit = self._spawning.pop(msg["id"])
-            if op == "spawned":
+            if op == "spawned" and fut.done():
+                # Its asker gave up (cancelled) before the answer came: nobody would own the
+                # process, so it goes now, and its pidfd with it.
+                _kill_unowned(msg["pid"], fds)
+            elif op == "spawned":
                 self._on_exit[msg["pid"]] = on_exit
-                if not fut.done():
-                    fut.set_result(Spawned(msg["pid"], fds[0] if fds else None))
+                fut.set_result(Spawned(msg["pid"], fds[0] if fds else None))
             elif not fut.done():
                 fut.set_exception(ForkServerError(f"fork failed: {msg.get('error')}"))
         elif op == "hello" and self._hello is not None and not self._hello.done():
@@ -210,3 +215,12 @@ class ForkServerClient:
                 await self._kill_process()
         finally:
             exited.cancel()  # no-op once it is done
+
+
+def _kill_unowned(pid: int, fds: list[int]) -> None:
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    for fd in fds:
+        os.close(fd)
