@@ -131,8 +131,9 @@ class Platform:
         # S3 and DynamoDB (embedded moto, the optional "services" extra); DynamoDB Streams
         # feed mappings like Kinesis, S3 notifications go out through the outbox.
         self.moto = MotoServices(
-            settings, self.clock, self.directory, self.backend.outbox, self.outbox
-        )
+            settings, self.clock, self.directory, self.backend.outbox, self.outbox,
+            self.backend.moto_requests,
+        )  # fmt: skip
         self.directory.streams["dynamodb"] = self.moto.streams
         self.components.append(self.moto)
         self._wire_mappings()

@@ -169,6 +169,12 @@ class _Outbox:
     async def add(self, entries: list[Entry]) -> None: ...
 
 
+class _KeptRequests:
+    async def append(self, kept: Any) -> None: ...
+    async def kept(self) -> list[Any]:
+        return []
+
+
 @pytest.mark.parametrize(
     ("req", "status", "code"),
     [
@@ -182,7 +188,14 @@ def test_without_the_extra_the_error_names_it(
 ) -> None:
     monkeypatch.setitem(sys.modules, "moto", None)  # as if not installed
     outbox = _Outbox()
-    services = MotoServices(Settings(), VirtualClock(), ServiceDirectory(), outbox, outbox)  # type: ignore[arg-type]
+    services = MotoServices(
+        Settings(),
+        VirtualClock(),
+        ServiceDirectory(),
+        outbox,
+        outbox,
+        _KeptRequests(),  # type: ignore[arg-type]
+    )
     claimed = services.route(req)
     assert claimed is not None
     got_status, _, body = asyncio.run(services.handle(req, claimed))

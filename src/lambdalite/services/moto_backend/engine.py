@@ -10,9 +10,11 @@ DynamoDB pays nothing for it.
 from __future__ import annotations
 
 import asyncio
+import datetime
 import importlib
 import importlib.util
 import re
+import sys
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -59,6 +61,10 @@ class MotoEngine:
         self.account_id = account_id
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="moto")
         self._routes: dict[str, list[tuple[re.Pattern[str], Callable[..., Any]]]] = {}
+        # The time moto reads during a request, when the caller pins it (pinned_clock).
+        self._pinned_at: float | None = None
+        self._real_utcnow: Callable[[], datetime.datetime] | None = None
+        self._modules_seen = 0
 
     @staticmethod
     def available() -> bool:
@@ -69,11 +75,30 @@ class MotoEngine:
         """Run ``fn`` on moto's thread (backend reads and writes go through here)."""
         return await asyncio.get_running_loop().run_in_executor(self._executor, fn)
 
+    def run_holding_loop(self, fn: Callable[[], T]) -> T:
+        """Run ``fn`` on moto's thread while the calling thread (the event loop) waits: for
+        start-up work nothing else may run beside (durability.py's replay)."""
+        return self._executor.submit(fn).result()
+
+    def seed(self, seed: int) -> None:
+        """Reseed moto's random source, where its ids come from (call on moto's thread)."""
+        self._import("moto.moto_api._internal").mock_random.seed(seed)
+
     async def call(self, request: MotoRequest) -> MotoResponse:
         return await self.run(lambda: self.call_sync(request))
 
-    def call_sync(self, request: MotoRequest) -> MotoResponse:
-        """On moto's thread: hand ``request`` to the moto handler its URL names."""
+    def call_sync(self, request: MotoRequest, at: float | None = None) -> MotoResponse:
+        """On moto's thread: hand ``request`` to the moto handler its URL names. `at`: the
+        time (epoch seconds) moto reads throughout the request, so that a replay of it can
+        stamp the same LastModified, CreationDateTime and stream label."""
+        self._pin_clock()
+        self._pinned_at = at
+        try:
+            return self._call(request)
+        finally:
+            self._pinned_at = None
+
+    def _call(self, request: MotoRequest) -> MotoResponse:
         from botocore.awsrequest import AWSPreparedRequest, HeadersDict
 
         http_exception = self._import("moto.core.exceptions").HTTPException
@@ -106,6 +131,28 @@ class MotoEngine:
             if pattern.match(clean_url):
                 return handler
         raise LookupError(f"moto serves no {service} URL {clean_url}")
+
+    def _pin_clock(self) -> None:
+        """Route moto's clock (moto.core.utils.utcnow, imported by name into its modules)
+        through `_utcnow`; modules moto imports later are swept when they appear."""
+        if len(sys.modules) == self._modules_seen:
+            return
+        utils = self._import("moto.core.utils")
+        if self._real_utcnow is None:
+            self._real_utcnow = utils.utcnow
+        real = self._real_utcnow
+        for name, module in list(sys.modules.items()):
+            if name.startswith("moto") and getattr(module, "utcnow", None) is real:
+                module.utcnow = self._utcnow  # type: ignore[attr-defined]
+        self._modules_seen = len(sys.modules)
+
+    def _utcnow(self) -> datetime.datetime:
+        at = self._pinned_at
+        if at is None:
+            assert self._real_utcnow is not None
+            return self._real_utcnow()
+        # moto's utcnow is naive UTC.
+        return datetime.datetime.fromtimestamp(at, datetime.UTC).replace(tzinfo=None)
 
     def _import(self, name: str) -> Any:
         try:

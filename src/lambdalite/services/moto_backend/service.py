@@ -26,6 +26,7 @@ from lambdalite.outbox.store import OutboxStore
 from lambdalite.services.directory import ServiceDirectory
 from lambdalite.services.moto_backend import routes, wire
 from lambdalite.services.moto_backend.ddb_stream import DynamoStreamReader
+from lambdalite.services.moto_backend.durability import Durability, KeptRequest, KeptRequestStore
 from lambdalite.services.moto_backend.engine import (
     INSTALL_HINT,
     MotoEngine,
@@ -63,6 +64,7 @@ class MotoServices:
         directory: ServiceDirectory,
         outbox_store: OutboxStore,
         outbox: Outbox,
+        kept_requests: KeptRequestStore,
     ) -> None:
         self._settings = settings
         self._clock = clock
@@ -70,6 +72,9 @@ class MotoServices:
         self._outbox = outbox
         self.engine = MotoEngine(settings.account_id)
         self.streams = DynamoStreamReader(self.engine, clock)
+        # Every request that changed moto's state is kept before it is answered, and
+        # replayed at start: S3 and DynamoDB outlive the process as the rest does.
+        self.durability = Durability(self.engine, self.streams, kept_requests)
         outbox.register(KIND, S3Courier(clock, directory))
 
     route = staticmethod(routes.route)
@@ -105,12 +110,15 @@ class MotoServices:
         )  # fmt: skip
         now = self._clock.now()
 
-        def run() -> tuple[Any, list[str]]:
-            answer = self.engine.call_sync(call)
+        def run() -> tuple[Any, list[str], KeptRequest | None]:
+            pending = self.durability.before(call, now)
+            answer = self.engine.call_sync(call, self.durability.pinned(pending))
+            kept = self.durability.after(pending, answer)
             grown = self.streams.stamp(region, now) if route.service == "dynamodb" else []
-            return answer, grown
+            return answer, grown, kept
 
-        answer, grown = await self.engine.run(run)
+        answer, grown, kept = await self.engine.run(run)
+        await self.durability.keep(kept)
         self.streams.wake(grown)
         return wire.response(answer, request.method)
 
@@ -123,7 +131,10 @@ class MotoServices:
             headers, request.body,
         )  # fmt: skip
         facts = self._facts(request, target, region)
-        answer, owed = await self.engine.run(lambda: self._s3_sync(call, request, target, facts))
+        answer, owed, kept = await self.engine.run(
+            lambda: self._s3_sync(call, request, target, facts)
+        )
+        await self.durability.keep(kept)
         answer.headers["x-amz-request-id"] = facts.request_id
         answer.headers["x-amz-id-2"] = facts.host_id
         await self._owe(owed, facts)
@@ -131,14 +142,26 @@ class MotoServices:
 
     def _s3_sync(
         self, call: MotoRequest, request: Request, target: S3Target, facts: RequestFacts
-    ) -> tuple[MotoResponse, list[Owed]]:
-        """On moto's thread: the request, then the notifications it owes, read from moto
-        before any other request can change the objects."""
-        answer = self.engine.call_sync(call)
+    ) -> tuple[MotoResponse, list[Owed], KeptRequest | None]:
+        """On moto's thread: the request, what to keep of it, and the notifications it
+        owes, read from moto before any other request can change the objects."""
+        pending = self.durability.before(call, facts.time)
+        answer = self.engine.call_sync(call, self.durability.pinned(pending))
+        kept = self.durability.after(pending, answer)
+        return answer, self._s3_owed(call, request, target, facts, answer), kept
+
+    def _s3_owed(
+        self,
+        call: MotoRequest,
+        request: Request,
+        target: S3Target,
+        facts: RequestFacts,
+        answer: MotoResponse,
+    ) -> list[Owed]:
         if target.bucket is None or not 200 <= answer.status < 300:
-            return answer, []
+            return []
         if request.method == "PUT" and target.key is None and "notification" in request.query:
-            return answer, self._test_events(call.region, target.bucket, facts)
+            return self._test_events(call.region, target.bucket, facts)
         events = object_events(
             request.method, target, request.query, request.headers,
             answer.status, answer.headers, answer.body,
@@ -146,10 +169,10 @@ class MotoServices:
         bucket = self._bucket(call.region, target.bucket) if events else None
         wanted = destinations(bucket.notification_configuration) if bucket is not None else []
         if not wanted:
-            return answer, []
+            return []
         events = complete(self.engine.backend("s3", call.region), target.bucket, events)
         facts = dataclasses.replace(facts, region=str(getattr(bucket, "region_name", call.region)))
-        return answer, deliveries(events, wanted, facts)
+        return deliveries(events, wanted, facts)
 
     def _test_events(self, region: str, name: str, facts: RequestFacts) -> list[Owed]:
         """S3 sends queues and topics an s3:TestEvent when a configuration names them."""
@@ -198,7 +221,8 @@ class MotoServices:
     # component ----------------------------------------------------------------------------
 
     async def start(self) -> None:
-        pass
+        if self.engine.available():
+            await self.durability.replay()
 
     async def stop(self) -> None:
         self.engine.close()

@@ -22,6 +22,7 @@ from lambdalite.store.sqlite.layers import SqliteLayerStore
 from lambdalite.store.sqlite.logs import SqliteLogStore
 from lambdalite.store.sqlite.metrics import SqliteMetricStore
 from lambdalite.store.sqlite.migrations import JOURNAL, LOGS, MAIN
+from lambdalite.store.sqlite.moto_requests import SqliteKeptRequestStore
 from lambdalite.store.sqlite.outbox import SqliteOutboxStore
 from lambdalite.store.sqlite.policies import SqlitePolicyStore
 from lambdalite.store.sqlite.provisioned import SqliteProvisionedStore
@@ -65,6 +66,7 @@ class SqliteBackend:
         self.metrics = SqliteMetricStore(self.database)
         self.journal = SqliteJournalStore(self.journal_database)
         self.provisioned = SqliteProvisionedStore(self.database)
+        self.moto_requests = SqliteKeptRequestStore(self.database)  # S3/DynamoDB durability
         # Every kind's deliveries; an async delivery's notes go on its event's journey.
         self.outbox = SqliteOutboxStore(self.database, notes={ASYNC_KIND: append_journal})
 

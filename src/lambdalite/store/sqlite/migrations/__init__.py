@@ -84,6 +84,7 @@ MAIN: Sequence[Migration] = (
     Migration(11, "provisioned-concurrency", (sql("main_0011_provisioned_concurrency.sql"),)),
     # The invocation journal moved to a file of its own (JOURNAL below).
     Migration(12, "journal-moved", (sql("main_0012_journal_moved.sql"),)),
+    Migration(13, "moto-requests", (sql("main_0013_moto_requests.sql"),)),
 )
 LOGS: Sequence[Migration] = (
     Migration(1, "baseline", (sql("logs_0001_baseline.sql"),)),
