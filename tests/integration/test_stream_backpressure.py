@@ -10,6 +10,8 @@ server.py does."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from lambdalite.sandbox.runtime_api.http import Listener, Reply, Request
 from lambdalite.sandbox.runtime_api.streamed import StreamedBody
@@ -73,16 +75,25 @@ async def _turns(n: int = 50) -> None:
         await asyncio.sleep(0)
 
 
+@asynccontextmanager
+async def _streaming() -> AsyncIterator[tuple[StreamingRoute, asyncio.StreamReader]]:
+    """A runtime posting TOTAL bytes to a listener, once the server holds HIGH_WATER unread."""
+    route = StreamingRoute()
+    listener = Listener(route)
+    reader, writer = await _post_chunked(await listener.start())
+    try:
+        await asyncio.wait_for(route.body.past_the_mark.wait(), timeout=30)
+        yield route, reader
+        await writer.drain()  # the runtime got every byte out
+    finally:
+        writer.close()
+        listener.close()
+
+
 def test_a_slow_reader_pauses_the_runtime_and_loses_nothing() -> None:
     async def run() -> None:
-        route = StreamingRoute()
-        listener = Listener(route)
-        port = await listener.start()
-        reader, writer = await _post_chunked(port)
-        stream = route.stream
-        try:
-            drained = asyncio.ensure_future(writer.drain())
-            await asyncio.wait_for(route.body.past_the_mark.wait(), timeout=30)
+        async with _streaming() as (route, reader):
+            stream = route.stream
             await _turns()
             held = stream.size
             await _turns()
@@ -96,10 +107,6 @@ def test_a_slow_reader_pauses_the_runtime_and_loses_nothing() -> None:
             assert received == b"x" * TOTAL
             assert await route.answered == TOTAL
             assert (await reader.readline()).startswith(b"HTTP/1.1 202")
-            await drained
-        finally:
-            writer.close()
-            listener.close()
 
     asyncio.run(run())
 
@@ -108,19 +115,10 @@ def test_an_abandoned_stream_reads_on_and_drops() -> None:
     """A caller that went away must not leave the runtime blocked: it is read to the end."""
 
     async def run() -> None:
-        route = StreamingRoute()
-        listener = Listener(route)
-        port = await listener.start()
-        reader, writer = await _post_chunked(port)
-        stream = route.stream
-        try:
-            await asyncio.wait_for(route.body.past_the_mark.wait(), timeout=30)
-            stream.abandon()
+        async with _streaming() as (route, reader):
+            route.stream.abandon()
             assert await route.answered == TOTAL
-            assert stream.size == TOTAL and stream.unread == 0
+            assert route.stream.size == TOTAL and route.stream.unread == 0
             assert (await reader.readline()).startswith(b"HTTP/1.1 202")
-        finally:
-            writer.close()
-            listener.close()
 
     asyncio.run(run())
