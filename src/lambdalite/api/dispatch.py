@@ -5,6 +5,8 @@ A service is a ``ServiceSpec``: botocore's service name, its protocol and a tabl
 (``SERVICES``) and hands them to a ``Dispatcher``. A request is routed by, in order:
 
 1. ``X-Amz-Target: <targetPrefix>.<Operation>`` → that json service;
+   ``smithy-protocol: rpc-v2-cbor`` on ``/service/<targetPrefix>/operation/<Operation>`` →
+   that json service in CBOR, when its model lists the protocol (CloudWatch);
 2. a form ``Action`` → a query service (SNS), or a json service marked
    ``awsQueryCompatible`` spoken to over query (legacy SQS clients); which one comes from
    the SigV4 credential scope (``Credential=…/<date>/<region>/<service>/aws4_request``),
@@ -25,7 +27,7 @@ from typing import Any, Literal
 
 from botocore.model import ServiceModel
 
-from lambdalite.api import json_protocol, query_protocol
+from lambdalite.api import cbor_protocol, json_protocol, query_protocol
 from lambdalite.api.http import Headers, Request
 from lambdalite.api.json_protocol import wire_error
 from lambdalite.api.service_model import load_service
@@ -75,6 +77,7 @@ def _bind(spec: ServiceSpec) -> _Service:
 class Dispatcher:
     def __init__(self, services: Iterable[ServiceSpec] = ()) -> None:
         self._by_target: dict[str, _Service] = {}
+        self._cbor_by_target: dict[str, _Service] = {}  # json services that speak CBOR too
         self._by_scope: dict[str, _Service] = {}  # SigV4 signing name -> query-speaking service
         for spec in services:
             self.register(spec)
@@ -82,7 +85,10 @@ class Dispatcher:
     def register(self, spec: ServiceSpec) -> None:
         service = _bind(spec)
         if spec.protocol == "json":
-            self._by_target[service.model.metadata["targetPrefix"]] = service
+            prefix = service.model.metadata["targetPrefix"]
+            self._by_target[prefix] = service
+            if cbor_protocol.PROTOCOL in service.model.metadata.get("protocols", ()):
+                self._cbor_by_target[prefix] = service
         if service.query is not None:
             self._by_scope[service.model.signing_name or service.model.endpoint_prefix] = service
 
@@ -90,7 +96,7 @@ class Dispatcher:
     def claims(request: Request) -> bool:
         """Whether ``request`` carries a json or query protocol marker (headers only, cheap)."""
         headers = request.headers
-        if "x-amz-target" in headers:
+        if "x-amz-target" in headers or cbor_protocol.HEADER in headers:
             return True
         content_type = headers.get("content-type")
         if content_type is not None and content_type.startswith(_FORM):
@@ -104,6 +110,8 @@ class Dispatcher:
         try:
             if target is not None:
                 return await self._json(platform, request, target, request_id)
+            if cbor_protocol.HEADER in request.headers:
+                return await self._cbor(platform, request, request_id)
             return await self._query(platform, request, request_id)
         finally:
             trace.incoming.reset(token)
@@ -124,6 +132,26 @@ class Dispatcher:
             status, headers, body = json_protocol.error_response(
                 model, _as_aws(exc, rid), rid, query
             )
+        else:
+            headers.append((b"x-amzn-requestid", rid.encode()))
+        _count(p, service, name, status)
+        return status, headers, body
+
+    async def _cbor(self, p: Platform, request: Request, rid: str) -> Response:
+        prefix, name = cbor_protocol.target(request.path) or ("", "")
+        service = self._cbor_by_target.get(prefix)
+        model = service.model if service is not None else None
+        try:
+            if service is None or name not in service.spec.operations:
+                raise wire_error("UnknownOperationException")(
+                    f"Operation {prefix}.{name} is unknown."
+                )
+            op = service.model.operation_model(name)
+            params = cbor_protocol.parse_request(op, request.body)
+            output = await service.spec.operations[name](p, params)
+            status, headers, body = cbor_protocol.serialize_response(op, output)
+        except Exception as exc:
+            status, headers, body = cbor_protocol.error_response(model, _as_aws(exc, rid), rid)
         else:
             headers.append((b"x-amzn-requestid", rid.encode()))
         _count(p, service, name, status)

@@ -51,6 +51,7 @@ __all__ = [
     "content_type",
     "error_facts",
     "error_response",
+    "parse_document",
     "parse_request",
     "serialize_response",
     "wire_error",
@@ -152,6 +153,19 @@ def parse_request(op: OperationModel, body: bytes) -> dict[str, Any]:
         return {}
     try:
         doc = parse_json_text(body) if body.strip() else {}
+    except InvalidRequestContentException as exc:
+        detail = exc.message.removeprefix(BODY_PREFIX)
+        raise wire_error("SerializationException")(detail) from None
+    return parse_document(op, doc)
+
+
+def parse_document(op: OperationModel, doc: Any) -> dict[str, Any]:
+    """Validated input params of ``op`` from its decoded JSON document (also CBOR's, once
+    its own types are in their JSON forms: cbor_protocol)."""
+    shape = op.input_shape
+    if shape is None:
+        return {}
+    try:
         params = _Lenient().structure(shape, doc)
     except InvalidRequestContentException as exc:
         detail = exc.message.removeprefix(BODY_PREFIX)
