@@ -16,6 +16,7 @@ from tests.acceptance.conftest import create, start_server, stop_server
 
 SLOW = (
     "import time, os\ndef handler(event, context):\n"
+    "    if 'mark' in event:\n        open(event['mark'], 'w').close()\n"
     "    time.sleep(event.get('sleep', 0))\n    return os.getpid()\n"
 )
 
@@ -42,15 +43,19 @@ def test_sigterm_lets_in_flight_finish_then_stops_environments(tmp_path: Path) -
         def slow_call() -> None:
             response = httpx.post(
                 f"{server.endpoint}/2015-03-31/functions/{name}/invocations",
-                content=b'{"sleep": 1.5}',
+                content=json.dumps({"sleep": 1.5, "mark": str(started)}).encode(),
                 timeout=30,
             )
             result["status"] = response.status_code
             result["body"] = response.json()
 
+        started = tmp_path / "started"
         caller = threading.Thread(target=slow_call)
         caller.start()
-        time.sleep(0.4)  # let the slow call reach its environment
+        deadline = time.monotonic() + 30
+        while not started.exists() and time.monotonic() < deadline:
+            time.sleep(0.01)  # a condition: the slow call is running in its environment
+        assert started.exists()
         server.process.send_signal(signal.SIGTERM)
         caller.join(timeout=30)
         # uvicorn re-raises the captured SIGTERM once it has shut down gracefully
