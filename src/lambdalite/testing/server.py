@@ -102,8 +102,11 @@ def stop_server(server: Server) -> None:
 
 
 def zip_source(source: str, name: str = "app.py") -> bytes:
-    """A deployment package holding one file."""
+    """A deployment package holding one file: the same bytes for the same source (a fixed
+    date in the entry, as reproducible builds make), so its CodeSha256 can be predicted."""
+    entry = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+    entry.external_attr = 0o644 << 16
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr(name, source)
+        archive.writestr(entry, source)
     return buffer.getvalue()
