@@ -23,9 +23,9 @@ import logging
 import re
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
-from botocore.model import ServiceModel
+from botocore.model import OperationModel, ServiceModel
 
 from lambdalite.api import cbor_protocol, json_protocol, query_protocol
 from lambdalite.api.http import Headers, Request
@@ -74,6 +74,31 @@ def _bind(spec: ServiceSpec) -> _Service:
     return _Service(spec, model, query_protocol.query_model(spec.name) if speaks_query else None)
 
 
+class _Codec(NamedTuple):
+    """One protocol's three steps for an operation named by target (json_protocol,
+    cbor_protocol): input from the body, the output's body, and an error's."""
+
+    parse: Callable[[OperationModel, bytes], dict[str, Any]]
+    serialize: Callable[[OperationModel, Mapping[str, Any]], Response]
+    error: Callable[[_Service | None, AwsError, str], Response]
+
+
+_JSON = _Codec(
+    json_protocol.parse_request,
+    json_protocol.serialize_response,
+    lambda service, exc, rid: json_protocol.error_response(
+        service.model if service else None, exc, rid, service.query if service else None
+    ),
+)
+_CBOR = _Codec(
+    cbor_protocol.parse_request,
+    cbor_protocol.serialize_response,
+    lambda service, exc, rid: cbor_protocol.error_response(
+        service.model if service else None, exc, rid
+    ),
+)
+
+
 class Dispatcher:
     def __init__(self, services: Iterable[ServiceSpec] = ()) -> None:
         self._by_target: dict[str, _Service] = {}
@@ -118,40 +143,33 @@ class Dispatcher:
 
     async def _json(self, p: Platform, request: Request, target: str, rid: str) -> Response:
         prefix, _, name = target.rpartition(".")
-        service = self._by_target.get(prefix)
-        model = service.model if service is not None else None
-        try:
-            if service is None or name not in service.spec.operations:
-                raise wire_error("UnknownOperationException")(f"Operation {target} is unknown.")
-            op = service.model.operation_model(name)
-            params = json_protocol.parse_request(op, request.body)
-            output = await service.spec.operations[name](p, params)
-            status, headers, body = json_protocol.serialize_response(op, output)
-        except Exception as exc:
-            query = service.query if service is not None else None
-            status, headers, body = json_protocol.error_response(
-                model, _as_aws(exc, rid), rid, query
-            )
-        else:
-            headers.append((b"x-amzn-requestid", rid.encode()))
-        _count(p, service, name, status)
-        return status, headers, body
+        return await self._rpc(p, self._by_target.get(prefix), name, target, request, rid, _JSON)
 
     async def _cbor(self, p: Platform, request: Request, rid: str) -> Response:
         prefix, name = cbor_protocol.target(request.path) or ("", "")
         service = self._cbor_by_target.get(prefix)
-        model = service.model if service is not None else None
+        return await self._rpc(p, service, name, f"{prefix}.{name}", request, rid, _CBOR)
+
+    async def _rpc(
+        self,
+        p: Platform,
+        service: _Service | None,
+        name: str,
+        label: str,
+        request: Request,
+        rid: str,
+        codec: _Codec,
+    ) -> Response:
+        """An operation named by target prefix and name (awsJson, RPC v2 CBOR), in `codec`."""
         try:
             if service is None or name not in service.spec.operations:
-                raise wire_error("UnknownOperationException")(
-                    f"Operation {prefix}.{name} is unknown."
-                )
+                raise wire_error("UnknownOperationException")(f"Operation {label} is unknown.")
             op = service.model.operation_model(name)
-            params = cbor_protocol.parse_request(op, request.body)
+            params = codec.parse(op, request.body)
             output = await service.spec.operations[name](p, params)
-            status, headers, body = cbor_protocol.serialize_response(op, output)
+            status, headers, body = codec.serialize(op, output)
         except Exception as exc:
-            status, headers, body = cbor_protocol.error_response(model, _as_aws(exc, rid), rid)
+            status, headers, body = codec.error(service, _as_aws(exc, rid), rid)
         else:
             headers.append((b"x-amzn-requestid", rid.encode()))
         _count(p, service, name, status)
