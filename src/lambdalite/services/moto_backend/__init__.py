@@ -4,9 +4,10 @@ request handlers in process, and owns what those services do to functions: S3 ev
 notifications (through the outbox and the asynchronous invoke path) and DynamoDB Streams as
 an event source mapping source (through the stream pollers).
 
-State: moto keeps buckets, objects, tables and stream records in memory; they do not
-survive a restart. What lambdalite owns is durable: notification deliveries are outbox rows
-committed before the write is answered, and mapping checkpoints are in the store.
+State: moto keeps buckets, objects, tables and stream records in memory; the requests that
+changed them are kept in the store before they are answered and replayed at start
+(durability.py). Notification deliveries are outbox rows committed before the write is
+answered, and mapping checkpoints are in the store.
 """
 
 from __future__ import annotations

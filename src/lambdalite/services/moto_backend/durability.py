@@ -91,7 +91,16 @@ class Durability:
 
     # -- live: around each request, on moto's thread ---------------------------------------
 
-    def before(self, request: MotoRequest, clock_time: float) -> Pending | None:
+    def call(
+        self, request: MotoRequest, clock_time: float
+    ) -> tuple[MotoResponse, KeptRequest | None]:
+        """Run `request` through moto, and what to keep of it (None: a read, or it failed)."""
+        pending = self._before(request, clock_time)
+        at = None if pending is None else pending.wall_time
+        answer = self._engine.call_sync(request, at)
+        return answer, self._after(pending, answer)
+
+    def _before(self, request: MotoRequest, clock_time: float) -> Pending | None:
         """Reseed moto for a request that may change state; None for a read."""
         if not changes_state(request):
             return None
@@ -99,12 +108,7 @@ class Durability:
         self._engine.seed(seed)
         return Pending(request, seed, time.time(), clock_time)
 
-    @staticmethod
-    def pinned(pending: Pending | None) -> float | None:
-        """The instant moto's clock reads during a kept request (None: a read, unpinned)."""
-        return None if pending is None else pending.wall_time
-
-    def after(self, pending: Pending | None, answer: MotoResponse) -> KeptRequest | None:
+    def _after(self, pending: Pending | None, answer: MotoResponse) -> KeptRequest | None:
         """What to keep of a request that changed state (None: a read, or it failed)."""
         if pending is None or not 200 <= answer.status < 300:
             return None

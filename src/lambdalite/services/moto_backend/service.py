@@ -111,9 +111,7 @@ class MotoServices:
         now = self._clock.now()
 
         def run() -> tuple[Any, list[str], KeptRequest | None]:
-            pending = self.durability.before(call, now)
-            answer = self.engine.call_sync(call, self.durability.pinned(pending))
-            kept = self.durability.after(pending, answer)
+            answer, kept = self.durability.call(call, now)
             grown = self.streams.stamp(region, now) if route.service == "dynamodb" else []
             return answer, grown, kept
 
@@ -145,9 +143,7 @@ class MotoServices:
     ) -> tuple[MotoResponse, list[Owed], KeptRequest | None]:
         """On moto's thread: the request, what to keep of it, and the notifications it
         owes, read from moto before any other request can change the objects."""
-        pending = self.durability.before(call, facts.time)
-        answer = self.engine.call_sync(call, self.durability.pinned(pending))
-        kept = self.durability.after(pending, answer)
+        answer, kept = self.durability.call(call, facts.time)
         return answer, self._s3_owed(call, request, target, facts, answer), kept
 
     def _s3_owed(
